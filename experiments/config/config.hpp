@@ -1,0 +1,58 @@
+// A trial's configuration: the typed form of one YAML document with sections
+// model, data, train, eval (docs/config.md documents every key and default).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "layers/model_config.hpp"
+
+namespace altup {
+
+struct DataConfig {
+    std::string corpus = "brown";            // brown | text
+    std::string path;                        // for corpus: text (empty = none)
+    std::string tokenizer = "sentencepiece"; // sentencepiece | bytes
+    std::string tokenizer_type = "unigram";  // unigram | bpe
+    double split_valid = 0.05;
+    double split_test = 0.05;
+    std::string cache_dir;                   // empty = $ALTUP_DATA_DIR or ./data-cache
+};
+
+struct TrainConfig {
+    int steps = 2000;
+    int batch = 16;
+    int grad_accum = 1;                      // micro-batches per optimizer step
+    std::string optimizer = "adamw";         // adamw | adafactor
+    double lr = 1.0e-3;
+    double weight_decay = 0.01;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double eps = 1.0e-8;
+    int warmup = 100;
+    std::string schedule = "cosine";         // cosine | rsqrt | constant
+    double min_lr_ratio = 0.1;               // cosine floor as a fraction of lr
+    double clip = 1.0;                       // global grad-norm clip; 0 = off
+    std::string dtype = "f32";               // f32 | bf16
+    int threads = 0;                         // 0 = all cores (or the runner's share)
+    int checkpoint_every = 500;              // 0 = only at the end
+    int log_every = 10;
+};
+
+struct EvalConfig {
+    int every = 200;                         // 0 = only at the end
+    int batches = 50;                        // validation batches per evaluation (0 = whole split)
+    int batch = 16;
+};
+
+struct Config {
+    std::string name = "trial";
+    uint64_t seed = 1;
+    ModelConfig model;
+    DataConfig data;
+    TrainConfig train;
+    EvalConfig eval;
+};
+
+}  // namespace altup
