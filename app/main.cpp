@@ -1,0 +1,35 @@
+// `altup`: the one command-line program. Each subcommand lives with its concern.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "analysis/analyze_command.hpp"
+#include "experiments/trainer/train_command.hpp"
+#include "sweeps/sweep_command.hpp"
+
+namespace {
+void usage(FILE* out) {
+    std::fputs(
+        "usage: altup <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  train CONFIG.yaml [--set key=value ...] [--out DIR] [--resume]   train one trial\n"
+        "  sweep SWEEP.yaml [--dry-run] [--jobs N] [--status] [--launcher local|slurm] [--out DIR]\n"
+        "  analyze RUNS_DIR [--format md|csv|latex|json|html] [--baseline VARIANT] [--pivot KEY] [--plot FILE]\n"
+        "\n"
+        "`altup <command> --help` describes each command's options.\n",
+        out);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) { usage(stderr); return 2; }
+    const std::string cmd = argv[1];
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") { usage(stdout); return 0; }
+    if (cmd == "train") return altup::train_command(argc - 1, argv + 1);
+    if (cmd == "sweep") return altup::sweep_command(argc - 1, argv + 1);
+    if (cmd == "analyze") return altup::analyze_command(argc - 1, argv + 1);
+    std::fprintf(stderr, "altup: unknown command '%s'\n\n", cmd.c_str());
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,44 @@
+// Parsing, validation and serialisation of trial configs (implemented in
+// experiments/config/*.cpp). Errors are ConfigError values whose what() is a
+// complete, user-facing message: file:line:col, key, what was expected, and a
+// "did you mean" hint for unknown keys.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "experiments/config/config.hpp"
+
+namespace altup {
+
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Parse + validate a YAML file, then apply "dotted.key=value" overrides
+// (each validated like a key in the file; errors name the override).
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Parse + validate an already-loaded YAML node; `source` names it in errors
+// (a file path, or "sweep.yaml: trial altup-k2/seed=1").
+Config parse_config(const YAML::Node& root, const std::string& source);
+
+// Apply one "a.b.c=value" override to a YAML tree (the value is parsed as YAML
+// scalar/flow, so "2", "true", "[1,2]" work). Throws ConfigError for a key that
+// is not in the schema, with a suggestion.
+void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source);
+
+// Schema queries, used by sweeps to check axis keys.
+bool is_known_key(const std::string& dotted_key);
+std::string suggest_key(const std::string& dotted_key);   // "" when nothing is close
+
+// The resolved config (every key explicit), for config.yaml / result.json.
+YAML::Node to_yaml(const Config& c);
+nlohmann::json to_json(const Config& c);
+// Stable id: FNV-1a 64 of canonical JSON (sorted keys) without `name`, 12 hex digits.
+std::string config_id(const Config& c);
+
+}  // namespace altup
