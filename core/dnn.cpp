@@ -1,0 +1,293 @@
+#include "core/dnn.hpp"
+
+#include <map>
+#include <tuple>
+
+namespace altup::dnn {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+size_t g_created = 0;
+
+memory::desc md2(int64_t rows, int64_t cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
+memory::desc md1(int64_t n) { return memory::desc({n}, dt::f32, tag::a); }
+void* mut(const float* p) { return const_cast<float*>(p); }
+}  // namespace
+
+dnnl::engine& engine() {
+    static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+    return e;
+}
+
+dnnl::stream& stream() {
+    static dnnl::stream s(engine());
+    return s;
+}
+
+std::string version_string() {
+    const dnnl_version_t* v = dnnl_version();
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+}
+
+std::string isa_string() {
+    switch (dnnl::get_effective_cpu_isa()) {
+        case dnnl::cpu_isa::sse41: return "sse41";
+        case dnnl::cpu_isa::avx: return "avx";
+        case dnnl::cpu_isa::avx2: return "avx2";
+        case dnnl::cpu_isa::avx512_core: return "avx512_core";
+        case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+        case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+        case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+        default: return "other";
+    }
+}
+
+size_t primitives_created() { return g_created; }
+
+// ---------------------------------------------------------------- matmul
+namespace {
+struct MatmulEntry {
+    dnnl::matmul prim;
+    memory a, b, c, bias;
+};
+using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool>;
+
+MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate) {
+    static std::map<MatmulKey, MatmulEntry> cache;
+    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate};
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+
+    const int64_t bb = s.broadcast_b ? 1 : s.batch;
+    const memory::desc a_md({s.batch, s.M, s.K}, dt::f32,
+                            s.trans_a ? memory::dims{s.M * s.K, 1, s.M} : memory::dims{s.M * s.K, s.K, 1});
+    const memory::desc b_md({bb, s.K, s.N}, dt::f32,
+                            s.trans_b ? memory::dims{s.K * s.N, 1, s.K} : memory::dims{s.K * s.N, s.N, 1});
+    const memory::desc c_md({s.batch, s.M, s.N}, dt::f32, memory::dims{s.M * s.N, s.N, 1});
+    const memory::desc bias_md({1, 1, s.N}, dt::f32, memory::dims{s.N, s.N, 1});
+
+    dnnl::primitive_attr attr;
+    if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+    if (accumulate) {
+        dnnl::post_ops po;
+        po.append_sum(1.0f);
+        attr.set_post_ops(po);
+    }
+    auto desc = has_bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+    dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    MatmulEntry e;
+    e.prim = dnnl::matmul(pd);
+    e.a = memory(a_md, engine(), nullptr);
+    e.b = memory(b_md, engine(), nullptr);
+    e.c = memory(c_md, engine(), nullptr);
+    if (has_bias) e.bias = memory(bias_md, engine(), nullptr);
+    ++g_created;
+    return cache.emplace(key, std::move(e)).first->second;
+}
+}  // namespace
+
+void matmul(const MatmulShape& s, const float* A, const float* B, float* C, const float* bias, float alpha,
+            bool accumulate) {
+    MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate);
+    e.a.set_data_handle(mut(A));
+    e.b.set_data_handle(mut(B));
+    e.c.set_data_handle(C);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
+    if (bias) {
+        e.bias.set_data_handle(mut(bias));
+        args.emplace(DNNL_ARG_BIAS, e.bias);
+    }
+    e.prim.execute(stream(), args);
+    stream().wait();
+}
+
+// ---------------------------------------------------------------- eltwise
+namespace {
+dnnl::algorithm to_alg(Eltwise a) {
+    return a == Eltwise::gelu_tanh ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_relu;
+}
+struct EltwiseEntry {
+    dnnl::eltwise_forward::primitive_desc fwd_pd;
+    dnnl::eltwise_forward fwd;
+    dnnl::eltwise_backward bwd;
+    bool has_bwd = false;
+    memory src, dst, diff_dst, diff_src;
+};
+EltwiseEntry& eltwise_entry(Eltwise alg, int64_t n) {
+    static std::map<std::pair<int, int64_t>, EltwiseEntry> cache;
+    const auto key = std::make_pair(static_cast<int>(alg), n);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    EltwiseEntry e;
+    const auto md = md1(n);
+    e.fwd_pd = dnnl::eltwise_forward::primitive_desc(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, to_alg(alg), md, 0.f, 0.f), engine());
+    e.fwd = dnnl::eltwise_forward(e.fwd_pd);
+    e.src = memory(md, engine(), nullptr);
+    e.dst = memory(md, engine(), nullptr);
+    e.diff_dst = memory(md, engine(), nullptr);
+    e.diff_src = memory(md, engine(), nullptr);
+    ++g_created;
+    return cache.emplace(key, std::move(e)).first->second;
+}
+}  // namespace
+
+void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n) {
+    auto& e = eltwise_entry(alg, n);
+    e.src.set_data_handle(mut(src));
+    e.dst.set_data_handle(dst);
+    e.fwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
+    stream().wait();
+}
+
+void eltwise_backward(Eltwise alg, const float* src, const float* diff_dst, float* diff_src, int64_t n) {
+    auto& e = eltwise_entry(alg, n);
+    if (!e.has_bwd) {
+        const auto md = md1(n);
+        dnnl::eltwise_backward::primitive_desc pd(
+            dnnl::eltwise_backward::desc(to_alg(alg), md, md, 0.f, 0.f), engine(), e.fwd_pd);
+        e.bwd = dnnl::eltwise_backward(pd);
+        e.has_bwd = true;
+        ++g_created;
+    }
+    e.src.set_data_handle(mut(src));
+    e.diff_dst.set_data_handle(mut(diff_dst));
+    e.diff_src.set_data_handle(diff_src);
+    e.bwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DIFF_DST, e.diff_dst}, {DNNL_ARG_DIFF_SRC, e.diff_src}});
+    stream().wait();
+}
+
+// ---------------------------------------------------------------- softmax
+namespace {
+struct SoftmaxEntry {
+    dnnl::softmax_forward::primitive_desc fwd_pd;
+    dnnl::softmax_forward fwd;
+    dnnl::softmax_backward bwd;
+    bool has_bwd = false;
+    memory src, dst, diff_dst, diff_src;
+};
+SoftmaxEntry& softmax_entry(int64_t rows, int64_t cols) {
+    static std::map<std::pair<int64_t, int64_t>, SoftmaxEntry> cache;
+    const auto key = std::make_pair(rows, cols);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    SoftmaxEntry e;
+    const auto md = md2(rows, cols);
+    e.fwd_pd = dnnl::softmax_forward::primitive_desc(
+        dnnl::softmax_forward::desc(dnnl::prop_kind::forward_training, md, 1), engine());
+    e.fwd = dnnl::softmax_forward(e.fwd_pd);
+    e.src = memory(md, engine(), nullptr);
+    e.dst = memory(md, engine(), nullptr);
+    e.diff_dst = memory(md, engine(), nullptr);
+    e.diff_src = memory(md, engine(), nullptr);
+    ++g_created;
+    return cache.emplace(key, std::move(e)).first->second;
+}
+}  // namespace
+
+void softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols) {
+    auto& e = softmax_entry(rows, cols);
+    e.src.set_data_handle(mut(src));
+    e.dst.set_data_handle(dst);
+    e.fwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
+    stream().wait();
+}
+
+void softmax_backward(const float* dst, const float* diff_dst, float* diff_src, int64_t rows, int64_t cols) {
+    auto& e = softmax_entry(rows, cols);
+    if (!e.has_bwd) {
+        const auto md = md2(rows, cols);
+        dnnl::softmax_backward::primitive_desc pd(dnnl::softmax_backward::desc(md, md, 1), engine(), e.fwd_pd);
+        e.bwd = dnnl::softmax_backward(pd);
+        e.has_bwd = true;
+        ++g_created;
+    }
+    e.dst.set_data_handle(mut(dst));
+    e.diff_dst.set_data_handle(mut(diff_dst));
+    e.diff_src.set_data_handle(diff_src);
+    e.bwd.execute(stream(), {{DNNL_ARG_DST, e.dst}, {DNNL_ARG_DIFF_DST, e.diff_dst}, {DNNL_ARG_DIFF_SRC, e.diff_src}});
+    stream().wait();
+}
+
+// ---------------------------------------------------------------- layernorm
+namespace {
+struct LayerNormEntry {
+    dnnl::layer_normalization_forward::primitive_desc fwd_pd;
+    dnnl::layer_normalization_forward fwd;
+    dnnl::layer_normalization_backward bwd;
+    bool has_bwd = false;
+    memory src, dst, mean, var, scale, shift, diff_dst, diff_src, diff_scale, diff_shift;
+};
+const auto kLnFlags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+
+LayerNormEntry& layernorm_entry(int64_t rows, int64_t cols, float eps) {
+    static std::map<std::tuple<int64_t, int64_t, float>, LayerNormEntry> cache;
+    const auto key = std::make_tuple(rows, cols, eps);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    LayerNormEntry e;
+    const auto md = md2(rows, cols);
+    e.fwd_pd = dnnl::layer_normalization_forward::primitive_desc(
+        dnnl::layer_normalization_forward::desc(dnnl::prop_kind::forward_training, md, eps, kLnFlags), engine());
+    e.fwd = dnnl::layer_normalization_forward(e.fwd_pd);
+    e.src = memory(md, engine(), nullptr);
+    e.dst = memory(md, engine(), nullptr);
+    e.diff_dst = memory(md, engine(), nullptr);
+    e.diff_src = memory(md, engine(), nullptr);
+    e.mean = memory(e.fwd_pd.mean_desc(), engine(), nullptr);
+    e.var = memory(e.fwd_pd.variance_desc(), engine(), nullptr);
+    e.scale = memory(md1(cols), engine(), nullptr);
+    e.shift = memory(md1(cols), engine(), nullptr);
+    e.diff_scale = memory(md1(cols), engine(), nullptr);
+    e.diff_shift = memory(md1(cols), engine(), nullptr);
+    ++g_created;
+    return cache.emplace(key, std::move(e)).first->second;
+}
+}  // namespace
+
+void layernorm_forward(const float* src, const float* gamma, const float* beta, float* dst, float* mean, float* var,
+                       int64_t rows, int64_t cols, float eps) {
+    auto& e = layernorm_entry(rows, cols, eps);
+    e.src.set_data_handle(mut(src));
+    e.dst.set_data_handle(dst);
+    e.mean.set_data_handle(mean);
+    e.var.set_data_handle(var);
+    e.scale.set_data_handle(mut(gamma));
+    e.shift.set_data_handle(mut(beta));
+    e.fwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}, {DNNL_ARG_MEAN, e.mean},
+                             {DNNL_ARG_VARIANCE, e.var}, {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_SHIFT, e.shift}});
+    stream().wait();
+}
+
+void layernorm_backward(const float* src, const float* gamma, const float* mean, const float* var,
+                        const float* diff_dst, float* diff_src, float* diff_gamma, float* diff_beta, int64_t rows,
+                        int64_t cols, float eps) {
+    auto& e = layernorm_entry(rows, cols, eps);
+    if (!e.has_bwd) {
+        const auto md = md2(rows, cols);
+        dnnl::layer_normalization_backward::primitive_desc pd(
+            dnnl::layer_normalization_backward::desc(dnnl::prop_kind::backward, md, md, eps, kLnFlags), engine(),
+            e.fwd_pd);
+        e.bwd = dnnl::layer_normalization_backward(pd);
+        e.has_bwd = true;
+        ++g_created;
+    }
+    e.src.set_data_handle(mut(src));
+    e.mean.set_data_handle(mut(mean));
+    e.var.set_data_handle(mut(var));
+    e.scale.set_data_handle(mut(gamma));
+    e.diff_dst.set_data_handle(mut(diff_dst));
+    e.diff_src.set_data_handle(diff_src);
+    e.diff_scale.set_data_handle(diff_gamma);
+    e.diff_shift.set_data_handle(diff_beta);
+    e.bwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_MEAN, e.mean}, {DNNL_ARG_VARIANCE, e.var},
+                             {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_DIFF_DST, e.diff_dst},
+                             {DNNL_ARG_DIFF_SRC, e.diff_src}, {DNNL_ARG_DIFF_SCALE, e.diff_scale},
+                             {DNNL_ARG_DIFF_SHIFT, e.diff_shift}});
+    stream().wait();
+}
+
+}  // namespace altup::dnn

@@ -1,0 +1,49 @@
+// oneDNN 2.6 primitives behind plain-pointer calls. Each primitive is created
+// once per (op, shapes, attributes) and cached; later calls only rebind data
+// handles. See ../shared/docs/onednn-2.6.md for which primitive serves which op.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace altup::dnn {
+
+dnnl::engine& engine();
+dnnl::stream& stream();
+std::string version_string();   // e.g. "2.6.3"
+std::string isa_string();       // e.g. "avx512_core_bf16"
+
+// C[b] = alpha * op(A[b]) . op(B[b]) (+ bias[N]) (+ C[b] when accumulate).
+// A[b] is M x K (stored K x M when trans_a), B[b] is K x N (stored N x K when
+// trans_b), C[b] is M x N row-major. batch_b == 1 broadcasts B over the batch.
+// Transposes are strides in the memory descriptors: no copies.
+struct MatmulShape {
+    int64_t batch = 1, M = 0, N = 0, K = 0;
+    bool trans_a = false, trans_b = false, broadcast_b = false;
+};
+void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
+            const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
+
+// Elementwise activation forward/backward over n contiguous values.
+enum class Eltwise { gelu_tanh, relu };
+void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n);
+void eltwise_backward(Eltwise alg, const float* src, const float* diff_dst, float* diff_src, int64_t n);
+
+// Softmax over the last axis of a rows x cols matrix.
+void softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols);
+void softmax_backward(const float* dst, const float* diff_dst, float* diff_src, int64_t rows, int64_t cols);
+
+// LayerNorm over the last axis (rows x cols) with scale and shift.
+// mean/var: rows floats each, written by forward, read by backward.
+void layernorm_forward(const float* src, const float* gamma, const float* beta, float* dst,
+                       float* mean, float* var, int64_t rows, int64_t cols, float eps);
+// diff_gamma / diff_beta are overwritten (not accumulated).
+void layernorm_backward(const float* src, const float* gamma, const float* mean, const float* var,
+                        const float* diff_dst, float* diff_src, float* diff_gamma, float* diff_beta,
+                        int64_t rows, int64_t cols, float eps);
+
+// Number of primitives created so far (tests check the cache is hit).
+size_t primitives_created();
+
+}  // namespace altup::dnn

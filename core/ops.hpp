@@ -1,0 +1,72 @@
+// Differentiable ops. Each returns a new Var and records its backward on the
+// tape (see autograd.hpp). Shapes: N = rows (tokens), d/K/V as in the paper.
+// Heavy ops run on oneDNN primitives (core/dnn.hpp); the rest are plain loops.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/autograd.hpp"
+
+namespace altup {
+
+// ---- products (ops_matmul.cpp)
+// a [..., K] (leading dims flattened to M) times b [K, N] (or b [N, K] with
+// trans_b) -> [..., N].
+Var matmul(const Var& a, const Var& b, bool trans_b = false);
+// Batched: a [B..., M, K] times b [B..., K, N] (b [B..., N, K] with trans_b),
+// same leading dims, scaled by alpha -> [B..., M, N].
+Var bmm(const Var& a, const Var& b, bool trans_b = false, float alpha = 1.0f);
+// y = x W^T + bias; x [..., K], W [N, K] (PyTorch/safetensors layout), bias [N] or null.
+Var linear(const Var& x, const Var& weight, const Var& bias);
+
+// ---- elementwise (ops_elementwise.cpp). b's shape must equal a's or be a
+// suffix of it (broadcast over leading dims).
+Var add(const Var& a, const Var& b);
+Var sub(const Var& a, const Var& b);
+Var mul(const Var& a, const Var& b);
+Var scale(const Var& a, float s);
+Var gelu(const Var& x);   // tanh approximation (oneDNN eltwise_gelu_tanh)
+Var relu(const Var& x);
+Var tanh(const Var& x);
+
+// ---- softmax (ops_softmax.cpp), over the last axis.
+Var softmax(const Var& x);
+// x [..., T, T] attention scores; entries above the diagonal (key j > query i)
+// are masked to probability 0 (fused: no mask tensor).
+Var causal_softmax(const Var& x);
+
+// ---- norms (ops_norm.cpp), over the last axis.
+Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps = 1e-5f);
+Var rmsnorm(const Var& x, const Var& gamma, float eps = 1e-6f);
+
+// ---- indexing and shape (ops_indexing.cpp)
+// rows of table [V, d] picked by ids -> [n, d]; backward scatter-adds.
+Var embedding(const Var& table, const std::vector<int32_t>& ids);
+Var concat(const std::vector<Var>& xs);                  // along the last axis
+Var slice(const Var& x, int64_t start, int64_t len);     // along the last axis
+std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes);  // along the last axis
+Var reshape(const Var& x, const Shape& shape);           // a view; grad flows through
+Var transpose_heads(const Var& x);                       // [B, T, H, D] <-> [B, H, T, D]
+Var gather_rows(const Var& x, const std::vector<int32_t>& rows);           // x [N, d] -> [n, d]
+// out [num_rows, d] = sum over i of weights[i] * src[i] placed at row rows[i]
+// (weights may be null = all ones). The MoE combine step.
+Var scatter_add_rows(const Var& src, const std::vector<int32_t>& rows, const Var& weights, int64_t num_rows);
+
+// ---- reductions (ops_reduce.cpp)
+Var sum(const Var& x);    // -> scalar [1]
+Var mean(const Var& x);   // -> scalar [1]
+
+// ---- loss (ops_loss.cpp)
+// Fused log-softmax + mean cross-entropy over rows whose target != ignore_index.
+// logits [N, V], targets N ints -> scalar [1].
+Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_t ignore_index = -100);
+
+// ---- AltUp (ops_altup.cpp). Blocks are stored token-major: x [N, K*d].
+// Sum of tensors weighted by scalar parameters: sum_k w[k] * xs[k]; w [K].
+Var weighted_sum(const std::vector<Var>& xs, const Var& w);
+// predict: xhat[n, i] = sum_j p[i][j] * x[n, j]   (p [K, K])
+Var altup_predict(const Var& x, const Var& p, int k);
+// correct: y[n, i] = xhat[n, i] + g[i] * (xtilde[n] - xhat[n, j])   (g [K], xtilde [N, d])
+Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j);
+
+}  // namespace altup

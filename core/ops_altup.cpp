@@ -1,0 +1,133 @@
+// AltUp's predict-and-correct (../shared/docs/altup.md), fused so that the K
+// blocks of a token are read once. Blocks are token-major: x [N, K*d].
+#include "core/kernels.hpp"
+#include "core/op_util.hpp"
+#include "core/ops.hpp"
+
+namespace altup {
+using detail::check;
+using detail::grad_of;
+
+Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
+    check(!xs.empty() && w->value.numel() == static_cast<int64_t>(xs.size()),
+          "weighted_sum: " + std::to_string(xs.size()) + " tensors need as many weights, got " + shape_str(w->value.shape()));
+    const int64_t n = xs[0]->value.numel();
+    for (const auto& x : xs) check(x->value.numel() == n, "weighted_sum: tensors differ in size");
+    Tensor out = Tensor::zeros(xs[0]->value.shape());
+    for (size_t k = 0; k < xs.size(); ++k) kernels::axpy(n, w->value.data()[k], xs[k]->value.data(), out.data());
+    std::vector<Var> inputs = xs;
+    inputs.push_back(w);
+    return make_result(out, inputs, [xs, w, n](Node& o) {
+        const float* g = o.grad.data();
+        float* dw = grad_of(w);
+        for (size_t k = 0; k < xs.size(); ++k) {
+            if (float* dx = grad_of(xs[k])) kernels::axpy(n, w->value.data()[k], g, dx);
+            if (dw) dw[k] += kernels::dot(n, g, xs[k]->value.data());
+        }
+    });
+}
+
+Var altup_predict(const Var& x, const Var& p, int k) {
+    const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
+    check(W % k == 0 && p->value.numel() == int64_t(k) * k, "altup_predict: x " + shape_str(x->value.shape()) + " is not K=" +
+                                                                std::to_string(k) + " blocks, or p is not K x K");
+    Tensor out = Tensor::empty(x->value.shape());
+    const float* xs = x->value.data();
+    const float* P = p->value.data();
+    float* y = out.data();
+    // xhat_i = sum_j p[i][j] x_j
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+        for (int i = 0; i < k; ++i) {
+            float* yi = y + n * W + i * d;
+            for (int64_t c = 0; c < d; ++c) yi[c] = 0.0f;
+            for (int j = 0; j < k; ++j) {
+                const float pij = P[i * k + j];
+                const float* xj = xs + n * W + j * d;
+                for (int64_t c = 0; c < d; ++c) yi[c] += pij * xj[c];
+            }
+        }
+    return make_result(out, {x, p}, [x, p, k, N, W, d](Node& o) {
+        const float* g = o.grad.data();
+        const float* P = p->value.data();
+        if (float* dx = grad_of(x)) {
+            // dx_j += sum_i p[i][j] g_i
+#pragma omp parallel for schedule(static)
+            for (int64_t n = 0; n < N; ++n)
+                for (int j = 0; j < k; ++j) {
+                    float* dxj = dx + n * W + j * d;
+                    for (int i = 0; i < k; ++i) {
+                        const float pij = P[i * k + j];
+                        const float* gi = g + n * W + i * d;
+                        for (int64_t c = 0; c < d; ++c) dxj[c] += pij * gi[c];
+                    }
+                }
+        }
+        if (float* dp = grad_of(p)) {
+            // dp[i][j] = sum_n <g_i, x_j>: per-thread partials would make the sum order
+            // depend on the thread count, so each (i, j) is one sequential dot.
+            const float* xs = x->value.data();
+            for (int i = 0; i < k; ++i)
+                for (int j = 0; j < k; ++j) {
+                    double acc = 0.0;
+                    for (int64_t n = 0; n < N; ++n) acc += kernels::dot(d, g + n * W + i * d, xs + n * W + j * d);
+                    dp[i * k + j] += static_cast<float>(acc);
+                }
+        }
+    });
+}
+
+Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j) {
+    const int64_t W = xhat->value.dim(-1), N = xhat->value.numel() / W, d = W / k;
+    check(W % k == 0 && j >= 0 && j < k && g->value.numel() == k && xtilde->value.numel() == N * d,
+          "altup_correct: xhat " + shape_str(xhat->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
+              ", g " + shape_str(g->value.shape()) + " do not fit K=" + std::to_string(k) + ", j=" + std::to_string(j));
+    Tensor out = Tensor::empty(xhat->value.shape());
+    const float* xh = xhat->value.data();
+    const float* xt = xtilde->value.data();
+    const float* G = g->value.data();
+    float* y = out.data();
+    // y_i = xhat_i + g_i (xtilde - xhat_j)
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < N; ++n) {
+        const float* xj = xh + n * W + j * d;
+        const float* t = xt + n * d;
+        for (int i = 0; i < k; ++i) {
+            const float* xi = xh + n * W + i * d;
+            float* yi = y + n * W + i * d;
+            for (int64_t c = 0; c < d; ++c) yi[c] = xi[c] + G[i] * (t[c] - xj[c]);
+        }
+    }
+    return make_result(out, {xhat, xtilde, g}, [xhat, xtilde, g, k, j, N, W, d](Node& o) {
+        const float* gy = o.grad.data();
+        const float* G = g->value.data();
+        float* dxh = grad_of(xhat);
+        float* dxt = grad_of(xtilde);
+        if (dxh || dxt) {
+#pragma omp parallel for schedule(static)
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < d; ++c) {
+                    float s = 0.0f;  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
+                    for (int i = 0; i < k; ++i) s += G[i] * gy[n * W + i * d + c];
+                    if (dxt) dxt[n * d + c] += s;
+                    if (dxh) {
+                        for (int i = 0; i < k; ++i) dxh[n * W + i * d + c] += gy[n * W + i * d + c];
+                        dxh[n * W + j * d + c] -= s;
+                    }
+                }
+        }
+        if (float* dg = grad_of(g)) {
+            const float* xh = xhat->value.data();
+            const float* xt = xtilde->value.data();
+            for (int i = 0; i < k; ++i) {
+                double acc = 0.0;
+                for (int64_t n = 0; n < N; ++n)
+                    for (int64_t c = 0; c < d; ++c)
+                        acc += double(gy[n * W + i * d + c]) * (xt[n * d + c] - xh[n * W + j * d + c]);
+                dg[i] += static_cast<float>(acc);
+            }
+        }
+    });
+}
+
+}  // namespace altup

@@ -1,0 +1,168 @@
+// Row lookups and feature-axis reshuffles: embedding, gather/scatter of rows,
+// concat / slice / split along the last axis, reshape, heads transpose.
+#include <cstring>
+
+#include "core/kernels.hpp"
+#include "core/op_util.hpp"
+#include "core/ops.hpp"
+
+namespace altup {
+using detail::check;
+using detail::grad_of;
+
+namespace {
+void check_rows(const std::vector<int32_t>& rows, int64_t limit, const char* op) {
+    for (size_t i = 0; i < rows.size(); ++i)
+        check(rows[i] >= 0 && rows[i] < limit, std::string(op) + ": index " + std::to_string(rows[i]) + " at position " +
+                                                   std::to_string(i) + " is outside [0, " + std::to_string(limit) + ")");
+}
+}  // namespace
+
+Var gather_rows(const Var& x, const std::vector<int32_t>& rows) {
+    check(x->value.rank() == 2, "gather_rows: expected x [N, d], got " + shape_str(x->value.shape()));
+    const int64_t N = x->value.dim(0), d = x->value.dim(1), n = static_cast<int64_t>(rows.size());
+    check_rows(rows, N, "gather_rows");
+    Tensor out = Tensor::empty({n, d});
+    const float* src = x->value.data();
+    float* dst = out.data();
+#pragma omp parallel for schedule(static) if (n * d > (1 << 16))
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * d, src + rows[i] * d, sizeof(float) * d);
+    return make_result(out, {x}, [x, rows, n, d](Node& o) {
+        float* dx = grad_of(x);
+        if (!dx) return;
+        // Sequential scatter-add: rows may repeat, and a fixed order keeps it deterministic.
+        const float* g = o.grad.data();
+        for (int64_t i = 0; i < n; ++i) kernels::axpy(d, 1.0f, g + i * d, dx + rows[i] * d);
+    });
+}
+
+Var embedding(const Var& table, const std::vector<int32_t>& ids) { return gather_rows(table, ids); }
+
+Var scatter_add_rows(const Var& src, const std::vector<int32_t>& rows, const Var& weights, int64_t num_rows) {
+    check(src->value.rank() == 2 && src->value.dim(0) == static_cast<int64_t>(rows.size()),
+          "scatter_add_rows: expected src [n, d] with n = " + std::to_string(rows.size()) + ", got " + shape_str(src->value.shape()));
+    if (weights) check(weights->value.numel() == static_cast<int64_t>(rows.size()), "scatter_add_rows: one weight per row expected");
+    check_rows(rows, num_rows, "scatter_add_rows");
+    const int64_t n = src->value.dim(0), d = src->value.dim(1);
+    Tensor out = Tensor::zeros({num_rows, d});
+    const float* s = src->value.data();
+    const float* w = weights ? weights->value.data() : nullptr;
+    for (int64_t i = 0; i < n; ++i) kernels::axpy(d, w ? w[i] : 1.0f, s + i * d, out.data() + rows[i] * d);
+    return make_result(out, {src, weights}, [src, rows, weights, n, d](Node& o) {
+        const float* g = o.grad.data();
+        const float* w = weights ? weights->value.data() : nullptr;
+        if (float* ds = grad_of(src)) {
+#pragma omp parallel for schedule(static) if (n * d > (1 << 16))
+            for (int64_t i = 0; i < n; ++i) kernels::axpy(d, w ? w[i] : 1.0f, g + rows[i] * d, ds + i * d);
+        }
+        if (float* dw = grad_of(weights)) {
+            const float* s = src->value.data();
+            for (int64_t i = 0; i < n; ++i) dw[i] += kernels::dot(d, g + rows[i] * d, s + i * d);
+        }
+    });
+}
+
+Var concat(const std::vector<Var>& xs) {
+    check(!xs.empty(), "concat: no inputs");
+    const Shape& s0 = xs[0]->value.shape();
+    const int64_t rows = xs[0]->value.numel() / s0.back();
+    std::vector<int64_t> widths;
+    int64_t total = 0;
+    for (const auto& x : xs) {
+        const Shape& s = x->value.shape();
+        check(s.size() == s0.size() && x->value.numel() / s.back() == rows,
+              "concat: shape " + shape_str(s) + " does not match " + shape_str(s0) + " outside the last axis");
+        widths.push_back(s.back());
+        total += s.back();
+    }
+    Shape out_shape = s0;
+    out_shape.back() = total;
+    Tensor out = Tensor::empty(out_shape);
+    int64_t off = 0;
+    for (size_t k = 0; k < xs.size(); ++k) {
+        const float* src = xs[k]->value.data();
+        const int64_t w = widths[k];
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(out.data() + r * total + off, src + r * w, sizeof(float) * w);
+        off += w;
+    }
+    return make_result(out, xs, [xs, widths, rows, total](Node& o) {
+        int64_t off = 0;
+        for (size_t k = 0; k < xs.size(); ++k) {
+            const int64_t w = widths[k];
+            if (float* dx = grad_of(xs[k]))
+                for (int64_t r = 0; r < rows; ++r) kernels::axpy(w, 1.0f, o.grad.data() + r * total + off, dx + r * w);
+            off += w;
+        }
+    });
+}
+
+Var slice(const Var& x, int64_t start, int64_t len) {
+    const Shape& s = x->value.shape();
+    const int64_t W = s.back(), rows = x->value.numel() / W;
+    check(start >= 0 && len >= 0 && start + len <= W,
+          "slice: [" + std::to_string(start) + ", " + std::to_string(start + len) + ") outside last axis of " + shape_str(s));
+    Shape out_shape = s;
+    out_shape.back() = len;
+    Tensor out = Tensor::empty(out_shape);
+    const float* src = x->value.data();
+#pragma omp parallel for schedule(static) if (rows * len > (1 << 16))
+    for (int64_t r = 0; r < rows; ++r) std::memcpy(out.data() + r * len, src + r * W + start, sizeof(float) * len);
+    return make_result(out, {x}, [x, start, len, W, rows](Node& o) {
+        float* dx = grad_of(x);
+        if (!dx) return;
+        const float* g = o.grad.data();
+#pragma omp parallel for schedule(static) if (rows * len > (1 << 16))
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < len; ++c) dx[r * W + start + c] += g[r * len + c];
+    });
+}
+
+std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes) {
+    std::vector<Var> out;
+    int64_t off = 0;
+    for (auto w : sizes) {
+        out.push_back(slice(x, off, w));
+        off += w;
+    }
+    check(off == x->value.dim(-1), "split: sizes add up to " + std::to_string(off) + ", last axis is " + std::to_string(x->value.dim(-1)));
+    return out;
+}
+
+Var reshape(const Var& x, const Shape& shape) {
+    Tensor view = x->value.reshape(shape);
+    return make_result(view, {x}, [x](Node& o) {
+        if (float* dx = grad_of(x)) kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), dx);
+    });
+}
+
+namespace {
+// [A, B, C, D] -> [A, C, B, D]; applied twice it is the identity.
+void swap12(const float* src, float* dst, int64_t A, int64_t B, int64_t C, int64_t D, bool accumulate) {
+#pragma omp parallel for collapse(2) schedule(static) if (A * B * C * D > (1 << 16))
+    for (int64_t a = 0; a < A; ++a)
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t c = 0; c < C; ++c) {
+                const float* s = src + ((a * B + b) * C + c) * D;
+                float* t = dst + ((a * C + c) * B + b) * D;
+                if (accumulate)
+                    for (int64_t e = 0; e < D; ++e) t[e] += s[e];
+                else
+                    std::memcpy(t, s, sizeof(float) * D);
+            }
+}
+}  // namespace
+
+Var transpose_heads(const Var& x) {
+    const Shape& s = x->value.shape();
+    check(s.size() == 4, "transpose_heads: expected [B, T, H, D], got " + shape_str(s));
+    Tensor out = Tensor::empty({s[0], s[2], s[1], s[3]});
+    swap12(x->value.data(), out.data(), s[0], s[1], s[2], s[3], false);
+    return make_result(out, {x}, [x](Node& o) {
+        float* dx = grad_of(x);
+        if (!dx) return;
+        const Shape& os = o.value.shape();
+        swap12(o.grad.data(), dx, os[0], os[1], os[2], os[3], true);
+    });
+}
+
+}  // namespace altup

@@ -1,0 +1,110 @@
+// matmul, bmm, linear: forward and both backward products on dnnl::matmul,
+// transposes expressed as strides, gradients accumulated with a sum post-op.
+#include "core/dnn.hpp"
+#include "core/op_util.hpp"
+#include "core/ops.hpp"
+
+namespace altup {
+using detail::check;
+using detail::grad_of;
+
+namespace {
+// Column sums of dy [M, N] added into db [N]. Threads split columns, so the
+// summation order is fixed whatever the thread count.
+void add_column_sums(const float* dy, float* db, int64_t M, int64_t N) {
+    constexpr int64_t kChunk = 64;
+#pragma omp parallel for schedule(static)
+    for (int64_t c0 = 0; c0 < N; c0 += kChunk) {
+        const int64_t c1 = std::min(N, c0 + kChunk);
+        float acc[kChunk] = {};
+        for (int64_t r = 0; r < M; ++r) {
+            const float* row = dy + r * N;
+            for (int64_t c = c0; c < c1; ++c) acc[c - c0] += row[c];
+        }
+        for (int64_t c = c0; c < c1; ++c) db[c] += acc[c - c0];
+    }
+}
+
+// Shared by matmul and bmm: C[b] = alpha * A[b] . op(B[b]) with B batched or broadcast.
+Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int64_t N, bool trans_b, bool broadcast_b,
+            float alpha, Shape out_shape) {
+    Tensor out = Tensor::empty(out_shape);
+    dnn::MatmulShape s{batch, M, N, K, false, trans_b, broadcast_b};
+    dnn::matmul(s, a->value.data(), b->value.data(), out.data(), nullptr, alpha);
+    return make_result(out, {a, b}, [a, b, batch, M, K, N, trans_b, broadcast_b, alpha](Node& o) {
+        const float* dC = o.grad.data();
+        if (float* dA = grad_of(a)) {
+            // dA[M,K] = dC[M,N] . op(B)^T
+            dnn::MatmulShape sa{batch, M, K, N, false, !trans_b, broadcast_b};
+            dnn::matmul(sa, dC, b->value.data(), dA, nullptr, alpha, true);
+        }
+        if (float* dB = grad_of(b)) {
+            if (broadcast_b) {
+                // B shared by the batch: fold the batch into rows. A is [batch*M, K].
+                if (!trans_b) {  // dB[K,N] = A^T . dC
+                    dnn::MatmulShape sb{1, K, N, batch * M, true, false, false};
+                    dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, true);
+                } else {  // dB[N,K] = dC^T . A
+                    dnn::MatmulShape sb{1, N, K, batch * M, true, false, false};
+                    dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, true);
+                }
+            } else if (!trans_b) {
+                dnn::MatmulShape sb{batch, K, N, M, true, false, false};
+                dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, true);
+            } else {
+                dnn::MatmulShape sb{batch, N, K, M, true, false, false};
+                dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, true);
+            }
+        }
+    });
+}
+}  // namespace
+
+Var matmul(const Var& a, const Var& b, bool trans_b) {
+    const Shape& as = a->value.shape();
+    const Shape& bs = b->value.shape();
+    check(as.size() >= 1 && bs.size() == 2, "matmul: expected a [..., K] and b 2-D, got " + shape_str(as) + " and " + shape_str(bs));
+    const int64_t K = as.back();
+    const int64_t N = trans_b ? bs[0] : bs[1];
+    check((trans_b ? bs[1] : bs[0]) == K, "matmul: inner dimensions differ: " + shape_str(as) + " . " + shape_str(bs) + (trans_b ? "^T" : ""));
+    Shape out_shape = as;
+    out_shape.back() = N;
+    return product(a, b, 1, a->value.numel() / K, K, N, trans_b, false, 1.0f, out_shape);
+}
+
+Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
+    const Shape& as = a->value.shape();
+    const Shape& bs = b->value.shape();
+    check(as.size() >= 3 && bs.size() == as.size(), "bmm: expected a [B..., M, K] and b of the same rank, got " + shape_str(as) + " and " + shape_str(bs));
+    for (size_t i = 0; i + 2 < as.size(); ++i) check(as[i] == bs[i], "bmm: batch dimensions differ: " + shape_str(as) + " vs " + shape_str(bs));
+    const int64_t M = as[as.size() - 2], K = as.back();
+    const int64_t bk = trans_b ? bs.back() : bs[bs.size() - 2];
+    const int64_t N = trans_b ? bs[bs.size() - 2] : bs.back();
+    check(bk == K, "bmm: inner dimensions differ: " + shape_str(as) + " . " + shape_str(bs) + (trans_b ? "^T" : ""));
+    Shape out_shape = as;
+    out_shape.back() = N;
+    return product(a, b, detail::leading(as, 2), M, K, N, trans_b, false, alpha, out_shape);
+}
+
+Var linear(const Var& x, const Var& weight, const Var& bias) {
+    const Shape& xs = x->value.shape();
+    const Shape& ws = weight->value.shape();
+    check(ws.size() == 2 && xs.back() == ws[1], "linear: x " + shape_str(xs) + " does not fit weight " + shape_str(ws) + " (expected [N, K] with K = x's last dim)");
+    const int64_t K = ws[1], N = ws[0], M = x->value.numel() / K;
+    if (bias) check(bias->value.numel() == N, "linear: bias " + shape_str(bias->value.shape()) + " for " + std::to_string(N) + " outputs");
+    Shape out_shape = xs;
+    out_shape.back() = N;
+    Tensor out = Tensor::empty(out_shape);
+    dnn::matmul({1, M, N, K, false, true, false}, x->value.data(), weight->value.data(), out.data(),
+                bias ? bias->value.data() : nullptr);
+    return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K](Node& o) {
+        const float* dY = o.grad.data();
+        if (float* dX = grad_of(x))  // dX[M,K] += dY[M,N] . W[N,K]
+            dnn::matmul({1, M, K, N, false, false, false}, dY, weight->value.data(), dX, nullptr, 1.0f, true);
+        if (float* dW = grad_of(weight))  // dW[N,K] += dY^T . X
+            dnn::matmul({1, N, K, M, true, false, false}, dY, x->value.data(), dW, nullptr, 1.0f, true);
+        if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
+    });
+}
+
+}  // namespace altup

@@ -1,0 +1,76 @@
+#include "core/params.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/kernels.hpp"
+
+namespace altup {
+
+Var ParamStore::add(const std::string& name, const Shape& shape, Init init, float std, bool decay) {
+    if (finalized()) throw std::logic_error("ParamStore::add(" + name + ") after finalize()");
+    if (find(name)) throw std::logic_error("ParamStore: duplicate parameter name " + name);
+    ParamInfo p;
+    p.name = name;
+    p.shape = shape;
+    p.offset = total_;
+    p.init = init;
+    p.std = std;
+    p.decay = decay;
+    p.var = leaf(Tensor(), true, name);
+    total_ += numel_of(shape);
+    params_.push_back(p);
+    return p.var;
+}
+
+void ParamStore::finalize(Rng& rng) {
+    data_ = Tensor::empty({total_});
+    grad_ = Tensor::zeros({total_});
+    for (auto& p : params_) {
+        const int64_t n = numel_of(p.shape);
+        p.var->value = data_.slice0(p.offset, n).reshape(p.shape);
+        p.var->grad = grad_.slice0(p.offset, n).reshape(p.shape);
+        initialize(p.var->value, p.init, p.std, rng);
+    }
+}
+
+const ParamInfo* ParamStore::find(const std::string& name) const {
+    for (const auto& p : params_)
+        if (p.name == name) return &p;
+    return nullptr;
+}
+
+void initialize(const Tensor& t, Init init, float std, Rng& rng) {
+    float* v = t.data();
+    const int64_t n = t.numel();
+    switch (init) {
+        case Init::normal:
+            for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(rng.normal() * std);
+            break;
+        case Init::truncated_normal:  // resample outside two standard deviations
+            for (int64_t i = 0; i < n; ++i) {
+                double z;
+                do { z = rng.normal(); } while (std::fabs(z) > 2.0);
+                v[i] = static_cast<float>(z * std);
+            }
+            break;
+        case Init::zeros: t.fill(0.0f); break;
+        case Init::ones: t.fill(1.0f); break;
+        case Init::identity: {
+            if (t.rank() != 2 || t.dim(0) != t.dim(1))
+                throw std::invalid_argument("identity init needs a square matrix, got " + shape_str(t.shape()));
+            t.fill(0.0f);
+            for (int64_t i = 0; i < t.dim(0); ++i) v[i * t.dim(0) + i] = 1.0f;
+            break;
+        }
+    }
+}
+
+double clip_grad_norm(const ParamStore& store, double max_norm) {
+    const Tensor& g = store.grad();
+    const double norm = std::sqrt(kernels::sum_sq(g.numel(), g.data()));
+    if (max_norm > 0 && norm > max_norm) kernels::scale(g.numel(), static_cast<float>(max_norm / (norm + 1e-6)), g.data());
+    return norm;
+}
+
+}  // namespace altup

@@ -1,0 +1,56 @@
+// Parameters live in one flat buffer and their gradients in another, with a
+// view per parameter (llm.c style): zeroing, clipping, the optimizer and an
+// MPI allreduce are each one pass over one buffer.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/autograd.hpp"
+#include "core/rng.hpp"
+
+namespace altup {
+
+enum class Init { normal, truncated_normal, zeros, ones, identity };
+
+struct ParamInfo {
+    std::string name;     // stable dotted name, e.g. blocks.3.attn.q.weight
+    Shape shape;
+    int64_t offset = 0;   // into the flat buffers
+    Init init = Init::normal;
+    float std = 0.02f;
+    bool decay = true;    // weight decay applies (matrices yes, norms/biases/scalars no)
+    Var var;
+};
+
+class ParamStore {
+public:
+    // Registers a parameter; its storage exists only after finalize().
+    Var add(const std::string& name, const Shape& shape, Init init, float std = 0.02f, bool decay = true);
+    // Allocates the flat buffers, binds every parameter to its view and
+    // initialises in registration order from `rng` (so a seed fixes the weights).
+    void finalize(Rng& rng);
+    bool finalized() const { return data_.defined(); }
+
+    const Tensor& data() const { return data_; }
+    const Tensor& grad() const { return grad_; }
+    std::vector<ParamInfo>& params() { return params_; }
+    const std::vector<ParamInfo>& params() const { return params_; }
+    const ParamInfo* find(const std::string& name) const;
+    int64_t total() const { return total_; }
+
+    void zero_grad() const { grad_.zero(); }
+
+private:
+    std::vector<ParamInfo> params_;
+    int64_t total_ = 0;
+    Tensor data_, grad_;
+};
+
+// Fills `t` according to init (identity needs a square 2-D shape).
+void initialize(const Tensor& t, Init init, float std, Rng& rng);
+
+// Scales all gradients so that their global L2 norm is at most max_norm
+// (max_norm <= 0: no clipping). Returns the norm before clipping.
+double clip_grad_norm(const ParamStore& store, double max_norm);
+
+}  // namespace altup
