@@ -57,9 +57,14 @@ void backward(const Var& loss) {
         throw std::invalid_argument("backward(): the loss must be a scalar, got shape " + shape_str(loss->value.shape()));
     if (!loss->requires_grad) throw std::invalid_argument("backward(): the loss does not depend on any parameter");
     loss->grad_buffer().fill(1.0f);
-    for (auto it = g_tape.rbegin(); it != g_tape.rend(); ++it) {
-        Node& n = **it;
-        if (n.grad.defined() && n.backward) n.backward(n);
+    try {
+        for (auto it = g_tape.rbegin(); it != g_tape.rend(); ++it) {
+            Node& n = **it;
+            if (n.grad.defined() && n.backward) n.backward(n);
+        }
+    } catch (...) {
+        clear_tape();  // a half-run tape must not leak into the next backward()
+        throw;
     }
     clear_tape();
 }

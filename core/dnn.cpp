@@ -262,7 +262,7 @@ void layernorm_forward(const float* src, const float* gamma, const float* beta, 
     stream().wait();
 }
 
-void layernorm_backward(const float* src, const float* gamma, const float* mean, const float* var,
+void layernorm_backward(const float* src, const float* gamma, const float* beta, const float* mean, const float* var,
                         const float* diff_dst, float* diff_src, float* diff_gamma, float* diff_beta, int64_t rows,
                         int64_t cols, float eps) {
     auto& e = layernorm_entry(rows, cols, eps);
@@ -279,12 +279,13 @@ void layernorm_backward(const float* src, const float* gamma, const float* mean,
     e.mean.set_data_handle(mut(mean));
     e.var.set_data_handle(mut(var));
     e.scale.set_data_handle(mut(gamma));
+    e.shift.set_data_handle(mut(beta));  // not read, but 2.6 wants the argument bound
     e.diff_dst.set_data_handle(mut(diff_dst));
     e.diff_src.set_data_handle(diff_src);
     e.diff_scale.set_data_handle(diff_gamma);
     e.diff_shift.set_data_handle(diff_beta);
     e.bwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_MEAN, e.mean}, {DNNL_ARG_VARIANCE, e.var},
-                             {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_DIFF_DST, e.diff_dst},
+                             {DNNL_ARG_SCALE, e.scale}, {DNNL_ARG_SHIFT, e.shift}, {DNNL_ARG_DIFF_DST, e.diff_dst},
                              {DNNL_ARG_DIFF_SRC, e.diff_src}, {DNNL_ARG_DIFF_SCALE, e.diff_scale},
                              {DNNL_ARG_DIFF_SHIFT, e.diff_shift}});
     stream().wait();

@@ -39,7 +39,7 @@ void softmax_backward(const float* dst, const float* diff_dst, float* diff_src, 
 void layernorm_forward(const float* src, const float* gamma, const float* beta, float* dst,
                        float* mean, float* var, int64_t rows, int64_t cols, float eps);
 // diff_gamma / diff_beta are overwritten (not accumulated).
-void layernorm_backward(const float* src, const float* gamma, const float* mean, const float* var,
+void layernorm_backward(const float* src, const float* gamma, const float* beta, const float* mean, const float* var,
                         const float* diff_dst, float* diff_src, float* diff_gamma, float* diff_beta,
                         int64_t rows, int64_t cols, float eps);
 

@@ -22,7 +22,7 @@ Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps) {
     return make_result(out, {x, gamma, beta}, [x, gamma, beta, stats, rows, cols, eps](Node& o) {
         Tensor dx = Tensor::empty(x->value.shape());
         Tensor dgb = Tensor::empty({2, cols});
-        dnn::layernorm_backward(x->value.data(), gamma->value.data(), stats.data(), stats.data() + rows,
+        dnn::layernorm_backward(x->value.data(), gamma->value.data(), beta->value.data(), stats.data(), stats.data() + rows,
                                 o.grad.data(), dx.data(), dgb.data(), dgb.data() + cols, rows, cols, eps);
         if (float* g = grad_of(x)) kernels::axpy(rows * cols, 1.0f, dx.data(), g);
         if (float* g = grad_of(gamma)) kernels::axpy(cols, 1.0f, dgb.data(), g);

@@ -1,0 +1,142 @@
+// Forward values of every op against naive loops or hand-computed numbers.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "core/dnn.hpp"
+#include "core/ops.hpp"
+#include "tests/support/gradcheck.hpp"
+
+using namespace altup;
+using altup::testing::random_tensor;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+Var val(const Shape& s, const std::vector<float>& v) { return leaf(Tensor::from(s, v)); }
+void require_close(const Tensor& got, const std::vector<float>& want, double tol = 1e-5) {
+    REQUIRE(got.numel() == static_cast<int64_t>(want.size()));
+    for (size_t i = 0; i < want.size(); ++i) {
+        INFO("element " << i);
+        CHECK_THAT(got.data()[i], WithinAbs(want[i], tol));
+    }
+}
+}  // namespace
+
+TEST_CASE("matmul, bmm and linear match naive loops", "[core][forward]") {
+    Rng rng(1);
+    const int64_t M = 5, K = 7, N = 3;
+    Var a = leaf(random_tensor({M, K}, rng)), b = leaf(random_tensor({K, N}, rng)), bias = leaf(random_tensor({N}, rng));
+    Var bt = leaf(random_tensor({N, K}, rng));
+    std::vector<float> ab(M * N), abt(M * N), lin(M * N);
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) {
+            double s1 = 0, s2 = 0;
+            for (int64_t k = 0; k < K; ++k) {
+                s1 += a->value.data()[m * K + k] * b->value.data()[k * N + n];
+                s2 += a->value.data()[m * K + k] * bt->value.data()[n * K + k];
+            }
+            ab[m * N + n] = float(s1);
+            abt[m * N + n] = float(s2);
+            lin[m * N + n] = float(s2 + bias->value.data()[n]);
+        }
+    require_close(matmul(a, b)->value, ab, 1e-4);
+    require_close(matmul(a, bt, true)->value, abt, 1e-4);
+    require_close(linear(a, bt, bias)->value, lin, 1e-4);
+    // bmm: two batches of the same product, the second scaled by alpha.
+    Var a2 = leaf(Tensor::empty({2, M, K})), b2 = leaf(Tensor::empty({2, K, N}));
+    a2->value.select0(0).copy_from(a->value);
+    a2->value.select0(1).copy_from(a->value);
+    b2->value.select0(0).copy_from(b->value);
+    b2->value.select0(1).copy_from(b->value);
+    Var c2 = bmm(a2, b2, false, 2.0f);
+    std::vector<float> twice(ab);
+    for (auto& v : twice) v *= 2.0f;
+    require_close(c2->value.select0(0), twice, 1e-4);
+    require_close(c2->value.select0(1), twice, 1e-4);
+}
+
+TEST_CASE("primitives are created once per shape and reused", "[core][forward]") {
+    Rng rng(2);
+    Var a = leaf(random_tensor({9, 11}, rng)), b = leaf(random_tensor({11, 13}, rng));
+    matmul(a, b);
+    const size_t before = dnn::primitives_created();
+    for (int i = 0; i < 3; ++i) matmul(a, b);
+    CHECK(dnn::primitives_created() == before);
+}
+
+TEST_CASE("elementwise ops and activations", "[core][forward]") {
+    Var a = val({2, 2}, {1, -2, 3, -4});
+    Var b = val({2}, {10, 20});
+    require_close(add(a, b)->value, {11, 18, 13, 16});
+    require_close(sub(a, b)->value, {-9, -22, -7, -24});
+    require_close(mul(a, b)->value, {10, -40, 30, -80});
+    require_close(scale(a, 0.5f)->value, {0.5f, -1, 1.5f, -2});
+    require_close(relu(a)->value, {1, 0, 3, 0});
+    std::vector<float> g, t;
+    for (float x : {1.f, -2.f, 3.f, -4.f}) {
+        g.push_back(0.5f * x * (1.0f + std::tanh(0.7978845608f * (x + 0.044715f * x * x * x))));
+        t.push_back(std::tanh(x));
+    }
+    require_close(gelu(a)->value, g, 1e-5);
+    require_close(tanh(a)->value, t, 1e-6);
+}
+
+TEST_CASE("softmax and causal softmax", "[core][forward]") {
+    // softmax([0, ln 3]) = [1/4, 3/4]
+    require_close(softmax(val({1, 2}, {0.0f, std::log(3.0f)}))->value, {0.25f, 0.75f});
+    // causal: row i sees keys 0..i only.
+    Var s = val({3, 3}, {5, 9, 9, 0, std::log(3.0f), 9, 0, 0, 0});
+    require_close(causal_softmax(s)->value, {1, 0, 0, 0.25f, 0.75f, 0, 1 / 3.f, 1 / 3.f, 1 / 3.f});
+}
+
+TEST_CASE("layernorm and rmsnorm match their definitions", "[core][forward]") {
+    Var x = val({2, 4}, {1, 2, 3, 4, -1, 0, 0, 1});
+    Var gamma = val({4}, {1, 2, 1, 1}), beta = val({4}, {0, 0, 1, 0});
+    std::vector<float> ln, rms;
+    for (int r = 0; r < 2; ++r) {
+        const float* xr = x->value.data() + 4 * r;
+        double mu = 0, var = 0, ss = 0;
+        for (int c = 0; c < 4; ++c) { mu += xr[c]; ss += xr[c] * xr[c]; }
+        mu /= 4;
+        for (int c = 0; c < 4; ++c) var += (xr[c] - mu) * (xr[c] - mu);
+        var /= 4;
+        for (int c = 0; c < 4; ++c) {
+            ln.push_back(float((xr[c] - mu) / std::sqrt(var + 1e-5) * gamma->value.data()[c] + beta->value.data()[c]));
+            rms.push_back(float(xr[c] / std::sqrt(ss / 4 + 1e-6) * gamma->value.data()[c]));
+        }
+    }
+    require_close(layernorm(x, gamma, beta)->value, ln, 1e-4);
+    require_close(rmsnorm(x, gamma)->value, rms, 1e-5);
+}
+
+TEST_CASE("indexing and shape ops", "[core][forward]") {
+    Var table = val({3, 2}, {0, 1, 10, 11, 20, 21});
+    require_close(embedding(table, {2, 0, 2})->value, {20, 21, 0, 1, 20, 21});
+    require_close(scatter_add_rows(val({2, 2}, {1, 2, 3, 4}), {1, 1}, val({2}, {1, 10}), 3)->value, {0, 0, 31, 42, 0, 0});
+    Var a = val({2, 2}, {1, 2, 3, 4}), b = val({2, 1}, {9, 8});
+    require_close(concat({a, b})->value, {1, 2, 9, 3, 4, 8});
+    require_close(slice(concat({a, b}), 1, 2)->value, {2, 9, 4, 8});
+    // [B=1, T=2, H=2, D=1] -> [1, 2, 2, 1]: element (t, h) moves to (h, t).
+    require_close(transpose_heads(val({1, 2, 2, 1}, {1, 2, 3, 4}))->value, {1, 3, 2, 4});
+    require_close(sum(a)->value, {10});
+    require_close(mean(a)->value, {2.5f});
+}
+
+TEST_CASE("cross-entropy: closed form, ignore index", "[core][forward]") {
+    // Row 0: p(target=1) = 3/4 -> ln(4/3). Row 1 ignored. Row 2: uniform over 2 -> ln 2.
+    Var logits = val({3, 2}, {0, std::log(3.0f), 5, -5, 1, 1});
+    Var loss = cross_entropy(logits, {1, -100, 0});
+    CHECK_THAT(loss->value.item(), WithinAbs((std::log(4.0 / 3.0) + std::log(2.0)) / 2.0, 1e-6));
+}
+
+TEST_CASE("AltUp predict and correct on a hand-worked example", "[core][forward][altup]") {
+    // K = 2, d = 1, one token: x = (1, 2); p = [[1, 0.5], [0, 2]] -> xhat = (2, 4).
+    Var x = val({1, 2}, {1, 2});
+    Var p = val({2, 2}, {1, 0.5f, 0, 2});
+    Var xhat = altup_predict(x, p, 2);
+    require_close(xhat->value, {2, 4});
+    // Layer output xtilde = 10 on block j = 1; g = (0.5, 1):
+    // y0 = 2 + 0.5 (10 - 4) = 5, y1 = 4 + 1 (10 - 4) = 10.
+    require_close(altup_correct(xhat, val({1, 1}, {10}), val({2}, {0.5f, 1}), 2, 1)->value, {5, 10});
+    require_close(weighted_sum({val({2}, {1, 2}), val({2}, {3, 4})}, val({2}, {2, -1}))->value, {-1, 0});
+}

@@ -1,0 +1,121 @@
+// Every op's backward against central finite differences.
+// Bound: relative error <= 2e-2 with eps = 1e-2 in f32 (the truncation error of
+// central differences is O(eps^2); f32 rounding of the objective adds ~1e-4).
+#include <catch2/catch.hpp>
+
+#include "core/ops.hpp"
+#include "tests/support/gradcheck.hpp"
+
+using namespace altup;
+using altup::testing::grad_check;
+using altup::testing::random_tensor;
+
+namespace {
+constexpr double kTol = 2e-2;
+Var param(const Shape& s, Rng& rng, float scale = 1.0f) { return leaf(random_tensor(s, rng, scale), true); }
+
+#define CHECK_GRAD(fn, inputs)                                     \
+    do {                                                           \
+        auto r_ = grad_check(fn, inputs);                          \
+        INFO("worst: " << r_.worst);                               \
+        CHECK(r_.max_rel_error < kTol);                            \
+    } while (0)
+}  // namespace
+
+TEST_CASE("matmul gradient", "[core][grad]") {
+    Rng rng(1);
+    CHECK_GRAD([](const std::vector<Var>& v) { return matmul(v[0], v[1]); }, (std::vector<Var>{param({2, 3, 4}, rng), param({4, 5}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return matmul(v[0], v[1], true); }, (std::vector<Var>{param({6, 4}, rng), param({5, 4}, rng)}));
+}
+
+TEST_CASE("batched matmul gradient", "[core][grad]") {
+    Rng rng(2);
+    CHECK_GRAD([](const std::vector<Var>& v) { return bmm(v[0], v[1], false, 0.5f); }, (std::vector<Var>{param({2, 2, 3, 4}, rng), param({2, 2, 4, 3}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return bmm(v[0], v[1], true); }, (std::vector<Var>{param({3, 5, 4}, rng), param({3, 6, 4}, rng)}));
+}
+
+TEST_CASE("linear with bias gradient", "[core][grad]") {
+    Rng rng(3);
+    CHECK_GRAD([](const std::vector<Var>& v) { return linear(v[0], v[1], v[2]); },
+               (std::vector<Var>{param({2, 3, 5}, rng), param({4, 5}, rng), param({4}, rng)}));
+}
+
+TEST_CASE("add, sub, mul broadcast over leading dims, and scale", "[core][grad]") {
+    Rng rng(4);
+    CHECK_GRAD([](const std::vector<Var>& v) { return add(v[0], v[1]); }, (std::vector<Var>{param({3, 4}, rng), param({4}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return sub(v[0], v[1]); }, (std::vector<Var>{param({2, 3, 4}, rng), param({3, 4}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return mul(v[0], v[1]); }, (std::vector<Var>{param({3, 4}, rng), param({4}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return mul(v[0], v[1]); }, (std::vector<Var>{param({3, 4}, rng), param({3, 4}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return scale(v[0], -1.5f); }, (std::vector<Var>{param({5}, rng)}));
+}
+
+TEST_CASE("activations: GELU, ReLU, tanh", "[core][grad]") {
+    Rng rng(5);
+    CHECK_GRAD([](const std::vector<Var>& v) { return gelu(v[0]); }, (std::vector<Var>{param({4, 6}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return tanh(v[0]); }, (std::vector<Var>{param({4, 6}, rng)}));
+    // ReLU: keep inputs away from the kink at 0, where the derivative is undefined.
+    Var x = param({4, 6}, rng);
+    for (int64_t i = 0; i < x->value.numel(); ++i) {
+        float& v = x->value.data()[i];
+        if (std::fabs(v) < 0.1f) v = v < 0 ? -0.5f : 0.5f;
+    }
+    CHECK_GRAD([](const std::vector<Var>& v) { return relu(v[0]); }, (std::vector<Var>{x}));
+}
+
+TEST_CASE("softmax and causal softmax gradients", "[core][grad]") {
+    Rng rng(6);
+    CHECK_GRAD([](const std::vector<Var>& v) { return softmax(v[0]); }, (std::vector<Var>{param({3, 7}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return causal_softmax(v[0]); }, (std::vector<Var>{param({2, 5, 5}, rng)}));
+}
+
+TEST_CASE("layernorm and rmsnorm gradients", "[core][grad]") {
+    Rng rng(7);
+    CHECK_GRAD([](const std::vector<Var>& v) { return layernorm(v[0], v[1], v[2]); },
+               (std::vector<Var>{param({4, 8}, rng), param({8}, rng), param({8}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return rmsnorm(v[0], v[1]); }, (std::vector<Var>{param({4, 8}, rng), param({8}, rng)}));
+}
+
+TEST_CASE("embedding, gather and scatter-add of rows", "[core][grad]") {
+    Rng rng(8);
+    const std::vector<int32_t> ids{3, 0, 3, 1};  // a repeated id: its gradient rows add up
+    CHECK_GRAD([&](const std::vector<Var>& v) { return embedding(v[0], ids); }, (std::vector<Var>{param({5, 3}, rng)}));
+    CHECK_GRAD([&](const std::vector<Var>& v) { return gather_rows(v[0], ids); }, (std::vector<Var>{param({4, 2}, rng)}));
+    CHECK_GRAD([&](const std::vector<Var>& v) { return scatter_add_rows(v[0], ids, v[1], 6); },
+               (std::vector<Var>{param({4, 3}, rng), param({4}, rng)}));
+}
+
+TEST_CASE("concat, slice, split, reshape, transpose of heads", "[core][grad]") {
+    Rng rng(9);
+    CHECK_GRAD([](const std::vector<Var>& v) { return concat({v[0], v[1], v[0]}); }, (std::vector<Var>{param({2, 3}, rng), param({2, 2}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return slice(v[0], 1, 3); }, (std::vector<Var>{param({3, 5}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) {
+        auto parts = split(v[0], {2, 3});
+        return mul(parts[0], slice(parts[1], 0, 2));
+    }, (std::vector<Var>{param({3, 5}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return reshape(v[0], {4, 3}); }, (std::vector<Var>{param({2, 6}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return transpose_heads(v[0]); }, (std::vector<Var>{param({2, 3, 2, 4}, rng)}));
+}
+
+TEST_CASE("sum and mean", "[core][grad]") {
+    Rng rng(10);
+    CHECK_GRAD([](const std::vector<Var>& v) { return sum(v[0]); }, (std::vector<Var>{param({3, 4}, rng)}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return mean(v[0]); }, (std::vector<Var>{param({3, 4}, rng)}));
+}
+
+TEST_CASE("cross-entropy with an ignored target", "[core][grad]") {
+    Rng rng(11);
+    const std::vector<int32_t> targets{2, -100, 0, 4};
+    CHECK_GRAD([&](const std::vector<Var>& v) { return cross_entropy(v[0], targets); }, (std::vector<Var>{param({4, 5}, rng)}));
+}
+
+TEST_CASE("weighted sum by scalar parameters, AltUp predict and correct", "[core][grad][altup]") {
+    Rng rng(12);
+    CHECK_GRAD([](const std::vector<Var>& v) { return weighted_sum({v[0], v[1], v[2]}, v[3]); },
+               (std::vector<Var>{param({2, 3}, rng), param({2, 3}, rng), param({2, 3}, rng), param({3}, rng)}));
+    const int K = 3, d = 4, N = 5;
+    CHECK_GRAD([&](const std::vector<Var>& v) { return altup_predict(v[0], v[1], K); },
+               (std::vector<Var>{param({N, K * d}, rng), param({K, K}, rng)}));
+    for (int j = 0; j < K; ++j)
+        CHECK_GRAD([&](const std::vector<Var>& v) { return altup_correct(v[0], v[1], v[2], K, j); },
+                   (std::vector<Var>{param({N, K * d}, rng), param({N, d}, rng), param({K}, rng)}));
+}

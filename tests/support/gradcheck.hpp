@@ -1,0 +1,76 @@
+// Finite-difference gradient checking, shared by the core and layers tests.
+// The scalar checked is f = sum(output * R) for a fixed random R, so every
+// output element contributes (see ../shared/docs/onednn-2.6.md).
+#pragma once
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/autograd.hpp"
+#include "core/ops.hpp"
+#include "core/rng.hpp"
+
+namespace altup::testing {
+
+inline Tensor random_tensor(const Shape& shape, Rng& rng, float scale = 1.0f) {
+    Tensor t = Tensor::empty(shape);
+    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<float>(rng.normal()) * scale;
+    return t;
+}
+
+struct GradCheckResult {
+    double max_rel_error = 0.0;
+    std::string worst;  // which input and index, for the failure message
+};
+
+// Checks d/d(inputs) of sum(fn(inputs) * R) against central differences.
+// Relative error per element: |a - n| / max(1, |a| + |n|)... scaled by `floor`
+// so that near-zero gradients compare absolutely.
+inline GradCheckResult grad_check(const std::function<Var(const std::vector<Var>&)>& fn, std::vector<Var> inputs,
+                                  uint64_t seed = 7, float eps = 1e-2f, double floor = 1e-2) {
+    Rng rng(seed);
+    Tensor R;
+    {
+        NoGradGuard ng;
+        Var probe = fn(inputs);
+        R = random_tensor(probe->value.shape(), rng);
+    }
+    auto objective = [&]() {
+        NoGradGuard ng;
+        Var out = fn(inputs);
+        double s = 0.0;
+        for (int64_t i = 0; i < out->value.numel(); ++i) s += double(out->value.data()[i]) * R.data()[i];
+        return s;
+    };
+    for (auto& in : inputs) in->grad = Tensor();
+    Var out = fn(inputs);
+    Var loss = sum(mul(out, leaf(R)));
+    backward(loss);
+
+    GradCheckResult res;
+    for (size_t k = 0; k < inputs.size(); ++k) {
+        Var& in = inputs[k];
+        if (!in->requires_grad) continue;
+        for (int64_t i = 0; i < in->value.numel(); ++i) {
+            float& x = in->value.data()[i];
+            const float orig = x;
+            x = orig + eps;
+            const double fp = objective();
+            x = orig - eps;
+            const double fm = objective();
+            x = orig;
+            const double numeric = (fp - fm) / (2.0 * eps);
+            const double analytic = in->grad.defined() ? in->grad.data()[i] : 0.0;
+            const double rel = std::fabs(analytic - numeric) / std::max(floor, std::fabs(analytic) + std::fabs(numeric));
+            if (rel > res.max_rel_error) {
+                res.max_rel_error = rel;
+                res.worst = "input " + std::to_string(k) + " element " + std::to_string(i) + ": analytic " +
+                            std::to_string(analytic) + " vs numeric " + std::to_string(numeric);
+            }
+        }
+    }
+    return res;
+}
+
+}  // namespace altup::testing
