@@ -70,3 +70,15 @@ Var altup_predict(const Var& x, const Var& p, int k);
 Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j);
 
 }  // namespace altup
+
+namespace altup {
+// Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
+// (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
+// with computed token c = floor(t/s)*s <= t gets
+//   y_t = xtilde_c                                   when t = c,
+//   y_t = a x_t + b x_c + g (xtilde_c - x_c)          otherwise (coef = [a, b, g]),
+//   y_t = x_t                                         otherwise, when coef is null
+//                                                     (the stride-and-skip baseline).
+// x [B*T, d]. Only tokens at or before t are read: causality holds.
+Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t stride);
+}  // namespace altup

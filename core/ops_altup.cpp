@@ -131,3 +131,71 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 }
 
 }  // namespace altup
+
+namespace altup {
+
+Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {
+    const int64_t d = x->value.dim(-1), Tc = T / s;
+    check(T % s == 0 && x->value.numel() == B * T * d && xtilde->value.numel() == B * Tc * d &&
+              (!coef || coef->value.numel() == 3),
+          "sequence_altup_mix: x " + shape_str(x->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
+              " do not fit B=" + std::to_string(B) + " T=" + std::to_string(T) + " stride=" + std::to_string(s));
+    Tensor out = Tensor::empty(x->value.shape());
+    const float* X = x->value.data();
+    const float* Xt = xtilde->value.data();
+    const float* C = coef ? coef->value.data() : nullptr;
+    float* Y = out.data();
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t) {
+            const float* xt = Xt + (b * Tc + t / s) * d;
+            const float* xr = X + (b * T + t) * d;
+            const float* xc = X + (b * T + t / s * s) * d;
+            float* y = Y + (b * T + t) * d;
+            if (t % s == 0)
+                for (int64_t i = 0; i < d; ++i) y[i] = xt[i];
+            else if (!C)
+                for (int64_t i = 0; i < d; ++i) y[i] = xr[i];
+            else
+                for (int64_t i = 0; i < d; ++i) y[i] = C[0] * xr[i] + C[1] * xc[i] + C[2] * (xt[i] - xc[i]);
+        }
+    return make_result(out, {x, xtilde, coef}, [x, xtilde, coef, B, T, s, d, Tc](Node& o) {
+        const float* G = o.grad.data();
+        const float* X = x->value.data();
+        const float* Xt = xtilde->value.data();
+        const float* C = coef ? coef->value.data() : nullptr;
+        float* dx = grad_of(x);
+        float* dxt = grad_of(xtilde);
+        float* dc = grad_of(coef);
+        double da = 0, db = 0, dg = 0;
+        // Sequential: several tokens write into the same computed token's rows.
+        for (int64_t b = 0; b < B; ++b)
+            for (int64_t t = 0; t < T; ++t) {
+                const int64_t row = b * T + t, crow = b * T + t / s * s, trow = b * Tc + t / s;
+                const float* g = G + row * d;
+                if (t % s == 0) {
+                    if (dxt) kernels::axpy(d, 1.0f, g, dxt + trow * d);
+                } else if (!C) {
+                    if (dx) kernels::axpy(d, 1.0f, g, dx + row * d);
+                } else {
+                    if (dx) {
+                        kernels::axpy(d, C[0], g, dx + row * d);
+                        kernels::axpy(d, C[1] - C[2], g, dx + crow * d);
+                    }
+                    if (dxt) kernels::axpy(d, C[2], g, dxt + trow * d);
+                    if (dc) {
+                        da += kernels::dot(d, g, X + row * d);
+                        db += kernels::dot(d, g, X + crow * d);
+                        for (int64_t i = 0; i < d; ++i) dg += double(g[i]) * (Xt[trow * d + i] - X[crow * d + i]);
+                    }
+                }
+            }
+        if (dc) {
+            dc[0] += float(da);
+            dc[1] += float(db);
+            dc[2] += float(dg);
+        }
+    });
+}
+
+}  // namespace altup

@@ -1,5 +1,6 @@
 #include "core/params.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -23,6 +24,14 @@ Var ParamStore::add(const std::string& name, const Shape& shape, Init init, floa
     return p.var;
 }
 
+Var ParamStore::add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay) {
+    if (static_cast<int64_t>(values.size()) != numel_of(shape))
+        throw std::logic_error("ParamStore::add_values(" + name + "): wrong number of values");
+    Var v = add(name, shape, Init::values, 0, decay);
+    params_.back().values = std::move(values);
+    return v;
+}
+
 void ParamStore::finalize(Rng& rng) {
     data_ = Tensor::empty({total_});
     grad_ = Tensor::zeros({total_});
@@ -30,7 +39,10 @@ void ParamStore::finalize(Rng& rng) {
         const int64_t n = numel_of(p.shape);
         p.var->value = data_.slice0(p.offset, n).reshape(p.shape);
         p.var->grad = grad_.slice0(p.offset, n).reshape(p.shape);
-        initialize(p.var->value, p.init, p.std, rng);
+        if (p.init == Init::values)
+            std::copy(p.values.begin(), p.values.end(), p.var->value.data());
+        else
+            initialize(p.var->value, p.init, p.std, rng);
     }
 }
 
@@ -54,6 +66,7 @@ void initialize(const Tensor& t, Init init, float std, Rng& rng) {
                 v[i] = static_cast<float>(z * std);
             }
             break;
+        case Init::values: throw std::invalid_argument("Init::values needs ParamStore::add_values");
         case Init::zeros: t.fill(0.0f); break;
         case Init::ones: t.fill(1.0f); break;
         case Init::identity: {

@@ -10,7 +10,7 @@
 
 namespace altup {
 
-enum class Init { normal, truncated_normal, zeros, ones, identity };
+enum class Init { normal, truncated_normal, zeros, ones, identity, values };
 
 struct ParamInfo {
     std::string name;     // stable dotted name, e.g. blocks.3.attn.q.weight
@@ -19,6 +19,7 @@ struct ParamInfo {
     Init init = Init::normal;
     float std = 0.02f;
     bool decay = true;    // weight decay applies (matrices yes, norms/biases/scalars no)
+    std::vector<float> values;  // for Init::values: the exact initial contents
     Var var;
 };
 
@@ -26,6 +27,8 @@ class ParamStore {
 public:
     // Registers a parameter; its storage exists only after finalize().
     Var add(const std::string& name, const Shape& shape, Init init, float std = 0.02f, bool decay = true);
+    // A parameter initialised to given values (e.g. AltUp-style scalars).
+    Var add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay = false);
     // Allocates the flat buffers, binds every parameter to its view and
     // initialises in registration order from `rng` (so a seed fixes the weights).
     void finalize(Rng& rng);

@@ -140,3 +140,13 @@ TEST_CASE("AltUp predict and correct on a hand-worked example", "[core][forward]
     require_close(altup_correct(xhat, val({1, 1}, {10}), val({2}, {0.5f, 1}), 2, 1)->value, {5, 10});
     require_close(weighted_sum({val({2}, {1, 2}), val({2}, {3, 4})}, val({2}, {2, -1}))->value, {-1, 0});
 }
+
+TEST_CASE("Sequence-AltUp mix on a hand-worked example", "[core][forward][altup]") {
+    // B = 1, T = 4, stride 2, d = 1: computed tokens 0 and 2 with layer outputs 10, 20.
+    Var x = val({4, 1}, {1, 2, 3, 4});
+    Var xt = val({2, 1}, {10, 20});
+    // coef (a, b, g) = (1, 0.5, 2): y1 = 2 + 0.5*1 + 2*(10 - 1) = 20.5; y3 = 4 + 1.5 + 2*(20 - 3) = 39.5
+    require_close(sequence_altup_mix(x, xt, val({3}, {1, 0.5f, 2}), 1, 4, 2)->value, {10, 20.5f, 20, 39.5f});
+    // Stride-and-skip: skipped tokens pass through.
+    require_close(sequence_altup_mix(x, xt, nullptr, 1, 4, 2)->value, {10, 2, 20, 4});
+}

@@ -119,3 +119,14 @@ TEST_CASE("weighted sum by scalar parameters, AltUp predict and correct", "[core
         CHECK_GRAD([&](const std::vector<Var>& v) { return altup_correct(v[0], v[1], v[2], K, j); },
                    (std::vector<Var>{param({N, K * d}, rng), param({N, d}, rng), param({K}, rng)}));
 }
+
+TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip)", "[core][grad][altup]") {
+    Rng rng(13);
+    const int64_t B = 2, T = 6, d = 3;
+    for (int64_t s : {2, 3}) {
+        CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], v[2], B, T, s); },
+                   (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng), param({3}, rng)}));
+        CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], nullptr, B, T, s); },
+                   (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng)}));
+    }
+}

@@ -43,7 +43,9 @@ inline GradCheckResult grad_check(const std::function<Var(const std::vector<Var>
         for (int64_t i = 0; i < out->value.numel(); ++i) s += double(out->value.data()[i]) * R.data()[i];
         return s;
     };
-    for (auto& in : inputs) in->grad = Tensor();
+    // Zero (not drop) existing gradients: parameters' grads are views into the flat buffer.
+    for (auto& in : inputs)
+        if (in->grad.defined()) in->grad.zero();
     Var out = fn(inputs);
     Var loss = sum(mul(out, leaf(R)));
     backward(loss);

@@ -1,0 +1,39 @@
+#include "layers/altup.hpp"
+
+#include "core/ops.hpp"
+
+namespace altup {
+
+AltUpLayer::AltUpLayer(ParamStore& store, const std::string& prefix, int k, int layer_index, const AltUpConfig& cfg)
+    : k_(k), j_(cfg.selection == AltUpSelection::alternating ? layer_index % k : 0), compute_on_(cfg.compute_on) {
+    predict_ = store.add(prefix + ".predict", {k, k}, Init::identity, 0, /*decay=*/false);
+    correct_ = store.add(prefix + ".correct", {k}, Init::ones, 0, false);
+}
+
+Var AltUpLayer::forward(const Var& x, const LayerFn& layer) const {
+    const int64_t d = x->value.dim(-1) / k_;
+    Var xhat = altup_predict(x, predict_, k_);
+    Var active = slice(compute_on_ == AltUpComputeOn::input ? x : xhat, j_ * d, d);
+    return altup_correct(xhat, layer(active), correct_, k_, j_);
+}
+
+SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg)
+    : stride_(cfg.stride) {
+    if (cfg.mode == SequenceAltUpMode::predict_correct) {
+        // a = 1, b = 0, g = 1: a skipped token gets its computed neighbour's update.
+        coef_ = store.add_values(prefix + ".coef", {3}, {1.0f, 0.0f, 1.0f});
+    }
+}
+
+Var SequenceAltUpLayer::forward(const Var& x, int64_t B, int64_t T,
+                                const std::function<Var(const Var&, int64_t)>& layer) const {
+    const int64_t Tc = T / stride_;
+    std::vector<int32_t> rows;
+    rows.reserve(B * Tc);
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t m = 0; m < Tc; ++m) rows.push_back(static_cast<int32_t>(b * T + m * stride_));
+    Var xtilde = layer(gather_rows(x, rows), Tc);
+    return sequence_altup_mix(x, xtilde, coef_, B, T, stride_);
+}
+
+}  // namespace altup

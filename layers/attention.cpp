@@ -1,0 +1,52 @@
+#include "layers/attention.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/ops.hpp"
+
+namespace altup {
+
+Var fused_parameter_view(const ParamStore& store, const Var& first, int64_t rows_total) {
+    const ParamInfo* info = store.find(first->name);
+    if (!info || !store.finalized()) throw std::logic_error("fused_parameter_view: " + first->name + " is not finalized");
+    Shape shape = info->shape;
+    shape[0] = rows_total;
+    const int64_t n = numel_of(shape);
+    if (info->offset + n > store.total()) throw std::logic_error("fused_parameter_view: past the end of the buffer");
+    auto v = leaf(store.data().slice0(info->offset, n).reshape(shape), true, first->name + "+fused");
+    v->grad = store.grad().slice0(info->offset, n).reshape(shape);
+    return v;
+}
+
+CausalSelfAttention::CausalSelfAttention(ParamStore& store, const std::string& prefix, int64_t d, int64_t heads,
+                                         float init_std, int layers)
+    : store_(store), d_(d), heads_(heads) {
+    // q, k, v weights then their biases, registered back to back (see fused_parameter_view).
+    q_w_ = store.add(prefix + ".q.weight", {d, d}, Init::normal, init_std);
+    store.add(prefix + ".k.weight", {d, d}, Init::normal, init_std);
+    store.add(prefix + ".v.weight", {d, d}, Init::normal, init_std);
+    q_b_ = store.add(prefix + ".q.bias", {d}, Init::zeros, 0, false);
+    store.add(prefix + ".k.bias", {d}, Init::zeros, 0, false);
+    store.add(prefix + ".v.bias", {d}, Init::zeros, 0, false);
+    // GPT-2-style scaling of residual projections by 1/sqrt(2 * layers).
+    o_w_ = store.add(prefix + ".o.weight", {d, d}, Init::normal, init_std / std::sqrt(2.0f * layers));
+    o_b_ = store.add(prefix + ".o.bias", {d}, Init::zeros, 0, false);
+}
+
+Var CausalSelfAttention::forward(const Var& x, int64_t B, int64_t T) {
+    if (!qkv_w_) {
+        qkv_w_ = fused_parameter_view(store_, q_w_, 3 * d_);
+        qkv_b_ = fused_parameter_view(store_, q_b_, 3 * d_);
+    }
+    const int64_t H = heads_, Dh = d_ / heads_;
+    Var qkv = linear(x, qkv_w_, qkv_b_);  // [B*T, 3d]
+    auto heads = [&](int64_t which) { return transpose_heads(reshape(slice(qkv, which * d_, d_), {B, T, H, Dh})); };
+    Var q = heads(0), k = heads(1), v = heads(2);                    // [B, H, T, Dh]
+    Var scores = bmm(q, k, /*trans_b=*/true, 1.0f / std::sqrt(float(Dh)));  // [B, H, T, T]
+    Var ctx = bmm(causal_softmax(scores), v);                        // [B, H, T, Dh]
+    Var merged = reshape(transpose_heads(ctx), {B * T, d_});
+    return linear(merged, o_w_, o_b_);
+}
+
+}  // namespace altup

@@ -1,0 +1,20 @@
+// Position-wise feed-forward: d -> d_ff -> d with GELU or ReLU.
+#pragma once
+#include <string>
+
+#include "core/params.hpp"
+#include "layers/model_config.hpp"
+
+namespace altup {
+
+class FeedForward {
+public:
+    FeedForward(ParamStore& store, const std::string& prefix, int64_t d, int64_t d_ff, Activation act, float init_std,
+                int layers);
+    Var forward(const Var& x) const;  // [n, d] -> [n, d]
+private:
+    Activation act_;
+    Var w_in_, b_in_, w_out_, b_out_;
+};
+
+}  // namespace altup
