@@ -1,0 +1,167 @@
+// `altup sweep FILE [--dry-run | --status] [--jobs N] [--out DIR] [--threads T] [--retry-failed] [--trainer CMD]`
+#include "sweeps/sweep_command.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "experiments/config/config_io.hpp"
+#include "sweeps/sweep_expansion.hpp"
+#include "sweeps/sweep_report.hpp"
+#include "sweeps/sweep_runner.hpp"
+#include "sweeps/trial_state.hpp"
+
+namespace altup {
+namespace {
+
+constexpr int kExitUsage = 2;
+
+const char* const kUsage =
+    "usage: altup sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
+    "                   [--retry-failed] [--launcher local] [--trainer \"PROGRAM ARGS\"]\n"
+    "\n"
+    "Expands SWEEP.yaml into trials and runs the pending ones as `altup train` processes,\n"
+    "N at a time, in DIR/<sweep name>/<trial id>/ (docs/sweeps.md).\n"
+    "\n"
+    "  --dry-run        print the trials (id, labels, overrides) and their count; run nothing\n"
+    "  --status         report progress from the trials' result files; run nothing\n"
+    "  --jobs N         trials at a time (default 1)\n"
+    "  --out DIR        runs folder (default runs)\n"
+    "  --threads T      threads per trial (default: cores / N)\n"
+    "  --retry-failed   run failed and diverged trials again\n"
+    "  --launcher local the only launcher so far: processes on this machine\n"
+    "  --trainer CMD    run CMD instead of `altup train` (same arguments and protocol)\n"
+    "\n"
+    "exit code: 0 all trials completed, 1 some failed/diverged/not run, 2 bad sweep or usage,\n"
+    "130 stopped by Ctrl-C/SIGTERM (run again to resume).\n";
+
+struct Arguments {
+    std::string file;
+    bool dry_run = false;
+    bool status = false;
+    RunnerOptions runner;
+};
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+int parse_count(const std::string& option, const std::string& text, int min) {
+    try {
+        size_t used = 0;
+        const int value = std::stoi(text, &used);
+        if (used == text.size() && value >= min) return value;
+    } catch (const std::exception&) {
+    }
+    throw UsageError(fmt::format("{} expects an integer >= {}, got '{}'", option, min, text));
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+// Returns nullopt after printing help.
+std::optional<Arguments> parse_arguments(int argc, char** argv) {
+    Arguments args;
+    for (int i = 1; i < argc; ++i) {
+        std::string option = argv[i];
+        std::optional<std::string> inline_value;
+        if (option.rfind("--", 0) == 0 && option.find('=') != std::string::npos) {
+            inline_value = option.substr(option.find('=') + 1);
+            option = option.substr(0, option.find('='));
+        }
+        auto value = [&]() -> std::string {
+            if (inline_value) return *inline_value;
+            if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value", option));
+            return argv[++i];
+        };
+        if (option == "-h" || option == "--help") return std::nullopt;
+        else if (option == "--dry-run") args.dry_run = true;
+        else if (option == "--status") args.status = true;
+        else if (option == "--retry-failed") args.runner.retry_failed = true;
+        else if (option == "--jobs" || option == "-j") args.runner.jobs = parse_count(option, value(), 1);
+        else if (option == "--threads") args.runner.threads = parse_count(option, value(), 1);
+        else if (option == "--out") args.runner.out_dir = value();
+        else if (option == "--trainer") {
+            args.runner.trainer_command = split_words(value());
+            if (args.runner.trainer_command.empty()) throw UsageError("--trainer needs a program");
+        } else if (option == "--launcher") {
+            const std::string launcher = value();
+            if (launcher != "local") throw UsageError(fmt::format("launcher '{}' is not available; only 'local' is", launcher));
+        } else if (option.rfind("-", 0) == 0 && option.size() > 1) {
+            throw UsageError(fmt::format("unknown option '{}'", option));
+        } else if (args.file.empty()) {
+            args.file = option;
+        } else {
+            throw UsageError(fmt::format("one sweep file at a time (got '{}' and '{}')", args.file, option));
+        }
+    }
+    if (args.file.empty()) throw UsageError("no sweep file given");
+    if (args.dry_run && args.status) throw UsageError("--dry-run and --status are exclusive");
+    return args;
+}
+
+void print_warnings(const SweepExpansion& sweep) {
+    for (const auto& w : sweep.warnings) fmt::print(stderr, "altup sweep: warning: {}\n", w);
+}
+
+int report_status(const SweepExpansion& sweep, const RunnerOptions& options) {
+    std::vector<TrialRecord> records;
+    double finished_seconds = 0;
+    int timed = 0;
+    for (const auto& trial : sweep.trials) {
+        records.push_back(read_trial_record(trial_dir(options, sweep, trial)));
+        if (records.back().wall_time_s && is_finished(records.back().status)) {
+            finished_seconds += *records.back().wall_time_s;
+            ++timed;
+        }
+    }
+    const ProgressCounts counts = count_statuses(records);
+    const double eta = timed == 0 ? -1
+                                  : finished_seconds / timed * (counts.pending + 0.5 * counts.running) / std::max(1, options.jobs);
+    print_summary_table(stdout, sweep, records);
+    fmt::print("{}\n", progress_line(sweep.spec.name, counts, eta));
+    return 0;
+}
+
+}  // namespace
+
+int sweep_command(int argc, char** argv) {
+    Arguments args;
+    try {
+        auto parsed = parse_arguments(argc, argv);
+        if (!parsed) { std::fputs(kUsage, stdout); return 0; }
+        args = std::move(*parsed);
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "altup sweep: {}\n\n{}", e.what(), kUsage);
+        return kExitUsage;
+    }
+
+    try {
+        const SweepExpansion sweep = expand_sweep(load_sweep(args.file));
+        print_warnings(sweep);
+        if (args.dry_run) {
+            print_trial_table(stdout, sweep);
+            return 0;
+        }
+        if (args.status) return report_status(sweep, args.runner);
+        return run_sweep(sweep, args.runner);
+    } catch (const SweepError& e) {
+        fmt::print(stderr, "altup sweep: error: {}\n", e.what());
+    } catch (const ConfigError& e) {
+        fmt::print(stderr, "altup sweep: error: {}\n", e.what());
+    } catch (const YAML::Exception& e) {
+        fmt::print(stderr, "altup sweep: error: {}: {}\n", args.file, e.what());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "altup sweep: error: {}\n", e.what());
+    }
+    return kExitUsage;
+}
+
+}  // namespace altup

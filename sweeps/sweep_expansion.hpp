@@ -1,0 +1,39 @@
+// Expansion of a sweep into trials: each a resolved, validated config with
+// human-readable labels and a stable id (docs/sweeps.md, "Expansion").
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "experiments/config/config.hpp"
+#include "sweeps/sweep_spec.hpp"
+
+namespace altup {
+
+struct Trial {
+    std::string id;                                         // config_id of the resolved config
+    std::string name;                                       // the config's `name`; not part of the id
+    std::map<std::string, std::string> labels;              // variant, axis keys, seed
+    std::vector<std::pair<std::string, std::string>> overrides;  // key, value text, in application order
+    Config config;
+};
+
+struct SweepExpansion {
+    SweepSpec spec;
+    std::vector<Trial> trials;
+    std::vector<std::string> warnings;  // e.g. an exclude entry that matched nothing
+};
+
+// Expands and validates every trial (parse_config) before anything runs.
+// Throws SweepError; a trial's config error names the trial by its labels.
+SweepExpansion expand_sweep(const SweepSpec& spec);
+
+// "variant=altup-k2 model.preset=small seed=1": variant first, seed last.
+std::string labels_text(const std::map<std::string, std::string>& labels);
+// The same order as a list, for tables and --label arguments.
+std::vector<std::pair<std::string, std::string>> ordered_labels(const std::map<std::string, std::string>& labels);
+
+}  // namespace altup

@@ -1,0 +1,81 @@
+#include "sweeps/sweep_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace altup {
+namespace {
+
+// Columns padded to their widest cell, Markdown pipe syntax so it pastes into notes.
+void print_table(std::FILE* out, const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<size_t> width(header.size());
+    for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+    for (const auto& row : rows)
+        for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line = "|";
+        for (size_t c = 0; c < row.size(); ++c) line += fmt::format(" {:<{}} |", row[c], width[c]);
+        fmt::print(out, "{}\n", line);
+    };
+    print_row(header);
+    std::string rule = "|";
+    for (size_t w : width) rule += std::string(w + 2, '-') + "|";
+    fmt::print(out, "{}\n", rule);
+    for (const auto& row : rows) print_row(row);
+}
+
+std::string number_or_dash(const std::optional<double>& value, const char* format) {
+    return value ? fmt::format(fmt::runtime(format), *value) : "-";
+}
+
+}  // namespace
+
+std::string format_duration(double seconds) {
+    const long long s = std::llround(std::max(0.0, seconds));
+    if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+    if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+    return fmt::format("{}s", s);
+}
+
+void print_trial_table(std::FILE* out, const SweepExpansion& sweep) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& trial : sweep.trials) {
+        std::vector<std::string> overrides;
+        for (const auto& [key, value] : trial.overrides) overrides.push_back(key + "=" + value);
+        rows.push_back({trial.id, labels_text(trial.labels), overrides.empty() ? "-" : fmt::format("{}", fmt::join(overrides, " "))});
+    }
+    print_table(out, {"id", "labels", "overrides"}, rows);
+    fmt::print(out, "{} trial{} in sweep '{}'\n", sweep.trials.size(), sweep.trials.size() == 1 ? "" : "s", sweep.spec.name);
+}
+
+std::string progress_line(const std::string& sweep_name, const ProgressCounts& counts, double eta_s) {
+    return fmt::format("[{}] {}/{} done, {} running, {} failed, {} pending, ETA {}", sweep_name, counts.completed,
+                       counts.total(), counts.running, counts.failed, counts.pending,
+                       eta_s < 0 ? std::string("unknown") : format_duration(eta_s));
+}
+
+ProgressCounts count_statuses(const std::vector<TrialRecord>& records) {
+    ProgressCounts counts;
+    for (const auto& r : records) {
+        if (r.status == TrialStatus::completed) ++counts.completed;
+        else if (r.status == TrialStatus::running) ++counts.running;
+        else if (is_unsuccessful(r.status)) ++counts.failed;
+        else ++counts.pending;
+    }
+    return counts;
+}
+
+void print_summary_table(std::FILE* out, const SweepExpansion& sweep, const std::vector<TrialRecord>& records) {
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < sweep.trials.size(); ++i) {
+        const TrialRecord& r = records[i];
+        rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), to_string(r.status),
+                        number_or_dash(r.eval_loss, "{:.4f}"), number_or_dash(r.token_accuracy, "{:.4f}"),
+                        number_or_dash(r.train_tokens_per_s, "{:.0f}")});
+    }
+    print_table(out, {"id", "labels", "status", "eval loss", "accuracy", "tokens/s"}, rows);
+}
+
+}  // namespace altup

@@ -1,0 +1,406 @@
+#include "sweeps/sweep_runner.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "experiments/config/config_io.hpp"
+#include "sweeps/atomic_file.hpp"
+#include "sweeps/sweep_report.hpp"
+#include "sweeps/trial_lock.hpp"
+#include "sweeps/trial_process.hpp"
+#include "sweeps/trial_state.hpp"
+
+namespace altup {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr int kExitDiverged = 3;
+constexpr int kLogTailLines = 20;
+
+volatile sig_atomic_t g_stop_signals = 0;
+void on_stop_signal(int) { g_stop_signals = g_stop_signals + 1; }
+
+// SIGINT/SIGTERM only raise a flag while the runner runs; the old handlers come back after.
+class StopSignalScope {
+public:
+    StopSignalScope() {
+        g_stop_signals = 0;
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = 0;  // no SA_RESTART: a signal cuts the poll sleep short
+        sigaction(SIGINT, &action, &old_int_);
+        sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~StopSignalScope() {
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    StopSignalScope(const StopSignalScope&) = delete;
+    StopSignalScope& operator=(const StopSignalScope&) = delete;
+
+private:
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
+
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::vector<std::string> last_lines(const std::string& path, int count) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    const std::streamoff start = std::max<std::streamoff>(0, size - 64 * 1024);  // enough for the tail
+    in.seekg(start);
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    if (start > 0 && !lines.empty()) lines.erase(lines.begin());  // probably cut in the middle
+    if (static_cast<int>(lines.size()) > count) lines.erase(lines.begin(), lines.end() - count);
+    return lines;
+}
+
+std::string result_status(const std::string& dir) {
+    const auto j = nlohmann::json::parse(read_file_or_empty(dir + "/result.json"), nullptr, false);
+    return j.is_object() ? j.value("status", "") : "";
+}
+
+std::vector<std::string> default_trainer_command() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return {ec ? std::string("/proc/self/exe") : self.string(), "train"};
+}
+
+struct RunningTrial {
+    size_t index;
+    pid_t pid;
+    TrialLock lock;
+    Clock::time_point started;
+    std::string started_at;
+    int attempts;
+    std::vector<std::string> argv;
+};
+
+class Runner {
+public:
+    Runner(const SweepExpansion& sweep, const RunnerOptions& options)
+        : sweep_(sweep), options_(options), records_(sweep.trials.size()) {
+        jobs_ = std::max(1, options.jobs);
+        threads_ = threads_per_trial(available_cores(), jobs_, options.threads);
+        trainer_ = options.trainer_command.empty() ? default_trainer_command() : options.trainer_command;
+    }
+
+    int run() {
+        StopSignalScope signals;
+        for (size_t i = 0; i < sweep_.trials.size(); ++i) {
+            records_[i] = read_trial_record(dir_of(i));
+            if (!is_settled(records_[i].status)) queue_.push_back(i);
+        }
+        announce_start();
+
+        bool forwarded = false;
+        bool killed = false;
+        auto last_print = Clock::now();
+        while (true) {
+            if (g_stop_signals > 0 && !forwarded) {
+                forwarded = true;
+                say("stopping: sending SIGTERM to {} running trial{} and waiting for their checkpoints",
+                    running_.size(), running_.size() == 1 ? "" : "s");
+                signal_children(SIGTERM);
+            }
+            if (g_stop_signals > 1 && !killed) {
+                killed = true;
+                say("second signal: killing the running trials");
+                signal_children(SIGKILL);
+            }
+            bool changed = reap_finished();
+            if (g_stop_signals == 0) changed = start_pending() || changed;
+            if (running_.empty() && (queue_.empty() || g_stop_signals > 0)) break;
+            if (changed || Clock::now() - last_print > std::chrono::duration<double>(options_.progress_every_s)) {
+                say("{}", progress_line(sweep_.spec.name, counts(), eta_seconds()));
+                last_print = Clock::now();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+
+        for (size_t i = 0; i < sweep_.trials.size(); ++i) records_[i] = read_trial_record(dir_of(i));
+        if (options_.progress) {
+            say("{}", progress_line(sweep_.spec.name, counts(), -1));
+            print_summary_table(options_.progress, sweep_, records_);
+        }
+        if (g_stop_signals > 0) {
+            say("stopped; run the same command again to resume");
+            return 130;
+        }
+        for (const auto& r : records_)
+            if (r.status != TrialStatus::completed) return 1;
+        return 0;
+    }
+
+private:
+    template <typename... Args>
+    void say(fmt::format_string<Args...> format, Args&&... args) {
+        if (!options_.progress) return;
+        fmt::print(options_.progress, format, std::forward<Args>(args)...);
+        fmt::print(options_.progress, "\n");
+        std::fflush(options_.progress);
+    }
+
+    std::string dir_of(size_t i) const { return trial_dir(options_, sweep_, sweep_.trials[i]); }
+
+    // Completed trials are done; failed/diverged ones stay so unless --retry-failed.
+    bool is_settled(TrialStatus s) const {
+        return s == TrialStatus::completed || (is_unsuccessful(s) && !options_.retry_failed);
+    }
+
+    void announce_start() {
+        int completed = 0, failed = 0;
+        for (const auto& r : records_) {
+            completed += r.status == TrialStatus::completed;
+            failed += is_unsuccessful(r.status);
+        }
+        say("sweep '{}': {} trials, {} already completed, {} failed{}, {} to run ({} at a time, {} thread{} each) in {}",
+            sweep_.spec.name, sweep_.trials.size(), completed, failed,
+            failed && !options_.retry_failed ? " (kept; --retry-failed re-runs them)" : "", queue_.size(), jobs_, threads_,
+            threads_ == 1 ? "" : "s", (fs::path(options_.out_dir) / sweep_.spec.name).string());
+    }
+
+    ProgressCounts counts() const { return count_statuses(records_); }
+
+    double eta_seconds() const {
+        if (durations_.empty()) return -1;
+        double mean = 0;
+        for (double d : durations_) mean += d;
+        mean /= static_cast<double>(durations_.size());
+        double remaining = mean * static_cast<double>(queue_.size());
+        for (const auto& r : running_)
+            remaining += std::max(0.0, mean - std::chrono::duration<double>(Clock::now() - r.started).count());
+        return remaining / jobs_;
+    }
+
+    void signal_children(int sig) {
+        for (const auto& r : running_) ::kill(-r.pid, sig);  // its process group: the trainer and any helpers
+    }
+
+    // Starts queued trials while slots are free; trials another runner holds stay queued.
+    bool start_pending() {
+        bool changed = false;
+        for (auto it = queue_.begin(); it != queue_.end() && static_cast<int>(running_.size()) < jobs_;) {
+            const size_t i = *it;
+            switch (try_start(i)) {
+                case StartResult::started:
+                case StartResult::settled:
+                    it = queue_.erase(it);
+                    changed = true;
+                    break;
+                case StartResult::busy:
+                    ++it;
+                    break;
+            }
+        }
+        return changed;
+    }
+
+    enum class StartResult { started, settled, busy };
+
+    StartResult try_start(size_t i) {
+        const Trial& trial = sweep_.trials[i];
+        const std::string dir = dir_of(i);
+        try {
+            fs::create_directories(dir);
+            TrialLock lock = TrialLock::try_acquire(dir);
+            if (!lock.held()) {
+                records_[i].status = TrialStatus::running;  // by another runner
+                return StartResult::busy;
+            }
+            // Another runner may have finished it while we waited for the lock.
+            TrialRecord record = read_trial_record(dir);
+            if (is_settled(record.status)) {
+                records_[i] = record;
+                return StartResult::settled;
+            }
+            write_file_atomically(dir + "/config.yaml", config_yaml(trial));
+
+            RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now(), record.attempts + 1, trainer_};
+            run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--sweep", sweep_.spec.name});
+            for (const auto& [key, value] : ordered_labels(trial.labels)) {
+                run.argv.push_back("--label");
+                run.argv.push_back(key + "=" + value);
+            }
+            {
+                std::ofstream log(dir + "/train.log", std::ios::app);
+                log << fmt::format("=== altup sweep: attempt {} at {}, {} thread{}: {}\n", run.attempts, run.started_at,
+                                   threads_, threads_ == 1 ? "" : "s", fmt::join(run.argv, " "));
+            }
+            ChildCommand command{run.argv, {fmt::format("OMP_NUM_THREADS={}", threads_)}, dir + "/train.log", run.lock.fd()};
+            run.pid = start_child(command);
+            records_[i].status = TrialStatus::running;
+            say("started  {} {} ({})", trial.id, labels_text(trial.labels), record.status == TrialStatus::interrupted ? "resuming" : "new");
+            running_.push_back(std::move(run));
+            return StartResult::started;
+        } catch (const std::exception& e) {
+            // A trial we cannot even start (disk full, fork failed) is a failed trial, not a stopped sweep.
+            say("error    {} {}: {}", trial.id, labels_text(trial.labels), e.what());
+            records_[i].status = TrialStatus::failed;
+            records_[i].message = e.what();
+            return StartResult::settled;
+        }
+    }
+
+    std::string config_yaml(const Trial& trial) const {
+        YAML::Emitter out;
+        out << to_yaml(trial.config);
+        return std::string(out.c_str()) + "\n";
+    }
+
+    bool reap_finished() {
+        bool changed = false;
+        for (auto it = running_.begin(); it != running_.end();) {
+            int wait_status = 0;
+            const pid_t done = ::waitpid(it->pid, &wait_status, WNOHANG);
+            if (done == 0 || (done < 0 && errno == EINTR)) { ++it; continue; }
+            const int exit_code = done < 0 ? -1 : exit_code_of(wait_status);
+            finish(*it, exit_code);
+            it = running_.erase(it);  // releases the lock (the child's copy died with it)
+            changed = true;
+        }
+        return changed;
+    }
+
+    // Decides the trial's status from its exit code and result.json, and records it.
+    void finish(RunningTrial& run, int exit_code) {
+        const Trial& trial = sweep_.trials[run.index];
+        const std::string dir = dir_of(run.index);
+        const double seconds = std::chrono::duration<double>(Clock::now() - run.started).count();
+        const std::string reported = result_status(dir);
+        const std::vector<std::string> tail = last_lines(dir + "/train.log", kLogTailLines);
+
+        std::string status;
+        std::string message;
+        if (exit_code == 130 || exit_code == 143) {
+            status = "interrupted";
+        } else if (exit_code == 0 && reported == "completed") {
+            status = "completed";
+        } else if (exit_code == 0) {
+            status = "failed";
+            message = fmt::format("the trainer exited with 0 but result.json says '{}'", reported.empty() ? "nothing" : reported);
+        } else if (reported == "failed" || reported == "diverged") {
+            status = reported;
+        } else {
+            status = "failed";
+            message = fmt::format("the trainer exited with code {}{}{}", exit_code, exit_code == kExitDiverged ? " (diverged)" : "",
+                                  tail.empty() ? "" : ": " + tail.back());
+        }
+        if (status != "interrupted") durations_.push_back(seconds);  // a partial run says little about the ETA
+
+        nlohmann::json runner = {
+            {"schema_version", 1},
+            {"trial_id", trial.id},
+            {"name", trial.name},
+            {"sweep", sweep_.spec.name},
+            {"labels", trial.labels},
+            {"status", status},
+            {"exit_code", exit_code},
+            {"attempts", run.attempts},
+            {"threads", threads_},
+            {"started_at", run.started_at},
+            {"finished_at", utc_now()},
+            {"wall_time_s", seconds},
+            {"command", run.argv},
+            {"log_tail", tail},
+        };
+        if (!message.empty()) runner["message"] = message;
+        try {
+            write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
+            if (!message.empty()) write_file_atomically(dir + "/result.json", failed_result(trial, message).dump(2) + "\n");
+        } catch (const std::exception& e) {
+            say("error    {}: {}", trial.id, e.what());
+        }
+        records_[run.index] = read_trial_record_after_release(run, dir);
+        say("{:<9}{} {} in {} (exit {})", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code);
+    }
+
+    // The record must not see our own lock as "running elsewhere".
+    TrialRecord read_trial_record_after_release(RunningTrial& run, const std::string& dir) {
+        run.lock.release();
+        return read_trial_record(dir);
+    }
+
+    // What analysis needs to list a trial that never wrote its own result (docs/results.md).
+    nlohmann::json failed_result(const Trial& trial, const std::string& message) const {
+        return {
+            {"schema_version", 1},
+            {"trial_id", trial.id},
+            {"name", trial.name},
+            {"sweep", sweep_.spec.name},
+            {"labels", trial.labels},
+            {"status", "failed"},
+            {"message", message},
+            {"diverged_at_step", nullptr},
+            {"config", to_json(trial.config)},
+            {"params", nullptr},
+            {"quality", {{"eval_loss", nullptr}, {"perplexity", nullptr}, {"token_accuracy", nullptr}}},
+            {"train", nullptr},
+            {"speed", {{"train_tokens_per_s", nullptr}}},
+            {"env", nullptr},
+            {"finished_at", utc_now()},
+        };
+    }
+
+    const SweepExpansion& sweep_;
+    RunnerOptions options_;
+    int jobs_ = 1;
+    int threads_ = 1;
+    std::vector<std::string> trainer_;
+    std::vector<TrialRecord> records_;
+    std::vector<size_t> queue_;
+    std::vector<RunningTrial> running_;
+    std::vector<double> durations_;
+};
+
+}  // namespace
+
+int available_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+int threads_per_trial(int cores, int jobs, int requested) {
+    if (requested > 0) return requested;
+    return std::max(1, cores / std::max(1, jobs));
+}
+
+std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial) {
+    return (fs::path(options.out_dir) / sweep.spec.name / trial.id).string();
+}
+
+int run_sweep(const SweepExpansion& sweep, const RunnerOptions& options) { return Runner(sweep, options).run(); }
+
+}  // namespace altup

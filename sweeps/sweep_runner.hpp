@@ -1,0 +1,38 @@
+// The local runner: runs a sweep's pending trials as separate `altup train`
+// processes, N at a time, resumable and safe to interrupt (docs/sweeps.md, "Runner").
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "sweeps/sweep_expansion.hpp"
+
+namespace altup {
+
+struct RunnerOptions {
+    std::string out_dir = "runs";      // trials go to <out_dir>/<sweep name>/<trial id>/
+    int jobs = 1;                      // trials at a time
+    int threads = 0;                   // per trial; 0 = cores / jobs
+    bool retry_failed = false;         // re-run failed and diverged trials
+    // The program and leading arguments; the runner appends
+    // "<config.yaml> --run-dir <dir> --resume --quiet --sweep <name> --label k=v ...".
+    // Empty = this executable's `train` subcommand.
+    std::vector<std::string> trainer_command;
+    std::FILE* progress = stdout;      // progress lines and the summary; nullptr = silent
+    double progress_every_s = 30;      // a progress line at least this often while trials run
+};
+
+// Cores this process may use (its CPU affinity), at least 1.
+int available_cores();
+// Threads for each of `jobs` concurrent trials, unless `requested` > 0.
+int threads_per_trial(int cores, int jobs, int requested);
+
+// <out_dir>/<sweep name>/<trial id>
+std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial);
+
+// Runs what is pending; returns the exit code of `altup sweep`: 0 when every
+// trial completed, 1 when some failed or diverged, 130 when stopped by
+// SIGINT/SIGTERM (children are sent SIGTERM and awaited first).
+int run_sweep(const SweepExpansion& sweep, const RunnerOptions& options);
+
+}  // namespace altup

@@ -1,0 +1,74 @@
+#include "sweeps/trial_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "sweeps/atomic_file.hpp"
+#include "sweeps/trial_lock.hpp"
+
+namespace altup {
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+    const std::string text = read_file_or_empty(path);
+    if (text.empty()) return nullptr;
+    return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);  // discarded on error
+}
+
+template <typename T>
+std::optional<T> number_at(const nlohmann::json& j, const char* section, const char* key) {
+    if (!j.is_object() || !j.contains(section) || !j[section].is_object()) return std::nullopt;
+    const auto& value = j[section].value(key, nlohmann::json());
+    if (!value.is_number()) return std::nullopt;
+    return value.get<T>();
+}
+
+}  // namespace
+
+const char* to_string(TrialStatus s) {
+    switch (s) {
+        case TrialStatus::pending: return "pending";
+        case TrialStatus::running: return "running";
+        case TrialStatus::interrupted: return "interrupted";
+        case TrialStatus::completed: return "completed";
+        case TrialStatus::diverged: return "diverged";
+        case TrialStatus::failed: return "failed";
+    }
+    return "?";
+}
+
+bool is_finished(TrialStatus s) {
+    return s == TrialStatus::completed || s == TrialStatus::diverged || s == TrialStatus::failed;
+}
+
+bool is_unsuccessful(TrialStatus s) { return s == TrialStatus::diverged || s == TrialStatus::failed; }
+
+TrialRecord read_trial_record(const std::string& trial_dir) {
+    TrialRecord record;
+    const nlohmann::json runner = read_json(trial_dir + "/runner.json");
+    if (runner.is_object()) {
+        if (runner.contains("exit_code") && runner["exit_code"].is_number_integer()) record.exit_code = runner["exit_code"].get<int>();
+        record.attempts = runner.value("attempts", 0);
+        if (runner.value("status", "") == "interrupted") record.status = TrialStatus::interrupted;
+    }
+
+    const nlohmann::json result = read_json(trial_dir + "/result.json");
+    if (result.is_object()) {
+        const std::string status = result.value("status", "");
+        if (status == "completed") record.status = TrialStatus::completed;
+        else if (status == "diverged") record.status = TrialStatus::diverged;
+        else if (status == "failed") record.status = TrialStatus::failed;
+        else if (status == "running")
+            record.status = TrialLock::held_elsewhere(trial_dir) ? TrialStatus::running : TrialStatus::interrupted;
+        if (result.contains("message") && result["message"].is_string()) record.message = result["message"];
+        record.eval_loss = number_at<double>(result, "quality", "eval_loss");
+        record.token_accuracy = number_at<double>(result, "quality", "token_accuracy");
+        record.train_tokens_per_s = number_at<double>(result, "speed", "train_tokens_per_s");
+        record.wall_time_s = number_at<double>(result, "train", "wall_time_s");
+        record.steps_done = number_at<long long>(result, "train", "steps_done");
+    } else if (TrialLock::held_elsewhere(trial_dir)) {
+        record.status = TrialStatus::running;  // started, result.json not written yet
+    }
+    return record;
+}
+
+}  // namespace altup

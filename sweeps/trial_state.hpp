@@ -1,0 +1,38 @@
+// What the files of one trial folder say about it (result.json, runner.json,
+// the lock). Used to decide what to run and by `altup sweep --status`.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace altup {
+
+enum class TrialStatus {
+    pending,      // never started
+    running,      // result.json says running and a runner holds the lock
+    interrupted,  // started but stopped (runner killed or signalled): resumes
+    completed,
+    diverged,
+    failed,
+};
+
+const char* to_string(TrialStatus s);
+bool is_finished(TrialStatus s);        // completed, diverged or failed: not run again by default
+bool is_unsuccessful(TrialStatus s);    // diverged or failed
+
+struct TrialRecord {
+    TrialStatus status = TrialStatus::pending;
+    std::string message;                  // result.json's message (failed/diverged)
+    std::optional<int> exit_code;         // from runner.json
+    int attempts = 0;                     // from runner.json
+    std::optional<double> eval_loss;
+    std::optional<double> token_accuracy;
+    std::optional<double> train_tokens_per_s;
+    std::optional<double> wall_time_s;
+    std::optional<long long> steps_done;
+};
+
+// Reads <dir>/result.json and <dir>/runner.json; an absent or unreadable
+// result.json means pending (or interrupted when the runner had started it).
+TrialRecord read_trial_record(const std::string& trial_dir);
+
+}  // namespace altup
