@@ -82,3 +82,12 @@ namespace altup {
 // x [B*T, d]. Only tokens at or before t are read: causality holds.
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t stride);
 }  // namespace altup
+
+namespace altup {
+// min(max(x, lo), hi); the gradient passes where lo < x < hi.
+Var clamp(const Var& x, float lo, float hi);
+// Rescales each row of y to the RMS of the same row of ref:
+// y * rms(ref) / rms(y), rms(v) = sqrt(mean(v^2) + eps). Gemma 3n's AltUp
+// projections use it to keep every block at block 0's magnitude.
+Var rms_match(const Var& y, const Var& ref, float eps = 1e-6f);
+}  // namespace altup

@@ -1,5 +1,6 @@
 // add / sub / mul / scale with broadcasting over leading dims, and the
 // activations (GELU and ReLU on oneDNN eltwise; tanh as a loop).
+#include <algorithm>
 #include <cmath>
 
 #include "core/dnn.hpp"
@@ -129,6 +130,24 @@ Var tanh(const Var& x) {
             const float* g = o.grad.data();
             for (int64_t i = 0; i < n; ++i) dx[i] += g[i] * (1.0f - y[i] * y[i]);
         }
+    });
+}
+
+}  // namespace altup
+
+namespace altup {
+
+Var clamp(const Var& x, float lo, float hi) {
+    const int64_t n = x->value.numel();
+    Tensor out = Tensor::empty(x->value.shape());
+    const float* in = x->value.data();
+    for (int64_t i = 0; i < n; ++i) out.data()[i] = std::min(std::max(in[i], lo), hi);
+    return make_result(out, {x}, [x, n, lo, hi](Node& o) {
+        float* dx = detail::grad_of(x);
+        if (!dx) return;
+        const float* in = x->value.data();
+        for (int64_t i = 0; i < n; ++i)
+            if (in[i] > lo && in[i] < hi) dx[i] += o.grad.data()[i];
     });
 }
 

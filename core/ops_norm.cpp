@@ -78,3 +78,47 @@ Var rmsnorm(const Var& x, const Var& gamma, float eps) {
 }
 
 }  // namespace altup
+
+namespace altup {
+
+Var rms_match(const Var& y, const Var& ref, float eps) {
+    const int64_t d = y->value.dim(-1), rows = y->value.numel() / d;
+    check(ref->value.numel() == y->value.numel(), "rms_match: y " + shape_str(y->value.shape()) + " and ref " +
+                                                      shape_str(ref->value.shape()) + " differ in size");
+    Tensor out = Tensor::empty(y->value.shape());
+    Tensor stats = Tensor::empty({2, rows});  // rms(y), rms(ref)
+    const float* Y = y->value.data();
+    const float* R = ref->value.data();
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+        float sy = 0, sr = 0;
+        for (int64_t c = 0; c < d; ++c) {
+            sy += Y[r * d + c] * Y[r * d + c];
+            sr += R[r * d + c] * R[r * d + c];
+        }
+        const float ry = std::sqrt(sy / d + eps), rr = std::sqrt(sr / d + eps);
+        stats.data()[r] = ry;
+        stats.data()[rows + r] = rr;
+        for (int64_t c = 0; c < d; ++c) out.data()[r * d + c] = Y[r * d + c] * rr / ry;
+    }
+    return make_result(out, {y, ref}, [y, ref, stats, rows, d](Node& o) {
+        const float* Y = y->value.data();
+        const float* R = ref->value.data();
+        const float* G = o.grad.data();
+        float* dy = grad_of(y);
+        float* dref = grad_of(ref);
+#pragma omp parallel for schedule(static)
+        for (int64_t r = 0; r < rows; ++r) {
+            const float ry = stats.data()[r], rr = stats.data()[rows + r];
+            float gy = 0;  // <g, y>
+            for (int64_t c = 0; c < d; ++c) gy += G[r * d + c] * Y[r * d + c];
+            // out = y * rr / ry:  d/dy = rr/ry (g - y <g,y> / (d ry^2));  d/dref = <g,y>/ry * ref / (d rr)
+            for (int64_t c = 0; c < d; ++c) {
+                if (dy) dy[r * d + c] += rr / ry * (G[r * d + c] - Y[r * d + c] * gy / (d * ry * ry));
+                if (dref) dref[r * d + c] += gy / ry * R[r * d + c] / (d * rr);
+            }
+        }
+    });
+}
+
+}  // namespace altup

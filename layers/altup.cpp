@@ -17,6 +17,31 @@ Var AltUpLayer::forward(const Var& x, const LayerFn& layer) const {
     return altup_correct(xhat, layer(active), correct_, k_, j_);
 }
 
+Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {
+    router_norm_ = store.add(prefix + ".router_norm.weight", {d}, Init::ones, 0, false);
+    router_ = store.add(prefix + ".router.weight", {k, d}, Init::normal, 0.02f, false);
+    predict_coefs_ = store.add(prefix + ".predict_coefs", {int64_t(k) * k, k}, Init::zeros, 0, false);
+    correct_coefs_ = store.add(prefix + ".correct_coefs", {k, k}, Init::zeros, 0, false);
+    ones_ = leaf(Tensor::full({k}, 1.0f));
+}
+
+Var Gemma3nAltUpLayer::router_modalities(const Var& block) const {
+    return tanh(matmul(scale(rmsnorm(block, router_norm_), 1.0f / float(d_)), router_, /*trans_b=*/true));
+}
+
+Var Gemma3nAltUpLayer::forward(const Var& x, const LayerFn& layer) const {
+    constexpr float kClip = 120.0f;
+    const int64_t N = x->value.dim(0), K = k_, d = d_;
+    Var blocks = reshape(x, {N, K, d});
+    Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true), -kClip, kClip), {N, K, K});
+    Var xhat = add(blocks, bmm(coefs, blocks));                    // [N, K, d]
+    Var xhat0 = slice(reshape(xhat, {N, K * d}), 0, d);
+    Var xtilde = layer(xhat0);
+    Var gains = add(clamp(matmul(router_modalities(xtilde), correct_coefs_, true), -kClip, kClip), ones_);  // [N, K]
+    Var innovation = reshape(sub(xtilde, xhat0), {N, 1, d});
+    return reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d});
+}
+
 SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg)
     : stride_(cfg.stride) {
     if (cfg.mode == SequenceAltUpMode::predict_correct) {

@@ -16,15 +16,39 @@ using LayerFn = std::function<Var(const Var&)>;
 //   xhat_i = sum_j p[i][j] x_j;  xtilde = L(x_j* or xhat_j*);
 //   y_i = xhat_i + g_i (xtilde - xhat_j*)
 // Initialised at p = I, g = 1: every block receives the layer's update.
-class AltUpLayer {
+class AltUpWrapper {
+public:
+    virtual ~AltUpWrapper() = default;
+    // x [N, K*d] -> [N, K*d]; `layer` maps one block [N, d] -> [N, d].
+    virtual Var forward(const Var& x, const LayerFn& layer) const = 0;
+};
+
+class AltUpLayer : public AltUpWrapper {
 public:
     AltUpLayer(ParamStore& store, const std::string& prefix, int k, int layer_index, const AltUpConfig& cfg);
     int activated_block() const { return j_; }
-    Var forward(const Var& x, const LayerFn& layer) const;
+    Var forward(const Var& x, const LayerFn& layer) const override;
 private:
     int k_, j_;
     AltUpComputeOn compute_on_;
     Var predict_, correct_;
+};
+
+// Gemma 3n-style AltUp (the comparison variant in ../shared/docs/altup.md):
+// per-token coefficients from a router m = tanh(W_r RMSNorm(x_0) / d);
+// xhat = x + C(m) x with C(m) = reshape(W_p m, K x K) clipped to +-120; the
+// layer runs on xhat_0; y_i = xhat_i + g_i (xtilde - xhat_0) with
+// g = 1 + W_c m', m' the router applied to the layer output. W_p and W_c start
+// at zero, so at initialisation it matches the paper's p = I, g = 1.
+class Gemma3nAltUpLayer : public AltUpWrapper {
+public:
+    Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d);
+    Var forward(const Var& x, const LayerFn& layer) const override;
+private:
+    Var router_modalities(const Var& block) const;  // [N, d] -> [N, K]
+    int k_;
+    int64_t d_;
+    Var router_norm_, router_, predict_coefs_, correct_coefs_, ones_;
 };
 
 // Sequence-AltUp around a layer: the layer sees every s-th token only (a

@@ -18,8 +18,6 @@ ModelConfig LanguageModel::force_altup_k1(ModelConfig cfg) {
 }
 
 LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg) {
-    if (cfg.altup.style == AltUpStyle::gemma3n)
-        throw std::invalid_argument("model.altup.style: gemma3n is not available in this build (use paper)");
     const bool forced_k1 = cfg.altup.k == kForceAltUpK1;
     k_ = forced_k1 ? 1 : cfg.altup.k;
     cfg_.altup.k = static_cast<int>(k_);
@@ -28,28 +26,40 @@ LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg) 
     heads_ = int64_t(cfg.heads) * cfg.width_mult;
     d_ff_ = int64_t(cfg.d_ff) * cfg.width_mult;
     if (d_ % heads_ != 0) throw std::invalid_argument("model: d_model must be divisible by heads");
+    const bool gemma = altup_on_ && cfg.altup.style == AltUpStyle::gemma3n;
+    if (gemma && cfg.altup.recycled) throw std::invalid_argument("model.altup: gemma3n style cannot be recycled");
+    if (gemma) cfg_.altup.output = AltUpOutput::mean;  // Gemma 3n averages the un-projected blocks
     const bool recycled = altup_on_ && cfg.altup.recycled;
     const float std = float(cfg.init_std);
 
     // Embeddings: K learned d-vectors per token (paper AltUp) or one d-vector
     // replicated into the K blocks (Recycled); one shared position table.
-    tok_ = store_.add("embed.tok", {cfg.vocab, recycled ? d_ : d_ * k_}, Init::normal, std, false);
+    tok_ = store_.add("embed.tok", {cfg.vocab, recycled || gemma ? d_ : d_ * k_}, Init::normal, std, false);
     pos_ = store_.add("embed.pos", {cfg.seq_len, d_}, Init::normal, std, false);
+    if (gemma)
+        for (int64_t i = 1; i < k_; ++i)
+            gemma_proj_.push_back(store_.add("embed.altup_proj." + std::to_string(i), {d_, d_}, Init::normal, std));
 
     const BlockShape shape{d_, heads_, d_ff_};
     for (int l = 0; l < cfg.layers; ++l) {
         const std::string prefix = "blocks." + std::to_string(l);
         blocks_.push_back(std::make_unique<TransformerBlock>(store_, prefix, shape, cfg_, moe_layer(cfg_, l)));
-        if (altup_on_) altup_.push_back(std::make_unique<AltUpLayer>(store_, prefix + ".altup", int(k_), l, cfg_.altup));
+        if (gemma)
+            altup_.push_back(std::make_unique<Gemma3nAltUpLayer>(store_, prefix + ".altup", int(k_), d_));
+        else if (altup_on_)
+            altup_.push_back(std::make_unique<AltUpLayer>(store_, prefix + ".altup", int(k_), l, cfg_.altup));
         if (cfg.sequence_altup.stride > 1)
             seq_altup_.push_back(std::make_unique<SequenceAltUpLayer>(store_, prefix + ".seq_altup", cfg.sequence_altup));
     }
-    const bool concat_out = !altup_on_ || (!recycled && cfg.altup.output == AltUpOutput::concat);
+    const bool concat_out = !altup_on_ || (!recycled && cfg_.altup.output == AltUpOutput::concat);
+    if (gemma)
+        for (int64_t i = 1; i < k_; ++i)
+            gemma_unproj_.push_back(store_.add("altup_unembed_proj." + std::to_string(i), {d_, d_}, Init::normal, std));
     const int64_t out_width = concat_out ? d_ * k_ : d_;
     final_norm_ = std::make_unique<Norm>(store_, "final_norm", out_width, cfg.norm);
     head_ = store_.add("head.weight", {cfg.vocab, out_width}, Init::normal, std);
     if (!concat_out) {
-        const float w = cfg.altup.output == AltUpOutput::mean ? 1.0f / float(k_) : 1.0f;
+        const float w = cfg_.altup.output == AltUpOutput::mean ? 1.0f / float(k_) : 1.0f;
         reduce_weights_ = leaf(Tensor::full({k_}, w));
     }
     Rng rng(seed);
@@ -68,6 +78,12 @@ Var LanguageModel::embed(const std::vector<int32_t>& ids, int64_t B, int64_t T) 
         Var e = add(tok, pos);
         return concat(std::vector<Var>(k_, e));
     }
+    if (!gemma_proj_.empty()) {  // Gemma 3n: block i = rms-matched projection of block 0
+        Var e = add(tok, pos);
+        std::vector<Var> blocks{e};
+        for (const auto& p : gemma_proj_) blocks.push_back(rms_match(linear(e, p, nullptr), e));
+        return concat(blocks);
+    }
     return add(tok, concat(std::vector<Var>(k_, pos)));
 }
 
@@ -75,6 +91,8 @@ Var LanguageModel::output_reduce(const Var& h) const {
     if (!reduce_weights_) return h;
     std::vector<Var> blocks;
     for (int64_t i = 0; i < k_; ++i) blocks.push_back(slice(h, i * d_, d_));
+    for (size_t i = 0; i < gemma_unproj_.size(); ++i)  // Gemma 3n: back to block 0's space and magnitude
+        blocks[i + 1] = rms_match(linear(blocks[i + 1], gemma_unproj_[i], nullptr), blocks[0]);
     return weighted_sum(blocks, reduce_weights_);
 }
 
@@ -107,6 +125,8 @@ ParamCounts LanguageModel::param_counts() const {
         const int64_t n = numel_of(p.shape);
         c.total += n;
         if (p.name.rfind("embed.", 0) == 0) c.embedding += n;
+        // AltUp's per-layer parameters: K^2+K scalars (paper), 3 (Sequence-AltUp),
+        // or the router and coefficient maps (Gemma 3n).
         if (p.name.find(".altup.") != std::string::npos || p.name.find(".seq_altup.") != std::string::npos)
             c.altup_scalars += n;
     }

@@ -60,7 +60,8 @@ private:
     ParamStore store_;
     Var tok_, pos_, head_;
     std::vector<std::unique_ptr<TransformerBlock>> blocks_;
-    std::vector<std::unique_ptr<AltUpLayer>> altup_;
+    std::vector<std::unique_ptr<AltUpWrapper>> altup_;
+    std::vector<Var> gemma_proj_, gemma_unproj_;  // Gemma 3n: blocks 1..K-1 from/to block 0
     std::vector<std::unique_ptr<SequenceAltUpLayer>> seq_altup_;
     std::unique_ptr<Norm> final_norm_;
     Var reduce_weights_;  // constant [K] ones (sum) or 1/K (mean)

@@ -150,3 +150,10 @@ TEST_CASE("Sequence-AltUp mix on a hand-worked example", "[core][forward][altup]
     // Stride-and-skip: skipped tokens pass through.
     require_close(sequence_altup_mix(x, xt, nullptr, 1, 4, 2)->value, {10, 2, 20, 4});
 }
+
+TEST_CASE("clamp and rms_match", "[core][forward]") {
+    require_close(clamp(val({4}, {-3, -0.5f, 0.5f, 3}), -1, 1)->value, {-1, -0.5f, 0.5f, 1});
+    // y = (3, 4): rms = sqrt(12.5); ref = (1, 1): rms = 1 -> y / sqrt(12.5)
+    const float s = 1.0f / std::sqrt(12.5f);
+    require_close(rms_match(val({1, 2}, {3, 4}), val({1, 2}, {1, 1}), 0.0f)->value, {3 * s, 4 * s}, 1e-6);
+}

@@ -130,3 +130,14 @@ TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip)", "[core][grad
                    (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng)}));
     }
 }
+
+TEST_CASE("clamp and rms_match gradients", "[core][grad]") {
+    Rng rng(14);
+    Var x = param({3, 4}, rng, 2.0f);
+    for (int64_t i = 0; i < x->value.numel(); ++i) {  // keep away from the clamp's kinks at +-1
+        float& v = x->value.data()[i];
+        if (std::fabs(std::fabs(v) - 1.0f) < 0.1f) v *= 1.3f;
+    }
+    CHECK_GRAD([](const std::vector<Var>& v) { return clamp(v[0], -1.0f, 1.0f); }, (std::vector<Var>{x}));
+    CHECK_GRAD([](const std::vector<Var>& v) { return rms_match(v[0], v[1]); }, (std::vector<Var>{param({3, 5}, rng), param({3, 5}, rng)}));
+}

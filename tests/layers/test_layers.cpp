@@ -119,6 +119,7 @@ TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp,
     ModelConfig r = tiny_config(); r.altup.k = 2; r.altup.recycled = true; r.altup.output = AltUpOutput::sum; variants.push_back({"recycled", r});
     ModelConfig s = tiny_config(); s.sequence_altup.stride = 2; variants.push_back({"seq-altup", s});
     ModelConfig m = tiny_config(); m.moe.experts = 2; m.moe.every = 2; m.moe.capacity_factor = 4.0; variants.push_back({"moe", m});
+    ModelConfig g = tiny_config(); g.altup.k = 2; g.altup.style = AltUpStyle::gemma3n; variants.push_back({"gemma3n", g});
     for (auto& v : variants) {
         SECTION(v.name) {
             LanguageModel model(v.cfg, 5);
@@ -189,6 +190,35 @@ TEST_CASE("parameter counts match the closed forms", "[layers][altup]") {
     }
 }
 
+TEST_CASE("Gemma 3n-style AltUp: router-made coefficients get gradients, and start at the paper's init", "[layers][altup]") {
+    ModelConfig cfg = tiny_config();
+    ParamStore store;
+    TransformerBlock block(store, "blocks.0", {8, 2, 16}, cfg, false);
+    Gemma3nAltUpLayer layer(store, "blocks.0.altup", 2, 8);
+    AltUpConfig paper_cfg;
+    paper_cfg.k = 2;
+    paper_cfg.selection = AltUpSelection::same;
+    paper_cfg.compute_on = AltUpComputeOn::prediction;
+    AltUpLayer paper(store, "blocks.0.paper", 2, 0, paper_cfg);
+    Rng rng(8);
+    store.finalize(rng);
+    Var x = leaf(random_tensor({6, 16}, rng), true);
+    auto fn = [&](const AltUpWrapper& w) { return w.forward(x, [&](const Var& in) { return block.forward(in, 2, 3, nullptr); }); };
+    {
+        // Zero-initialised coefficient maps: identical to paper AltUp with p = I, g = 1 on block 0.
+        NoGradGuard ng;
+        const auto a = fn(layer)->value.to_vector(), b = fn(paper)->value.to_vector();
+        for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-6));
+    }
+    // Move the coefficient maps off zero and check every gradient.
+    for (auto& p : store.params())
+        if (p.name.find("coefs") != std::string::npos)
+            for (int64_t i = 0; i < p.var->value.numel(); ++i) p.var->value.data()[i] = 0.5f * float(rng.normal());
+    auto inputs = all_params(store);
+    inputs.push_back(x);
+    CHECK_GRAD([&](const std::vector<Var>&) { return fn(layer); }, inputs);
+}
+
 TEST_CASE("dense 2x model widens d, d_ff and heads", "[layers]") {
     ModelConfig c = tiny_config();
     c.width_mult = 2;
@@ -250,6 +280,7 @@ TEST_CASE("causality: changing token t never changes outputs before t", "[layers
     ModelConfig sk = s; sk.sequence_altup.mode = SequenceAltUpMode::skip; variants.emplace_back("stride-skip", sk);
     ModelConfig s3 = tiny_config(); s3.sequence_altup.stride = 3; variants.emplace_back("seq-altup-s3", s3);
     ModelConfig m = tiny_config(); m.moe.experts = 2; m.moe.every = 1; variants.emplace_back("moe", m);
+    ModelConfig g = tiny_config(); g.altup.k = 3; g.altup.style = AltUpStyle::gemma3n; variants.emplace_back("gemma3n", g);
     for (auto& [name, cfg] : variants) {
         LanguageModel model(cfg, 11);
         const int64_t T = 6;
