@@ -1,0 +1,48 @@
+#!/bin/sh
+# A stand-in for `altup train` that follows the runner protocol (docs/sweeps.md):
+#   fake_trainer.sh CONFIG --run-dir DIR --resume --quiet --sweep NAME --label k=v ...
+# Each "step" sleeps FAKE_STEP_SLEEP seconds and records its progress in
+# DIR/progress (the checkpoint); --resume continues from it. On SIGTERM/SIGINT it
+# stops after the current step and exits 143. Completion appends the trial folder
+# name to $FAKE_COMPLETIONS, so tests can count how often each trial finished.
+# FAKE_FAIL_LABEL=k=v fails (exit 1, no result.json) trials with that label;
+# FAKE_DIVERGE_LABEL=k=v makes them diverge (result.json diverged, exit 3).
+config="$1"; shift
+run_dir=""; labels=""; sweep=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --run-dir) run_dir="$2"; shift 2 ;;
+    --sweep) sweep="$2"; shift 2 ;;
+    --label) labels="$labels $2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+trial=$(basename "$run_dir")
+step=0
+[ -f "$run_dir/progress" ] && step=$(cat "$run_dir/progress")
+echo "fake trainer: config=$config sweep=$sweep labels=$labels OMP_NUM_THREADS=$OMP_NUM_THREADS"
+echo "fake trainer: start at step $step"
+
+write_result() {  # status
+  printf '{"schema_version":1,"trial_id":"%s","sweep":"%s","status":"%s","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
+    "$trial" "$sweep" "$1" "$step" > "$run_dir/result.json.tmp"
+  mv "$run_dir/result.json.tmp" "$run_dir/result.json"
+}
+
+stop=0
+trap 'stop=1' TERM INT
+write_result running
+has_label() { [ -n "$1" ] && case " $labels " in *" $1 "*) true ;; *) false ;; esac; }
+if has_label "$FAKE_FAIL_LABEL"; then echo "fake failure: refusing to train" >&2; exit 1; fi
+while [ "$step" -lt "${FAKE_STEPS:-4}" ]; do
+  sleep "${FAKE_STEP_SLEEP:-0.02}"
+  step=$((step + 1))
+  echo "$step" > "$run_dir/progress.tmp" && mv "$run_dir/progress.tmp" "$run_dir/progress"
+  if [ "$stop" = 1 ]; then echo "fake trainer: interrupted at step $step"; exit 143; fi
+done
+if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is nan"; exit 3; fi
+trap '' TERM INT  # finishing is quick and must not be cut in half
+write_result completed
+[ -n "$FAKE_COMPLETIONS" ] && echo "$trial" >> "$FAKE_COMPLETIONS"
+echo "fake trainer: completed"
+exit 0
