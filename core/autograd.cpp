@@ -2,7 +2,11 @@
 
 #include <stdexcept>
 
+#include <chrono>
+#include <string>
+
 #include "core/kernels.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 
@@ -41,6 +45,7 @@ NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
 Var make_result(Tensor value, std::vector<Var> inputs, std::function<void(Node&)> backward_fn) {
     auto out = std::make_shared<Node>();
     out->value = std::move(value);
+    out->op = profiler::current_op();
     if (!g_grad_enabled) return out;
     bool any = false;
     for (const auto& in : inputs) any = any || (in && in->requires_grad);
@@ -60,7 +65,15 @@ void backward(const Var& loss) {
     try {
         for (auto it = g_tape.rbegin(); it != g_tape.rend(); ++it) {
             Node& n = **it;
-            if (n.grad.defined() && n.backward) n.backward(n);
+            if (!n.grad.defined() || !n.backward) continue;
+            if (!profiler::enabled()) {
+                n.backward(n);
+                continue;
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            n.backward(n);
+            profiler::add((std::string(n.op) + ".bwd").c_str(),
+                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
         }
     } catch (...) {
         clear_tape();  // a half-run tape must not leak into the next backward()

@@ -20,6 +20,7 @@ struct Node {
     std::function<void(Node&)> backward;  // reads this->grad, accumulates into inputs
     std::vector<std::shared_ptr<Node>> inputs;  // keeps inputs alive until backward
     std::string name;                  // parameters carry their dotted name
+    const char* op = "leaf";           // the op that made it (profiling)
 
     // The gradient buffer, zero-filled on first use.
     Tensor& grad_buffer();

@@ -3,12 +3,14 @@
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
 using detail::grad_of;
 
 Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
+    profiler::Scope prof_("weighted_sum");
     check(!xs.empty() && w->value.numel() == static_cast<int64_t>(xs.size()),
           "weighted_sum: " + std::to_string(xs.size()) + " tensors need as many weights, got " + shape_str(w->value.shape()));
     const int64_t n = xs[0]->value.numel();
@@ -28,6 +30,7 @@ Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
 }
 
 Var altup_predict(const Var& x, const Var& p, int k) {
+    profiler::Scope prof_("altup_predict");
     const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
     check(W % k == 0 && p->value.numel() == int64_t(k) * k, "altup_predict: x " + shape_str(x->value.shape()) + " is not K=" +
                                                                 std::to_string(k) + " blocks, or p is not K x K");
@@ -78,6 +81,7 @@ Var altup_predict(const Var& x, const Var& p, int k) {
 }
 
 Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j) {
+    profiler::Scope prof_("altup_correct");
     const int64_t W = xhat->value.dim(-1), N = xhat->value.numel() / W, d = W / k;
     check(W % k == 0 && j >= 0 && j < k && g->value.numel() == k && xtilde->value.numel() == N * d,
           "altup_correct: xhat " + shape_str(xhat->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
@@ -135,6 +139,7 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 namespace altup {
 
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {
+    profiler::Scope prof_("sequence_altup_mix");
     const int64_t d = x->value.dim(-1), Tc = T / s;
     check(T % s == 0 && x->value.numel() == B * T * d && xtilde->value.numel() == B * Tc * d &&
               (!coef || coef->value.numel() == 3),

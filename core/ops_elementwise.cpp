@@ -7,6 +7,7 @@
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
@@ -59,10 +60,17 @@ Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
 }
 }  // namespace
 
-Var add(const Var& a, const Var& b) { return add_scaled(a, b, 1.0f, "add"); }
-Var sub(const Var& a, const Var& b) { return add_scaled(a, b, -1.0f, "sub"); }
+Var add(const Var& a, const Var& b) {
+    profiler::Scope prof_("add");
+    return add_scaled(a, b, 1.0f, "add");
+}
+Var sub(const Var& a, const Var& b) {
+    profiler::Scope prof_("sub");
+    return add_scaled(a, b, -1.0f, "sub");
+}
 
 Var mul(const Var& a, const Var& b) {
+    profiler::Scope prof_("mul");
     const int64_t inner = broadcast_inner(a, b, "mul");
     const int64_t n = a->value.numel(), outer = n / inner;
     Tensor out = Tensor::empty(a->value.shape());
@@ -93,6 +101,7 @@ Var mul(const Var& a, const Var& b) {
 }
 
 Var scale(const Var& a, float s) {
+    profiler::Scope prof_("scale");
     Tensor out = a->value.clone();
     kernels::scale(out.numel(), s, out.data());
     return make_result(out, {a}, [a, s](Node& o) {
@@ -115,10 +124,17 @@ Var activation(const Var& x, dnn::Eltwise alg) {
 }
 }  // namespace
 
-Var gelu(const Var& x) { return activation(x, dnn::Eltwise::gelu_tanh); }
-Var relu(const Var& x) { return activation(x, dnn::Eltwise::relu); }
+Var gelu(const Var& x) {
+    profiler::Scope prof_("gelu");
+    return activation(x, dnn::Eltwise::gelu_tanh);
+}
+Var relu(const Var& x) {
+    profiler::Scope prof_("relu");
+    return activation(x, dnn::Eltwise::relu);
+}
 
 Var tanh(const Var& x) {
+    profiler::Scope prof_("tanh");
     const int64_t n = x->value.numel();
     Tensor out = Tensor::empty(x->value.shape());
     const float* in = x->value.data();
@@ -138,6 +154,7 @@ Var tanh(const Var& x) {
 namespace altup {
 
 Var clamp(const Var& x, float lo, float hi) {
+    profiler::Scope prof_("clamp");
     const int64_t n = x->value.numel();
     Tensor out = Tensor::empty(x->value.shape());
     const float* in = x->value.data();

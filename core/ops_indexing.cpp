@@ -5,6 +5,7 @@
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
@@ -19,6 +20,7 @@ void check_rows(const std::vector<int32_t>& rows, int64_t limit, const char* op)
 }  // namespace
 
 Var gather_rows(const Var& x, const std::vector<int32_t>& rows) {
+    profiler::Scope prof_("gather_rows");
     check(x->value.rank() == 2, "gather_rows: expected x [N, d], got " + shape_str(x->value.shape()));
     const int64_t N = x->value.dim(0), d = x->value.dim(1), n = static_cast<int64_t>(rows.size());
     check_rows(rows, N, "gather_rows");
@@ -36,9 +38,13 @@ Var gather_rows(const Var& x, const std::vector<int32_t>& rows) {
     });
 }
 
-Var embedding(const Var& table, const std::vector<int32_t>& ids) { return gather_rows(table, ids); }
+Var embedding(const Var& table, const std::vector<int32_t>& ids) {
+    profiler::Scope prof_("embedding");
+    return gather_rows(table, ids);
+}
 
 Var scatter_add_rows(const Var& src, const std::vector<int32_t>& rows, const Var& weights, int64_t num_rows) {
+    profiler::Scope prof_("scatter_add_rows");
     check(src->value.rank() == 2 && src->value.dim(0) == static_cast<int64_t>(rows.size()),
           "scatter_add_rows: expected src [n, d] with n = " + std::to_string(rows.size()) + ", got " + shape_str(src->value.shape()));
     if (weights) check(weights->value.numel() == static_cast<int64_t>(rows.size()), "scatter_add_rows: one weight per row expected");
@@ -63,6 +69,7 @@ Var scatter_add_rows(const Var& src, const std::vector<int32_t>& rows, const Var
 }
 
 Var concat(const std::vector<Var>& xs) {
+    profiler::Scope prof_("concat");
     check(!xs.empty(), "concat: no inputs");
     const Shape& s0 = xs[0]->value.shape();
     const int64_t rows = xs[0]->value.numel() / s0.back();
@@ -97,6 +104,7 @@ Var concat(const std::vector<Var>& xs) {
 }
 
 Var slice(const Var& x, int64_t start, int64_t len) {
+    profiler::Scope prof_("slice");
     const Shape& s = x->value.shape();
     const int64_t W = s.back(), rows = x->value.numel() / W;
     check(start >= 0 && len >= 0 && start + len <= W,
@@ -118,6 +126,7 @@ Var slice(const Var& x, int64_t start, int64_t len) {
 }
 
 std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes) {
+    profiler::Scope prof_("split");
     std::vector<Var> out;
     int64_t off = 0;
     for (auto w : sizes) {
@@ -129,6 +138,7 @@ std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes) {
 }
 
 Var reshape(const Var& x, const Shape& shape) {
+    profiler::Scope prof_("reshape");
     Tensor view = x->value.reshape(shape);
     return make_result(view, {x}, [x](Node& o) {
         if (float* dx = grad_of(x)) kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), dx);
@@ -153,6 +163,7 @@ void swap12(const float* src, float* dst, int64_t A, int64_t B, int64_t C, int64
 }  // namespace
 
 Var transpose_heads(const Var& x) {
+    profiler::Scope prof_("transpose_heads");
     const Shape& s = x->value.shape();
     check(s.size() == 4, "transpose_heads: expected [B, T, H, D], got " + shape_str(s));
     Tensor out = Tensor::empty({s[0], s[2], s[1], s[3]});

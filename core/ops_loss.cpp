@@ -5,12 +5,14 @@
 #include "core/dnn.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
 using detail::grad_of;
 
 Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_t ignore_index) {
+    profiler::Scope prof_("cross_entropy");
     check(logits->value.rank() == 2, "cross_entropy: expected logits [N, V], got " + shape_str(logits->value.shape()));
     const int64_t N = logits->value.dim(0), V = logits->value.dim(1);
     check(static_cast<int64_t>(targets.size()) == N, "cross_entropy: " + std::to_string(targets.size()) + " targets for " + std::to_string(N) + " rows");

@@ -3,6 +3,7 @@
 #include "core/dnn.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
@@ -61,6 +62,7 @@ Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int
 }  // namespace
 
 Var matmul(const Var& a, const Var& b, bool trans_b) {
+    profiler::Scope prof_("matmul");
     const Shape& as = a->value.shape();
     const Shape& bs = b->value.shape();
     check(as.size() >= 1 && bs.size() == 2, "matmul: expected a [..., K] and b 2-D, got " + shape_str(as) + " and " + shape_str(bs));
@@ -73,6 +75,7 @@ Var matmul(const Var& a, const Var& b, bool trans_b) {
 }
 
 Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
+    profiler::Scope prof_("bmm");
     const Shape& as = a->value.shape();
     const Shape& bs = b->value.shape();
     check(as.size() >= 3 && bs.size() == as.size(), "bmm: expected a [B..., M, K] and b of the same rank, got " + shape_str(as) + " and " + shape_str(bs));
@@ -87,6 +90,7 @@ Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
 }
 
 Var linear(const Var& x, const Var& weight, const Var& bias) {
+    profiler::Scope prof_("linear");
     const Shape& xs = x->value.shape();
     const Shape& ws = weight->value.shape();
     check(ws.size() == 2 && xs.back() == ws[1], "linear: x " + shape_str(xs) + " does not fit weight " + shape_str(ws) + " (expected [N, K] with K = x's last dim)");

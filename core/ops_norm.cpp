@@ -6,12 +6,14 @@
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
 using detail::grad_of;
 
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps) {
+    profiler::Scope prof_("layernorm");
     const int64_t cols = x->value.dim(-1), rows = x->value.numel() / cols;
     check(gamma->value.numel() == cols && beta->value.numel() == cols,
           "layernorm: gamma/beta must have " + std::to_string(cols) + " entries");
@@ -31,6 +33,7 @@ Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps) {
 }
 
 Var rmsnorm(const Var& x, const Var& gamma, float eps) {
+    profiler::Scope prof_("rmsnorm");
     const int64_t cols = x->value.dim(-1), rows = x->value.numel() / cols;
     check(gamma->value.numel() == cols, "rmsnorm: gamma must have " + std::to_string(cols) + " entries");
     Tensor out = Tensor::empty(x->value.shape());
@@ -82,6 +85,7 @@ Var rmsnorm(const Var& x, const Var& gamma, float eps) {
 namespace altup {
 
 Var rms_match(const Var& y, const Var& ref, float eps) {
+    profiler::Scope prof_("rms_match");
     const int64_t d = y->value.dim(-1), rows = y->value.numel() / d;
     check(ref->value.numel() == y->value.numel(), "rms_match: y " + shape_str(y->value.shape()) + " and ref " +
                                                       shape_str(ref->value.shape()) + " differ in size");

@@ -1,6 +1,7 @@
 // Full reductions to a scalar. Summation in double, in a fixed order.
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::grad_of;
@@ -22,7 +23,13 @@ Var reduce_all(const Var& x, bool average) {
 }
 }  // namespace
 
-Var sum(const Var& x) { return reduce_all(x, false); }
-Var mean(const Var& x) { return reduce_all(x, true); }
+Var sum(const Var& x) {
+    profiler::Scope prof_("sum");
+    return reduce_all(x, false);
+}
+Var mean(const Var& x) {
+    profiler::Scope prof_("mean");
+    return reduce_all(x, true);
+}
 
 }  // namespace altup

@@ -7,12 +7,14 @@
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 using detail::check;
 using detail::grad_of;
 
 Var softmax(const Var& x) {
+    profiler::Scope prof_("softmax");
     const int64_t cols = x->value.dim(-1), rows = x->value.numel() / cols;
     Tensor out = Tensor::empty(x->value.shape());
     dnn::softmax_forward(x->value.data(), out.data(), rows, cols);
@@ -26,6 +28,7 @@ Var softmax(const Var& x) {
 }
 
 Var causal_softmax(const Var& x) {
+    profiler::Scope prof_("causal_softmax");
     const Shape& s = x->value.shape();
     check(s.size() >= 2 && s[s.size() - 1] == s[s.size() - 2], "causal_softmax: expected [..., T, T], got " + shape_str(s));
     const int64_t T = s.back(), mats = x->value.numel() / (T * T);
