@@ -1,0 +1,77 @@
+// `altup train CONFIG.yaml [--set key=value ...] [--out DIR | --run-dir DIR]
+//  [--resume] [--quiet] [--sweep NAME] [--label key=value ...]`
+#include "experiments/trainer/train_command.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "experiments/config/config_io.hpp"
+#include "experiments/trainer/trainer.hpp"
+
+namespace altup {
+
+namespace {
+const char* kUsage =
+    "usage: altup train CONFIG.yaml [options]\n"
+    "\n"
+    "  --set KEY=VALUE   override a config key (repeatable), e.g. --set model.altup.k=2\n"
+    "  --out DIR         runs root (default: runs); the trial goes to DIR/<name>/<trial-id>/\n"
+    "  --run-dir DIR     exact trial directory (used by the sweep runner)\n"
+    "  --resume          continue from the trial directory's checkpoint, if any\n"
+    "  --quiet           no progress output\n"
+    "  --sweep NAME      sweep name to record in result.json\n"
+    "  --label KEY=VALUE label to record in result.json (repeatable)\n"
+    "\n"
+    "exit codes: 0 completed, 1 failed, 2 bad config or usage, 3 diverged, 130/143 interrupted (checkpoint saved)\n";
+}  // namespace
+
+int train_command(int argc, char** argv) {
+    std::string config_path, out_root = "runs";
+    std::vector<std::string> overrides;
+    TrainOptions opts;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](const char* flag) -> std::string {
+            if (i + 1 >= argc) throw std::invalid_argument(std::string(flag) + " needs a value");
+            return argv[++i];
+        };
+        try {
+            if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
+            else if (a == "--set") overrides.push_back(value("--set"));
+            else if (a == "--out") out_root = value("--out");
+            else if (a == "--run-dir") opts.run_dir = value("--run-dir");
+            else if (a == "--resume") opts.resume = true;
+            else if (a == "--quiet") opts.quiet = true;
+            else if (a == "--sweep") opts.sweep = value("--sweep");
+            else if (a == "--label") {
+                const std::string kv = value("--label");
+                const auto eq = kv.find('=');
+                if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--label expects KEY=VALUE, got '" + kv + "'");
+                opts.labels[kv.substr(0, eq)] = kv.substr(eq + 1);
+            } else if (!a.empty() && a[0] == '-') throw std::invalid_argument("unknown option " + a);
+            else if (config_path.empty()) config_path = a;
+            else throw std::invalid_argument("unexpected argument " + a);
+        } catch (const std::invalid_argument& e) {
+            std::cerr << "altup train: " << e.what() << "\n\n" << kUsage;
+            return kBadConfig;
+        }
+    }
+    if (config_path.empty()) {
+        std::cerr << "altup train: missing CONFIG.yaml\n\n" << kUsage;
+        return kBadConfig;
+    }
+    Config cfg;
+    try {
+        cfg = load_config(config_path, overrides);
+    } catch (const ConfigError& e) {
+        std::cerr << e.what() << "\n";
+        return kBadConfig;
+    }
+    if (opts.run_dir.empty()) opts.run_dir = (std::filesystem::path(out_root) / cfg.name / config_id(cfg)).string();
+    install_stop_handlers();
+    return run_trial(cfg, opts);
+}
+
+}  // namespace altup

@@ -1,0 +1,31 @@
+// One trial, end to end: data, model, optimizer, the training loop with
+// evaluation, checkpoints and honest speed measurement, and the result files
+// described in docs/results.md.
+#pragma once
+#include <map>
+#include <string>
+
+#include "experiments/config/config.hpp"
+
+namespace altup {
+
+struct TrainOptions {
+    std::string run_dir;                        // where config.yaml, metrics.jsonl, result.json, ckpt go
+    bool resume = false;                        // continue from run_dir/ckpt.safetensors when present
+    bool quiet = false;
+    std::string sweep;                          // recorded in result.json
+    std::map<std::string, std::string> labels;  // recorded in result.json
+    int64_t stop_after_step = -1;               // tests: behave as if interrupted after this step
+};
+
+// Exit codes, shared with the sweep runner (docs/sweeps.md).
+enum TrainExit { kCompleted = 0, kFailed = 1, kBadConfig = 2, kDiverged = 3, kInterruptedInt = 130, kInterruptedTerm = 143 };
+
+// Runs the trial; returns one of TrainExit. Never throws: failures are
+// recorded in result.json (status failed) and reported on stderr.
+int run_trial(const Config& cfg, const TrainOptions& opts);
+
+// Install SIGINT/SIGTERM handlers that ask the loop to checkpoint and stop.
+void install_stop_handlers();
+
+}  // namespace altup
