@@ -139,7 +139,7 @@ int sweep_command(int argc, char** argv) {
         if (!parsed) { std::fputs(kUsage, stdout); return 0; }
         args = std::move(*parsed);
     } catch (const UsageError& e) {
-        fmt::print(stderr, "altup sweep: {}\n\n{}", e.what(), kUsage);
+        fmt::print(stderr, "altup sweep: {} (altup sweep --help lists the options)\n", e.what());
         return kExitUsage;
     }
 

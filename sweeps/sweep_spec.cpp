@@ -77,9 +77,12 @@ public:
         }
         auto section = [&](const std::string& key) { return sections.count(key) ? sections[key] : YAML::Node(); };
 
-        parse_name(section("name"), root);
+        if (!sections.count("name")) throw_sweep_error(pos(root), "name", "missing; every sweep needs a name (its runs folder)");
+        if (!sections.count("base"))
+            throw_sweep_error(pos(root), "base", "missing; give a config file (base: path.yaml) or an inline mapping");
+        parse_name(section("name"));
         if (sections.count("description")) spec_.description = scalar(section("description"), "description");
-        parse_base(section("base"), root);
+        parse_base(section("base"));
         if (sections.count("set")) spec_.set = parse_overrides(section("set"), "set");
         if (sections.count("grid")) parse_grid(section("grid"));
         if (sections.count("zip")) parse_zip(section("zip"));
@@ -99,16 +102,13 @@ private:
         return node.Scalar();
     }
 
-    void parse_name(const YAML::Node& node, const YAML::Node& root) {
-        if (!node.IsDefined()) throw_sweep_error(pos(root), "name", "missing; every sweep needs a name (its runs folder)");
+    void parse_name(const YAML::Node& node) {
         spec_.name = scalar(node, "name");
         if (!is_safe_name(spec_.name))
             throw_sweep_error(pos(node), "name", fmt::format("'{}' is not a folder name; use letters, digits, '-', '_', '.'", spec_.name));
     }
 
-    void parse_base(const YAML::Node& node, const YAML::Node& root) {
-        if (!node.IsDefined())
-            throw_sweep_error(pos(root), "base", "missing; give a config file (base: path.yaml) or an inline mapping");
+    void parse_base(const YAML::Node& node) {
         if (node.IsMap()) {
             spec_.base = node;
             spec_.base_source = file_ + " (inline base)";

@@ -94,6 +94,8 @@ inline pid_t fork_process(const std::string& log, const std::function<int()>& bo
     std::fflush(nullptr);
     const pid_t pid = ::fork();
     if (pid == 0) {
+        // Inherited descriptors would keep the parent's trial locks held for as long as the child lives.
+        for (int fd = 3; fd < 1024; ++fd) ::close(fd);
         std::FILE* out = std::freopen(log.c_str(), "w", stdout);
         if (out) ::dup2(::fileno(stdout), STDERR_FILENO);
         int rc = 99;

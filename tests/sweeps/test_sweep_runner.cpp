@@ -1,0 +1,376 @@
+// The runner, driven against fake_trainer.sh: resume, failures, locks, signals.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <regex>
+
+#include "experiments/config/config_io.hpp"
+#include "sweep_test_support.hpp"
+#include "sweeps/sweep_command.hpp"
+#include "sweeps/sweep_report.hpp"
+#include "sweeps/sweep_runner.hpp"
+#include "sweeps/trial_lock.hpp"
+#include "sweeps/trial_state.hpp"
+
+using namespace altup;
+using namespace sweep_test;
+
+namespace {
+
+// Three variants x two seeds = six trials.
+const std::string kSweep =
+    "name: fake\n"
+    "base: {model: {preset: tiny}, train: {steps: 10}}\n"
+    "variants: {baseline: {}, altup-k2: {model.altup.k: 2}, bad: {model.altup.k: 4}}\n"
+    "seeds: 2\n";
+
+// Sets the fake trainer's knobs for one test and puts the old values back.
+class FakeTrainerEnv {
+public:
+    explicit FakeTrainerEnv(const TempDir& dir, int steps = 4, const char* step_sleep = "0.02") {
+        set("FAKE_COMPLETIONS", dir / "completions");
+        set("FAKE_STEPS", std::to_string(steps));
+        set("FAKE_STEP_SLEEP", step_sleep);
+        set("FAKE_FAIL_LABEL", "");
+        set("FAKE_DIVERGE_LABEL", "");
+    }
+    ~FakeTrainerEnv() {
+        for (const auto& [name, value] : saved_) {
+            if (value) ::setenv(name.c_str(), value->c_str(), 1);
+            else ::unsetenv(name.c_str());
+        }
+    }
+    void set(const std::string& name, const std::string& value) {
+        if (!saved_.count(name)) {
+            const char* old = std::getenv(name.c_str());
+            saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+        }
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+
+private:
+    std::map<std::string, std::optional<std::string>> saved_;
+};
+
+RunnerOptions fake_options(const TempDir& dir, int jobs = 2) {
+    RunnerOptions options;
+    options.out_dir = dir / "runs";
+    options.jobs = jobs;
+    options.trainer_command = {"/bin/sh", fake_trainer_path()};
+    options.progress = nullptr;
+    return options;
+}
+
+// `altup sweep FILE --jobs N --out DIR --trainer "sh fake_trainer.sh"` in a child process.
+pid_t fork_sweep_command(const TempDir& dir, const std::string& sweep_file, const std::string& log, int jobs = 2) {
+    return fork_process(log, [&] {
+        std::vector<std::string> args = {"sweep", sweep_file, "--jobs", std::to_string(jobs), "--out", dir / "runs",
+                                         "--trainer", "/bin/sh " + fake_trainer_path()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        return sweep_command(static_cast<int>(argv.size()), argv.data());
+    });
+}
+
+int progress_of(const std::string& trial_dir) {
+    const std::string text = read_text(trial_dir + "/progress");
+    return text.empty() ? 0 : std::stoi(text);
+}
+
+int count_occurrences(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+void check_every_trial_completed_once(const SweepExpansion& sweep, const RunnerOptions& options, const TempDir& dir) {
+    const auto done = completions(dir / "completions");
+    CHECK(done.size() == sweep.trials.size());
+    for (const auto& trial : sweep.trials) {
+        INFO("trial " << trial.id << " " << labels_text(trial.labels));
+        CHECK(done.count(trial.id) == 1);
+        if (done.count(trial.id)) CHECK(done.at(trial.id) == 1);
+        CHECK(read_json(trial_dir(options, sweep, trial) + "/result.json")["status"] == "completed");
+    }
+}
+
+}  // namespace
+
+TEST_CASE("threads per trial split the cores between jobs unless given", "[runner]") {
+    CHECK(threads_per_trial(8, 3, 0) == 2);
+    CHECK(threads_per_trial(2, 2, 0) == 1);
+    CHECK(threads_per_trial(2, 4, 0) == 1);
+    CHECK(threads_per_trial(16, 1, 0) == 16);
+    CHECK(threads_per_trial(16, 4, 3) == 3);
+    CHECK(available_cores() >= 1);
+}
+
+TEST_CASE("durations read as hours, minutes and seconds", "[report]") {
+    CHECK(format_duration(12.4) == "12s");
+    CHECK(format_duration(185) == "3m05s");
+    CHECK(format_duration(3720) == "1h02m");
+}
+
+TEST_CASE("the runner writes each trial's config, runs it with the protocol's arguments, and skips it next time",
+          "[runner]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    const auto sweep = expand_text(kSweep);
+    RunnerOptions options = fake_options(dir);
+    options.threads = 3;
+    REQUIRE(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+
+    const Trial& trial = sweep.trials[2];  // altup-k2, seed 1
+    const std::string tdir = dir.path() + "/runs/fake/" + trial.id;
+    // config.yaml is the resolved config: it reads back to the same id.
+    CHECK(config_id(parse_config(YAML::LoadFile(tdir + "/config.yaml"), "config.yaml")) == trial.id);
+    const std::string log = read_text(tdir + "/train.log");
+    CHECK_THAT(log, Catch::Contains("config=" + tdir + "/config.yaml"));
+    CHECK_THAT(log, Catch::Contains("sweep=fake labels= variant=altup-k2 seed=1 OMP_NUM_THREADS=3"));
+    const auto runner = read_json(tdir + "/runner.json");
+    CHECK(runner["status"] == "completed");
+    CHECK(runner["exit_code"] == 0);
+    CHECK(runner["attempts"] == 1);
+    CHECK(runner["labels"]["variant"] == "altup-k2");
+    const auto args = runner["command"].get<std::vector<std::string>>();
+    CHECK(std::vector<std::string>(args.begin() + 2, args.begin() + 9) ==
+          std::vector<std::string>{tdir + "/config.yaml", "--run-dir", tdir, "--resume", "--quiet", "--sweep", "fake"});
+
+    // Resume is the default: a second run starts nothing.
+    REQUIRE(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+    CHECK(count_occurrences(read_text(tdir + "/train.log"), "=== altup sweep: attempt") == 1);
+}
+
+TEST_CASE("a failed trial does not stop the others, is recorded, and is re-run only with --retry-failed", "[runner]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    env.set("FAKE_FAIL_LABEL", "variant=bad");
+    const auto sweep = expand_text(kSweep);
+    RunnerOptions options = fake_options(dir);
+    CHECK(run_sweep(sweep, options) == 1);
+
+    int failed = 0;
+    for (const auto& trial : sweep.trials) {
+        const std::string tdir = trial_dir(options, sweep, trial);
+        const TrialRecord record = read_trial_record(tdir);
+        if (trial.labels.at("variant") != "bad") {
+            CHECK(record.status == TrialStatus::completed);
+            continue;
+        }
+        ++failed;
+        CHECK(record.status == TrialStatus::failed);
+        const auto runner = read_json(tdir + "/runner.json");
+        CHECK(runner["status"] == "failed");
+        CHECK(runner["exit_code"] == 1);
+        CHECK_THAT(runner["log_tail"].back().get<std::string>(), Catch::Contains("fake failure"));
+        // The trainer left result.json at "running": the runner wrote the failure for analysis.
+        const auto result = read_json(tdir + "/result.json");
+        CHECK(result["status"] == "failed");
+        CHECK(result["trial_id"] == trial.id);
+        CHECK(result["labels"]["variant"] == "bad");
+        CHECK_THAT(result["message"].get<std::string>(), Catch::Contains("exited with code 1") && Catch::Contains("fake failure"));
+        CHECK(result["quality"]["eval_loss"].is_null());
+    }
+    CHECK(failed == 2);
+    CHECK(completions(dir / "completions").size() == 4);
+
+    // Without --retry-failed nothing runs again and the exit code still says so.
+    CHECK(run_sweep(sweep, options) == 1);
+    for (const auto& trial : sweep.trials)
+        CHECK(read_json(trial_dir(options, sweep, trial) + "/runner.json")["attempts"] == 1);
+
+    env.set("FAKE_FAIL_LABEL", "");
+    options.retry_failed = true;
+    CHECK(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+    for (const auto& trial : sweep.trials)
+        CHECK(read_json(trial_dir(options, sweep, trial) + "/runner.json")["attempts"] == (trial.labels.at("variant") == "bad" ? 2 : 1));
+}
+
+TEST_CASE("a diverged trial keeps its own result.json and fails the sweep", "[runner]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    env.set("FAKE_DIVERGE_LABEL", "seed=2");
+    const auto sweep = expand_text("name: div\nbase: {model: {preset: tiny}}\nseeds: 2\n");
+    RunnerOptions options = fake_options(dir);
+    CHECK(run_sweep(sweep, options) == 1);
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[1]);
+    CHECK(read_trial_record(tdir).status == TrialStatus::diverged);
+    CHECK(read_json(tdir + "/runner.json")["exit_code"] == 3);
+    CHECK(read_json(tdir + "/result.json")["status"] == "diverged");
+    CHECK(read_trial_record(trial_dir(options, sweep, sweep.trials[0])).status == TrialStatus::completed);
+}
+
+TEST_CASE("a runner killed with SIGKILL mid-sweep and started again finishes every trial exactly once", "[runner][resume]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir, 8, "0.03");
+    write_text(dir / "sweep.yaml", kSweep);
+    const auto sweep = expand_sweep(load_sweep(dir / "sweep.yaml"));
+    RunnerOptions options = fake_options(dir);
+
+    const pid_t runner = fork_sweep_command(dir, dir / "sweep.yaml", dir / "runner1.log");
+    // Kill once one trial has finished and another is at least 2 steps (checkpoints) in.
+    std::string interrupted;
+    const bool in_the_middle = wait_until([&] {
+        const auto done = completions(dir / "completions");
+        if (done.empty()) return false;
+        for (const auto& trial : sweep.trials) {
+            const std::string tdir = trial_dir(options, sweep, trial);
+            if (!done.count(trial.id) && progress_of(tdir) >= 2 && progress_of(tdir) < 8) {
+                interrupted = trial.id;
+                return true;
+            }
+        }
+        return false;
+    });
+    REQUIRE(in_the_middle);
+    ::kill(runner, SIGKILL);
+    CHECK(wait_exit_code(runner) == 128 + SIGKILL);
+    CHECK(completions(dir / "completions").size() < sweep.trials.size());
+
+    REQUIRE(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+    // The interrupted trial continued from its checkpoint instead of starting over.
+    const std::string log = read_text(dir.path() + "/runs/fake/" + interrupted + "/train.log");
+    std::smatch resumed;
+    REQUIRE(std::regex_search(log, resumed, std::regex("start at step ([1-9][0-9]*)")));
+    CHECK(std::stoi(resumed[1]) >= 2);
+}
+
+TEST_CASE("SIGINT stops the runner: children get SIGTERM, checkpoint, and the sweep resumes later", "[runner][resume]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir, 8, "0.03");
+    write_text(dir / "sweep.yaml", kSweep);
+    const auto sweep = expand_sweep(load_sweep(dir / "sweep.yaml"));
+    RunnerOptions options = fake_options(dir);
+
+    const pid_t runner = fork_sweep_command(dir, dir / "sweep.yaml", dir / "runner.log");
+    const std::string first = trial_dir(options, sweep, sweep.trials[0]);
+    REQUIRE(wait_until([&] { return progress_of(first) >= 2; }));
+    ::kill(runner, SIGINT);
+    CHECK(wait_exit_code(runner) == 130);
+    const auto runner_json = read_json(first + "/runner.json");
+    CHECK(runner_json["status"] == "interrupted");
+    CHECK(runner_json["exit_code"] == 143);
+    CHECK(read_trial_record(first).status == TrialStatus::interrupted);
+    CHECK_THAT(read_text(dir / "runner.log"), Catch::Contains("stopping: sending SIGTERM"));
+
+    REQUIRE(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+    CHECK(read_json(first + "/runner.json")["attempts"] == 2);
+}
+
+TEST_CASE("a trial locked by another runner is not run until the lock is free", "[runner][lock]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    write_text(dir / "sweep.yaml", kSweep);
+    const auto sweep = expand_sweep(load_sweep(dir / "sweep.yaml"));
+    RunnerOptions options = fake_options(dir);
+    const std::string held_dir = trial_dir(options, sweep, sweep.trials[0]);
+    std::filesystem::create_directories(held_dir);
+    TrialLock lock = TrialLock::try_acquire(held_dir);
+    REQUIRE(lock.held());
+    CHECK(read_trial_record(held_dir).status == TrialStatus::running);
+
+    const pid_t runner = fork_sweep_command(dir, dir / "sweep.yaml", dir / "runner.log");
+    REQUIRE(wait_until([&] { return completions(dir / "completions").size() == sweep.trials.size() - 1; }));
+    CHECK_FALSE(std::filesystem::exists(held_dir + "/train.log"));
+    CHECK(completions(dir / "completions").count(sweep.trials[0].id) == 0);
+    lock.release();
+    CHECK(wait_exit_code(runner) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+}
+
+TEST_CASE("two runners on one sweep share the trials and run each exactly once", "[runner][lock]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir, 4, "0.03");
+    write_text(dir / "sweep.yaml", kSweep);
+    const auto sweep = expand_sweep(load_sweep(dir / "sweep.yaml"));
+    const pid_t a = fork_sweep_command(dir, dir / "sweep.yaml", dir / "a.log", 2);
+    const pid_t b = fork_sweep_command(dir, dir / "sweep.yaml", dir / "b.log", 2);
+    CHECK(wait_exit_code(a) == 0);
+    CHECK(wait_exit_code(b) == 0);
+    const RunnerOptions options = fake_options(dir);
+    check_every_trial_completed_once(sweep, options, dir);
+    for (const auto& trial : sweep.trials)
+        CHECK(read_json(trial_dir(options, sweep, trial) + "/runner.json")["attempts"] == 1);
+}
+
+TEST_CASE("a trainer that cannot be started is a failed trial with the reason in its log", "[runner]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    const auto sweep = expand_text("name: nox\nbase: {model: {preset: tiny}}\n");
+    RunnerOptions options = fake_options(dir);
+    options.trainer_command = {dir / "no-such-trainer"};
+    CHECK(run_sweep(sweep, options) == 1);
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[0]);
+    CHECK(read_json(tdir + "/runner.json")["exit_code"] == 127);
+    CHECK_THAT(read_text(tdir + "/train.log"), Catch::Contains("cannot run"));
+    CHECK(read_trial_record(tdir).status == TrialStatus::failed);
+}
+
+TEST_CASE("trial records come from result.json, runner.json and the lock", "[status]") {
+    TempDir dir;
+    const std::string t = dir / "trial";
+    std::filesystem::create_directories(t);
+    CHECK(read_trial_record(t).status == TrialStatus::pending);
+
+    write_text(t + "/result.json", R"({"status":"running"})");
+    CHECK(read_trial_record(t).status == TrialStatus::interrupted);
+    {
+        TrialLock lock = TrialLock::try_acquire(t);
+        CHECK(read_trial_record(t).status == TrialStatus::running);
+        CHECK_FALSE(TrialLock::try_acquire(t).held());
+    }
+    write_text(t + "/result.json",
+               R"({"status":"completed","quality":{"eval_loss":3.25,"token_accuracy":0.4},"speed":{"train_tokens_per_s":1234.5},"train":{"wall_time_s":60,"steps_done":100}})");
+    write_text(t + "/runner.json", R"({"status":"completed","exit_code":0,"attempts":2})");
+    const TrialRecord r = read_trial_record(t);
+    CHECK(r.status == TrialStatus::completed);
+    CHECK(r.eval_loss == Approx(3.25));
+    CHECK(r.token_accuracy == Approx(0.4));
+    CHECK(r.train_tokens_per_s == Approx(1234.5));
+    CHECK(r.wall_time_s == Approx(60));
+    CHECK(r.steps_done == 100);
+    CHECK(r.attempts == 2);
+    CHECK(r.exit_code == 0);
+
+    write_text(t + "/result.json", R"({"status":"completed","quality":{"eval_loss":null}})");
+    CHECK_FALSE(read_trial_record(t).eval_loss.has_value());
+    write_text(t + "/result.json", "{not json");
+    CHECK(read_trial_record(t).status == TrialStatus::pending);
+}
+
+TEST_CASE("progress counts and the summary table", "[report]") {
+    std::vector<TrialRecord> records(5);
+    records[0].status = TrialStatus::completed;
+    records[0].eval_loss = 4.5;
+    records[0].token_accuracy = 0.25;
+    records[0].train_tokens_per_s = 7500;
+    records[1].status = TrialStatus::failed;
+    records[2].status = TrialStatus::diverged;
+    records[3].status = TrialStatus::running;
+    records[4].status = TrialStatus::interrupted;
+    const ProgressCounts c = count_statuses(records);
+    CHECK(c.completed == 1);
+    CHECK(c.failed == 2);
+    CHECK(c.running == 1);
+    CHECK(c.pending == 1);
+    CHECK(progress_line("q", c, 125) == "[q] 1/5 done, 1 running, 2 failed, 1 pending, ETA 2m05s");
+    CHECK(progress_line("q", c, -1) == "[q] 1/5 done, 1 running, 2 failed, 1 pending, ETA unknown");
+
+    const auto sweep = expand_text("name: q\nbase: {model: {preset: tiny}}\nseeds: 5\n");
+    std::FILE* out = std::tmpfile();
+    print_summary_table(out, sweep, records);
+    std::rewind(out);
+    std::string text(4096, '\0');
+    text.resize(std::fread(text.data(), 1, text.size(), out));
+    std::fclose(out);
+    CHECK_THAT(text, Catch::Contains("| " + sweep.trials[0].id + " | seed=1 | completed   | 4.5000    | 0.2500   | 7500     |"));
+    CHECK_THAT(text, Catch::Contains("| diverged "));
+    CHECK(count_occurrences(text, "\n") == 7);  // header, rule, 5 rows
+}
