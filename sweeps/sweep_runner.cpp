@@ -260,21 +260,30 @@ private:
             ChildCommand command{run.argv, {fmt::format("OMP_NUM_THREADS={}", threads_)}, dir + "/train.log", run.lock.fd()};
             run.pid = start_child(command);
             records_[i].status = TrialStatus::running;
-            say("started  {} {} ({})", trial.id, labels_text(trial.labels), record.status == TrialStatus::interrupted ? "resuming" : "new");
+            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), record.status == TrialStatus::interrupted ? "resuming" : "new");
             running_.push_back(std::move(run));
             return StartResult::started;
         } catch (const std::exception& e) {
             // A trial we cannot even start (disk full, fork failed) is a failed trial, not a stopped sweep.
-            say("error    {} {}: {}", trial.id, labels_text(trial.labels), e.what());
+            say("{:<11} {} {}: {}", "error", trial.id, labels_text(trial.labels), e.what());
             records_[i].status = TrialStatus::failed;
             records_[i].message = e.what();
             return StartResult::settled;
         }
     }
 
+    // Block style for mappings, whatever style the nodes carry: config.yaml is read by people.
+    static void use_block_style(YAML::Node node) {
+        if (!node.IsMap()) return;
+        node.SetStyle(YAML::EmitterStyle::Block);
+        for (auto entry : node) use_block_style(entry.second);
+    }
+
     std::string config_yaml(const Trial& trial) const {
+        YAML::Node config = to_yaml(trial.config);
+        use_block_style(config);
         YAML::Emitter out;
-        out << to_yaml(trial.config);
+        out << config;
         return std::string(out.c_str()) + "\n";
     }
 
@@ -339,10 +348,10 @@ private:
             write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
             if (!message.empty()) write_file_atomically(dir + "/result.json", failed_result(trial, message).dump(2) + "\n");
         } catch (const std::exception& e) {
-            say("error    {}: {}", trial.id, e.what());
+            say("{:<11} {}: {}", "error", trial.id, e.what());
         }
         records_[run.index] = read_trial_record_after_release(run, dir);
-        say("{:<9}{} {} in {} (exit {})", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code);
+        say("{:<11} {} {} in {} (exit {})", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code);
     }
 
     // The record must not see our own lock as "running elsewhere".
