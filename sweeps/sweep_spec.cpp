@@ -1,6 +1,7 @@
 #include "sweeps/sweep_spec.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>

@@ -259,6 +259,18 @@ TEST_CASE("SIGINT stops the runner: children get SIGTERM, checkpoint, and the sw
     CHECK(read_trial_record(first).status == TrialStatus::interrupted);
     CHECK_THAT(read_text(dir / "runner.log"), Catch::Contains("stopping: sending SIGTERM"));
 
+    // --status reads the same from the files alone, and starts nothing.
+    const pid_t status = fork_process(dir / "status.log", [&] {
+        std::vector<std::string> args = {"sweep", dir / "sweep.yaml", "--status", "--out", dir / "runs"};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        return sweep_command(static_cast<int>(argv.size()), argv.data());
+    });
+    CHECK(wait_exit_code(status) == 0);
+    const std::string report = read_text(dir / "status.log");
+    CHECK_THAT(report, Catch::Contains("| " + sweep.trials[0].id + " | variant=baseline seed=1 | interrupted |"));
+    CHECK_THAT(report, Catch::Contains(" 0 running, 0 failed, 6 pending") || Catch::Contains(" 0 running, 0 failed, 5 pending"));
+
     REQUIRE(run_sweep(sweep, options) == 0);
     check_every_trial_completed_once(sweep, options, dir);
     CHECK(read_json(first + "/runner.json")["attempts"] == 2);
