@@ -1,0 +1,334 @@
+// Parsing and validation of trial configs against the schema (schema.cpp).
+#include "experiments/config/config_io.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "experiments/config/schema.hpp"
+
+namespace altup {
+
+namespace {
+
+// Where a value came from, for messages: "file.yaml:7:5" or "--set a.b=c".
+struct Origin {
+    std::string where;
+};
+
+std::string origin_of(const std::string& source, const YAML::Mark& m) {
+    if (m.is_null() || m.line < 0) return source;
+    return fmt::format("{}:{}:{}", source, m.line + 1, m.column + 1);
+}
+
+[[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
+    throw ConfigError(fmt::format("{}: {}: {}", where, key, what));
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+bool is_section(const std::string& dotted) {
+    for (const auto& k : config_schema())
+        if (k.key.rfind(dotted + ".", 0) == 0) return true;
+    return false;
+}
+
+std::string scalar_text(const YAML::Node& n) {
+    if (n.IsScalar()) return n.Scalar();
+    if (n.IsNull()) return "null";
+    if (n.IsSequence()) return "a list";
+    return "a mapping";
+}
+
+// One leaf value into the typed config, checked against its KeyDef.
+void assign(Config& c, const KeyDef& def, const YAML::Node& v, const std::string& where) {
+    const std::string got = scalar_text(v);
+    auto bad = [&]() { fail(where, def.key, fmt::format("expected {}, got \"{}\"", def.expected, got)); };
+    if (v.IsNull() && def.nullable) {
+        def.set_text(c, "");
+        return;
+    }
+    if (!v.IsScalar()) bad();
+    switch (def.kind) {
+        case KeyKind::integer: {
+            long long x;
+            if (!YAML::convert<long long>::decode(v, x)) bad();
+            if (!def.valid(double(x))) bad();
+            def.set_number(c, double(x));
+            break;
+        }
+        case KeyKind::number: {
+            double x;
+            if (!YAML::convert<double>::decode(v, x) || !std::isfinite(x)) bad();
+            if (!def.valid(x)) bad();
+            def.set_number(c, x);
+            break;
+        }
+        case KeyKind::boolean: {
+            bool x;
+            if (!YAML::convert<bool>::decode(v, x)) bad();
+            def.set_bool(c, x);
+            break;
+        }
+        case KeyKind::text:
+            if (v.Scalar().empty()) bad();
+            def.set_text(c, v.Scalar());
+            break;
+        case KeyKind::choice:
+            if (std::find(def.choices.begin(), def.choices.end(), v.Scalar()) == def.choices.end()) bad();
+            def.set_text(c, v.Scalar());
+            break;
+    }
+}
+
+struct Leaf {
+    const KeyDef* def;
+    YAML::Node value;
+    std::string where;
+};
+
+// Walks the YAML tree; every leaf must be a schema key.
+void collect(const YAML::Node& node, const std::string& prefix, const std::string& source,
+             const std::map<std::string, std::string>& override_origin, std::vector<Leaf>& out) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string name = it->first.as<std::string>();
+        const std::string dotted = prefix.empty() ? name : prefix + "." + name;
+        auto ov = override_origin.find(dotted);
+        const std::string where = ov != override_origin.end() ? ov->second : origin_of(source, it->first.Mark());
+        if (const KeyDef* def = find_key(dotted)) {
+            out.push_back({def, it->second, ov != override_origin.end() ? ov->second : origin_of(source, it->second.Mark())});
+        } else if (is_section(dotted)) {
+            if (!it->second.IsMap()) fail(where, dotted, fmt::format("expected a mapping of keys, got \"{}\"", scalar_text(it->second)));
+            collect(it->second, dotted, source, override_origin, out);
+        } else {
+            const std::string hint = suggest_key(dotted);
+            fail(where, dotted, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+        }
+    }
+}
+
+Config parse_with_origins(const YAML::Node& root, const std::string& source,
+                          const std::map<std::string, std::string>& override_origin) {
+    if (root.IsNull()) throw ConfigError(source + ": the config is empty");
+    if (!root.IsMap()) throw ConfigError(origin_of(source, root.Mark()) + ": expected a mapping with sections model, data, train, eval");
+    std::vector<Leaf> leaves;
+    collect(root, "", source, override_origin, leaves);
+    Config c;
+    std::map<std::string, std::string> where;  // key -> origin, for cross-field messages
+    // The preset first, so explicit keys override it whatever their order.
+    for (const auto& l : leaves)
+        if (l.def->key == "model.preset") {
+            assign(c, *l.def, l.value, l.where);
+            apply_preset(c.model.preset, c.model);
+            where[l.def->key] = l.where;
+        }
+    for (const auto& l : leaves) {
+        if (l.def->key == "model.preset") continue;
+        assign(c, *l.def, l.value, l.where);
+        where[l.def->key] = l.where;
+    }
+    auto at = [&](const std::string& key) {
+        auto it = where.find(key);
+        return it != where.end() ? it->second : source;
+    };
+    const auto& m = c.model;
+    if (m.d_model % m.heads != 0)
+        fail(at(where.count("model.heads") ? "model.heads" : "model.d_model"), "model.heads",
+             fmt::format("d_model ({}) must be divisible by heads ({})", m.d_model, m.heads));
+    if (m.altup.recycled && m.altup.k < 2)
+        fail(at("model.altup.recycled"), "model.altup.recycled", fmt::format("needs model.altup.k >= 2, got k = {}", m.altup.k));
+    if (m.altup.recycled && m.altup.output == AltUpOutput::concat) {
+        if (where.count("model.altup.output"))
+            fail(at("model.altup.output"), "model.altup.output", "Recycled-AltUp reduces the blocks to d: expected sum or mean, got \"concat\"");
+        c.model.altup.output = AltUpOutput::sum;
+    }
+    if (m.altup.style == AltUpStyle::gemma3n && m.altup.recycled)
+        fail(at("model.altup.style"), "model.altup.style", "gemma3n style cannot be combined with model.altup.recycled");
+    if (m.altup.style == AltUpStyle::gemma3n && m.altup.k < 2)
+        fail(at("model.altup.style"), "model.altup.style", fmt::format("gemma3n style needs model.altup.k >= 2, got k = {}", m.altup.k));
+    if (m.moe.experts > 0 && m.moe.top_k > m.moe.experts)
+        fail(at("model.moe.top_k"), "model.moe.top_k", fmt::format("must be <= model.moe.experts ({}), got {}", m.moe.experts, m.moe.top_k));
+    if (m.seq_len % m.sequence_altup.stride != 0)
+        fail(at("model.sequence_altup.stride"), "model.sequence_altup.stride",
+             fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));
+    if (c.data.tokenizer == "bytes" && m.vocab != 256)
+        fail(at(where.count("model.vocab") ? "model.vocab" : "data.tokenizer"), "model.vocab",
+             fmt::format("the bytes tokenizer has 256 symbols: expected model.vocab = 256, got {}", m.vocab));
+    if (c.data.corpus == "text" && c.data.path.empty())
+        fail(at("data.corpus"), "data.path", "corpus \"text\" needs data.path (a plain-text file)");
+    if (c.data.corpus == "text" && !std::filesystem::is_regular_file(c.data.path))
+        fail(at("data.path"), "data.path", fmt::format("expected a readable file, \"{}\" does not exist", c.data.path));
+    if (c.data.split_valid + c.data.split_test >= 0.5)
+        fail(at("data.split.valid"), "data.split", "valid + test must leave at least half of the documents for training");
+    return c;
+}
+
+YAML::Node parse_value(const std::string& text, const std::string& origin, const std::string& key) {
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        fail(origin, key, fmt::format("cannot read the value \"{}\": {}", text, e.msg));
+    }
+}
+
+void set_dotted(YAML::Node root, const std::string& dotted, const YAML::Node& value) {
+    // yaml-cpp nodes are handles: walk by reassigning a handle to each child.
+    std::vector<std::string> parts;
+    size_t start = 0, dot;
+    while ((dot = dotted.find('.', start)) != std::string::npos) {
+        parts.push_back(dotted.substr(start, dot - start));
+        start = dot + 1;
+    }
+    parts.push_back(dotted.substr(start));
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        YAML::Node child = chain.back()[parts[i]];
+        if (!child.IsMap()) child = YAML::Node(YAML::NodeType::Map);
+        chain.push_back(child);
+    }
+    chain.back()[parts.back()] = value;
+    for (size_t i = chain.size() - 1; i > 0; --i) chain[i - 1][parts[i - 1]] = chain[i];
+}
+
+}  // namespace
+
+bool is_known_key(const std::string& dotted_key) { return find_key(dotted_key) != nullptr; }
+
+std::string suggest_key(const std::string& dotted_key) {
+    // Candidates: every key and every section (a typo may be in a section name).
+    std::vector<std::string> candidates;
+    for (const auto& k : config_schema()) {
+        candidates.push_back(k.key);
+        for (size_t dot = k.key.find('.'); dot != std::string::npos; dot = k.key.find('.', dot + 1))
+            candidates.push_back(k.key.substr(0, dot));
+    }
+    std::string best;
+    size_t best_d = std::string::npos;
+    for (const auto& k : candidates) {
+        const size_t d = edit_distance(dotted_key, k);
+        if (d < best_d) {
+            best_d = d;
+            best = k;
+        }
+    }
+    // Close enough to be a typo, or the same last component in another section.
+    const auto last = [](const std::string& s) { return s.substr(s.rfind('.') + 1); };
+    if (best_d <= std::max<size_t>(2, dotted_key.size() / 4)) return best;
+    for (const auto& k : config_schema())
+        if (last(k.key) == last(dotted_key)) return k.key;
+    return "";
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
+    const std::string origin = source.empty() ? "--set " + assignment : source;
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) throw ConfigError(origin + ": expected KEY=VALUE, e.g. model.altup.k=2");
+    const std::string key = assignment.substr(0, eq);
+    if (!is_known_key(key)) {
+        const std::string hint = suggest_key(key);
+        fail(origin, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
+    }
+    if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+    set_dotted(root, key, parse_value(assignment.substr(eq + 1), origin, key));
+}
+
+Config parse_config(const YAML::Node& root, const std::string& source) {
+    // Values set by apply_override carry no marks: their errors name `source`.
+    return parse_with_origins(root, source, {});
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+    if (!std::filesystem::exists(path)) throw ConfigError(path + ": no such config file");
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(path + ": cannot read the config file");
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(fmt::format("{}: malformed YAML: {}", origin_of(path, e.mark), e.msg));
+    }
+    std::map<std::string, std::string> origins;
+    for (const auto& o : overrides) {
+        apply_override(root, o, "--set " + o);
+        origins[o.substr(0, o.find('='))] = "--set " + o;
+    }
+    return parse_with_origins(root, path, origins);
+}
+
+YAML::Node to_yaml(const Config& c) {
+    YAML::Node root(YAML::NodeType::Map);
+    for (const auto& k : config_schema()) {
+        YAML::Node v;
+        switch (k.kind) {
+            case KeyKind::integer: v = static_cast<long long>(k.get_number(c)); break;
+            case KeyKind::number: v = k.get_number(c); break;
+            case KeyKind::boolean: v = k.get_bool(c); break;
+            case KeyKind::text:
+            case KeyKind::choice: {
+                const std::string s = k.get_text(c);
+                if (s.empty() && k.nullable) v = YAML::Node(YAML::NodeType::Null);
+                else v = s;
+                break;
+            }
+        }
+        set_dotted(root, k.key, v);
+    }
+    return root;
+}
+
+nlohmann::json to_json(const Config& c) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& k : config_schema()) {
+        nlohmann::json v;
+        switch (k.kind) {
+            case KeyKind::integer: v = static_cast<long long>(k.get_number(c)); break;
+            case KeyKind::number: v = k.get_number(c); break;
+            case KeyKind::boolean: v = k.get_bool(c); break;
+            case KeyKind::text:
+            case KeyKind::choice: {
+                const std::string s = k.get_text(c);
+                v = s.empty() && k.nullable ? nlohmann::json(nullptr) : nlohmann::json(s);
+                break;
+            }
+        }
+        j[nlohmann::json::json_pointer("/" + [&] {
+            std::string p = k.key;
+            std::replace(p.begin(), p.end(), '.', '/');
+            return p;
+        }())] = v;
+    }
+    return j;
+}
+
+std::string config_id(const Config& c) {
+    nlohmann::json j = to_json(c);
+    // Identity is the experiment, not where or how fast it runs: the name, the
+    // cache location and the thread count are left out (threads are recorded
+    // in result.json's env).
+    j.erase("name");
+    j["data"].erase("cache_dir");
+    j["train"].erase("threads");
+    const std::string canonical = j.dump();  // nlohmann's object keys are sorted
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char ch : canonical) {
+        h ^= ch;
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("{:016x}", h).substr(0, 12);
+}
+
+}  // namespace altup

@@ -1,0 +1,140 @@
+// Config parsing: a table of bad inputs and the exact message each produces,
+// presets and override precedence, --set, round trips and stable ids.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "experiments/config/config_io.hpp"
+
+using namespace altup;
+namespace fs = std::filesystem;
+
+namespace {
+std::string write_yaml(const std::string& name, const std::string& text) {
+    const fs::path dir = fs::temp_directory_path() / ("altup-config-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string path = (dir / name).string();
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::string error_of(const std::string& path, const std::vector<std::string>& overrides = {}) {
+    try {
+        load_config(path, overrides);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("bad configs give messages naming file, line, column, key and expectation", "[config]") {
+    struct Row { std::string yaml, message; };
+    const std::vector<Row> rows = {
+        {"model:\n  altup:\n    k: two\n", "q.yaml:3:8: model.altup.k: expected an integer >= 1, got \"two\""},
+        {"model:\n  altup:\n    k: 0\n", "q.yaml:3:8: model.altup.k: expected an integer >= 1, got \"0\""},
+        {"model:\n  hedas: 4\n", "q.yaml:2:3: model.hedas: unknown key (did you mean model.heads?)"},
+        {"modle:\n  heads: 4\n", "q.yaml:1:1: modle: unknown key (did you mean model?)"},
+        {"train:\n  lr: -1\n", "q.yaml:2:7: train.lr: expected a number > 0, got \"-1\""},
+        {"train:\n  steps: 2.5\n", "q.yaml:2:10: train.steps: expected an integer >= 1, got \"2.5\""},
+        {"model:\n  norm: batchnorm\n", "q.yaml:2:9: model.norm: expected one of layernorm or rmsnorm, got \"batchnorm\""},
+        {"model:\n  d_model: 100\n  heads: 3\n", "q.yaml:3:10: model.heads: d_model (100) must be divisible by heads (3)"},
+        {"model:\n  moe:\n    experts: 4\n    top_k: 3\n", "q.yaml:4:12: model.moe.top_k: expected 1 or 2, got \"3\""},
+        {"model:\n  moe:\n    experts: 1\n    top_k: 2\n", "q.yaml:4:12: model.moe.top_k: must be <= model.moe.experts (1), got 2"},
+        {"model:\n  moe:\n    experts: -1\n", "q.yaml:3:14: model.moe.experts: expected an integer >= 0, got \"-1\""},
+        {"model:\n  altup:\n    recycled: true\n", "q.yaml:3:15: model.altup.recycled: needs model.altup.k >= 2, got k = 1"},
+        {"model:\n  altup:\n    k: 2\n    recycled: true\n    output: concat\n",
+         "q.yaml:5:13: model.altup.output: Recycled-AltUp reduces the blocks to d: expected sum or mean, got \"concat\""},
+        {"model:\n  altup:\n    k: 2\n    recycled: yes please\n", "q.yaml:4:15: model.altup.recycled: expected true or false, got \"yes please\""},
+        {"model:\n  altup:\n    k: 2\n    recycled: true\n    style: gemma3n\n",
+         "q.yaml:5:12: model.altup.style: gemma3n style cannot be combined with model.altup.recycled"},
+        {"model:\n  seq_len: 10\n  sequence_altup:\n    stride: 3\n",
+         "q.yaml:4:13: model.sequence_altup.stride: model.seq_len (10) must be divisible by the stride (3)"},
+        {"data:\n  tokenizer: bytes\n", "q.yaml:2:14: model.vocab: the bytes tokenizer has 256 symbols: expected model.vocab = 256, got 8192"},
+        {"data:\n  corpus: text\n", "q.yaml:2:11: data.path: corpus \"text\" needs data.path (a plain-text file)"},
+        {"data:\n  corpus: text\n  path: /nonexistent/corpus.txt\n",
+         "q.yaml:3:9: data.path: expected a readable file, \"/nonexistent/corpus.txt\" does not exist"},
+        {"model: 3\n", "q.yaml:1:1: model: expected a mapping of keys, got \"3\""},
+        {"train:\n  optimizer: sgd\n", "q.yaml:2:14: train.optimizer: expected one of adamw or adafactor, got \"sgd\""},
+        {"train:\n  dtype: bf16\n", "q.yaml:2:10: train.dtype: expected one of f32, got \"bf16\""},
+        {"eval:\n  every: [1, 2]\n", "q.yaml:2:10: eval.every: expected an integer >= 0 (0 = only at the end), got \"a list\""},
+        {"model:\n  heads: 4\n   d_ff: 3\n", "q.yaml:3:8: malformed YAML: illegal map value"},
+        {"", "q.yaml: the config is empty"},
+    };
+    for (const auto& r : rows) {
+        const std::string path = write_yaml("q.yaml", r.yaml);
+        const std::string msg = error_of(path);
+        INFO("input:\n" << r.yaml);
+        // Messages start with the file's full path; compare from its name on.
+        const auto pos = msg.find("q.yaml");
+        REQUIRE(pos != std::string::npos);
+        CHECK(msg.substr(pos) == r.message);
+    }
+    CHECK(error_of("/nonexistent/x.yaml") == "/nonexistent/x.yaml: no such config file");
+}
+
+TEST_CASE("--set overrides are validated and named in errors", "[config]") {
+    const std::string path = write_yaml("ok.yaml", "model:\n  preset: tiny\n");
+    CHECK(error_of(path, {"model.altup.k=two"}) == "--set model.altup.k=two: model.altup.k: expected an integer >= 1, got \"two\"");
+    CHECK(error_of(path, {"model.altup.kk=2"}) == "--set model.altup.kk=2: model.altup.kk: unknown key (did you mean model.altup.k?)");
+    CHECK(error_of(path, {"model.altup.k"}) == "--set model.altup.k: expected KEY=VALUE, e.g. model.altup.k=2");
+    const Config c = load_config(path, {"model.altup.k=2", "train.lr=3e-4", "model.altup.recycled=true"});
+    CHECK(c.model.altup.k == 2);
+    CHECK(c.train.lr == Approx(3e-4));
+    CHECK(c.model.altup.recycled);
+    CHECK(c.model.altup.output == AltUpOutput::sum);  // recycled resolves the default concat to sum
+}
+
+TEST_CASE("a preset applies first and explicit keys override it, whatever the order", "[config]") {
+    const Config a = load_config(write_yaml("p1.yaml", "model:\n  d_ff: 100\n  preset: base\n"));
+    CHECK(a.model.d_model == 384);
+    CHECK(a.model.layers == 6);
+    CHECK(a.model.heads == 6);
+    CHECK(a.model.d_ff == 100);
+    const Config b = load_config(write_yaml("p2.yaml", "model:\n  preset: tiny\n"));
+    CHECK(b.model.d_model == 128);
+    CHECK(b.model.layers == 2);
+    CHECK(b.model.heads == 2);
+    CHECK(b.model.d_ff == 512);
+}
+
+TEST_CASE("resolved config round-trips and ids are stable", "[config]") {
+    const std::string p1 = write_yaml("r1.yaml", "name: a\nmodel:\n  preset: small\n  altup:\n    k: 2\ntrain:\n  lr: 0.002\n  steps: 10\n");
+    const std::string p2 = write_yaml("r2.yaml", "train:\n  steps: 10\n  lr: 0.002\nmodel:\n  altup:\n    k: 2\n  preset: small\nname: b\n");
+    const Config a = load_config(p1), b = load_config(p2);
+    CHECK(config_id(a) == config_id(b));  // reordered keys (and another name): same trial
+    CHECK(config_id(a).size() == 12);
+    Config c = a;
+    c.train.lr = 0.003;
+    CHECK(config_id(c) != config_id(a));
+    Config t = a;
+    t.train.threads = 1;  // how fast it runs is not what it is
+    CHECK(config_id(t) == config_id(a));
+
+    YAML::Emitter out;
+    out << to_yaml(a);
+    const std::string p3 = write_yaml("r3.yaml", out.c_str());
+    const Config back = load_config(p3);
+    CHECK(config_id(back) == config_id(a));
+    CHECK(to_json(back) == to_json(a));
+    CHECK(to_json(a)["model"]["altup"]["k"] == 2);
+    CHECK(to_json(a)["model"]["norm"] == "layernorm");
+    CHECK(to_json(a)["data"]["path"].is_null());
+}
+
+TEST_CASE("schema queries used by sweeps", "[config]") {
+    CHECK(is_known_key("model.altup.k"));
+    CHECK_FALSE(is_known_key("model.altup"));
+    CHECK(suggest_key("model.width_mul") == "model.width_mult");
+    CHECK(suggest_key("totally.unrelated.thing") == "");
+}
+
+TEST_CASE("the shipped configs parse", "[config]") {
+    const Config q = load_config(std::string(ALTUP_SOURCE_DIR) + "/experiments/configs/quickstart.yaml");
+    CHECK(q.model.preset == "tiny");
+    CHECK(q.model.d_model == 128);
+    CHECK(q.train.steps == 300);
+}
