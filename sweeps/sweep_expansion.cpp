@@ -118,7 +118,7 @@ Trial build_trial(const SweepSpec& spec, Draft draft) {
     YAML::Node root = YAML::Clone(spec.base);
     try {
         for (const auto& [key, value] : draft.overrides) {
-            const std::string text = value_text(value);
+            const std::string text = override_text(value);
             apply_override(root, key + "=" + text, source);
             trial.overrides.emplace_back(key, text);
         }

@@ -359,8 +359,12 @@ const Variant* SweepSpec::find_variant(const std::string& variant_name) const {
 
 std::string value_text(const YAML::Node& value) {
     if (value.IsScalar()) return value.Scalar();
+    return override_text(value);
+}
+
+std::string override_text(const YAML::Node& value) {
     YAML::Emitter out;
-    out << YAML::Flow << value;
+    out << YAML::Flow << value;  // quotes a scalar such as "a: b" that would not read back as itself
     return out.c_str();
 }
 

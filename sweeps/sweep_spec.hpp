@@ -72,7 +72,9 @@ SweepSpec load_sweep(const std::string& path);
 // `base_dir` resolves a relative `base:` path.
 SweepSpec parse_sweep(const YAML::Node& root, const std::string& file, const std::string& base_dir);
 
-// The text of a value as it would appear in a label or a --set override.
+// A value as written, for labels: "1e-3", "small", "[1, 2]".
 std::string value_text(const YAML::Node& value);
+// A value as YAML that reads back as itself, for "key=value" overrides.
+std::string override_text(const YAML::Node& value);
 
 }  // namespace altup

@@ -203,3 +203,13 @@ TEST_CASE("labels print variant first and seed last", "[expansion]") {
           "variant=altup-k2 model.preset=small seed=2");
     CHECK(labels_text({}) == "(base)");
 }
+
+TEST_CASE("override values read back as themselves; labels keep the file's spelling", "[expansion]") {
+    const YAML::Node doc = YAML::Load("{colon: 'a: b', rate: 1e-3, list: [1, 2], word: small}");
+    for (const char* key : {"colon", "rate", "word"})
+        CHECK(YAML::Load(override_text(doc[key])).Scalar() == doc[key].Scalar());
+    CHECK(value_text(doc["colon"]) == "a: b");
+    CHECK(value_text(doc["rate"]) == "1e-3");
+    CHECK(value_text(doc["list"]) == "[1, 2]");
+    CHECK(YAML::Load(override_text(doc["list"])).size() == 2);
+}
