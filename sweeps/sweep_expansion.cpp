@@ -1,6 +1,7 @@
 #include "sweeps/sweep_expansion.hpp"
 
 #include <cstdlib>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -9,9 +10,17 @@
 namespace altup {
 namespace {
 
+// One override of a draft trial, with where the sweep file set it (for messages).
+struct DraftOverride {
+    std::string key;
+    YAML::Node value;
+    SourcePos pos;
+    std::string origin;  // "grid", "variant 'altup-k2'", ...
+};
+
 // One trial before its config is built: overrides in order, and its labels.
 struct Draft {
-    std::vector<std::pair<std::string, YAML::Node>> overrides;
+    std::vector<DraftOverride> overrides;
     std::map<std::string, std::string> labels;
 };
 
@@ -48,28 +57,28 @@ std::vector<Draft> cross_product(const SweepSpec& spec) {
             }
         drafts = std::move(next);
     };
-    for (const auto& a : spec.set) drafts[0].overrides.emplace_back(a.key, a.value);
+    for (const auto& a : spec.set) drafts[0].overrides.push_back({a.key, a.value, a.pos, "set"});
     if (!spec.variants.empty())
         cross(spec.variants.size(), [&](Draft& d, size_t i) {
             const Variant& v = spec.variants[i];
-            for (const auto& a : v.overrides) d.overrides.emplace_back(a.key, a.value);
+            for (const auto& a : v.overrides) d.overrides.push_back({a.key, a.value, a.pos, "variant '" + v.name + "'"});
             d.labels["variant"] = v.name;
         });
     for (const auto& axis : spec.grid)
         cross(axis.values.size(), [&](Draft& d, size_t i) {
-            d.overrides.emplace_back(axis.key, axis.values[i]);
+            d.overrides.push_back({axis.key, axis.values[i], SourcePos::of(spec.file, axis.values[i]), "grid"});
             d.labels[axis.key] = value_text(axis.values[i]);
         });
     for (const auto& group : spec.zips)
         cross(group.length(), [&](Draft& d, size_t i) {
             for (const auto& list : group.lists) {
-                d.overrides.emplace_back(list.key, list.values[i]);
+                d.overrides.push_back({list.key, list.values[i], SourcePos::of(spec.file, list.values[i]), "zip"});
                 d.labels[list.key] = value_text(list.values[i]);
             }
         });
     if (spec.has_seeds)
         cross(spec.seeds.size(), [&](Draft& d, size_t i) {
-            d.overrides.emplace_back("seed", seed_node(spec.seeds[i]));
+            d.overrides.push_back({"seed", seed_node(spec.seeds[i]), spec.seeds_pos, "seeds"});
             d.labels["seed"] = std::to_string(spec.seeds[i]);
         });
     return drafts;
@@ -79,26 +88,26 @@ std::vector<Draft> cross_product(const SweepSpec& spec) {
 // and each of the sweep's seeds unless it names one.
 std::vector<Draft> include_drafts(const SweepSpec& spec, const PartialAssignment& partial) {
     Draft draft;
-    for (const auto& a : spec.set) draft.overrides.emplace_back(a.key, a.value);
+    for (const auto& a : spec.set) draft.overrides.push_back({a.key, a.value, a.pos, "set"});
     bool has_seed = false;
     for (const auto& a : partial.entries) {
         if (a.key == "variant") {
             const Variant* v = spec.find_variant(a.value.Scalar());
-            for (const auto& o : v->overrides) draft.overrides.emplace_back(o.key, o.value);
+            for (const auto& o : v->overrides) draft.overrides.push_back({o.key, o.value, o.pos, "variant '" + v->name + "'"});
             draft.labels["variant"] = v->name;
         }
     }
     for (const auto& a : partial.entries) {
         if (a.key == "variant") continue;
         has_seed = has_seed || a.key == "seed";
-        draft.overrides.emplace_back(a.key, a.value);
+        draft.overrides.push_back({a.key, a.value, a.pos, "include"});
         draft.labels[a.key] = value_text(a.value);
     }
     if (has_seed || !spec.has_seeds) return {draft};
     std::vector<Draft> out;
     for (uint64_t seed : spec.seeds) {
         Draft d = draft;
-        d.overrides.emplace_back("seed", seed_node(seed));
+        d.overrides.push_back({"seed", seed_node(seed), spec.seeds_pos, "seeds"});
         d.labels["seed"] = std::to_string(seed);
         out.push_back(std::move(d));
     }
@@ -112,21 +121,60 @@ std::string trial_name(const SweepSpec& spec, const Draft& draft) {
     return name;
 }
 
+// Where the base config wrote a dotted key, or null when it relies on the default.
+YAML::Node find_in_base(const YAML::Node& base, const std::string& dotted) {
+    YAML::Node node = base;
+    size_t start = 0;
+    while (true) {
+        const size_t dot = dotted.find('.', start);
+        if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+        node = node[dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
+        if (!node.IsDefined() || dot == std::string::npos) return node;
+        start = dot + 1;
+    }
+}
+
+// Re-points a config error at the file the user should edit. The config
+// library writes "<source>[:L:C]: key: what", but a trial's tree is a copy
+// (yaml-cpp copies lose marks), so the position is recovered here: the sweep
+// file's override when one set the key, else the base config's line.
+// Messages of another shape pass through whole.
+SweepError trial_error(const SweepSpec& spec, const Draft& draft, const std::string& source, const std::string& message) {
+    const std::string trial = labels_text(draft.labels);
+    if (message.compare(0, source.size(), source) != 0) return SweepError(message);
+    static const std::regex shape(R"(^(?::\d+:\d+)?: ([A-Za-z0-9_.]+): (.*)$)");
+    std::smatch m;
+    const std::string rest = message.substr(source.size());
+    if (!std::regex_match(rest, m, shape)) return SweepError(fmt::format("{}: trial {}{}", spec.file, trial, rest));
+    const std::string key = m[1];
+    const std::string what = m[2];
+    for (auto it = draft.overrides.rbegin(); it != draft.overrides.rend(); ++it)
+        if (it->key == key)
+            return SweepError(fmt::format("{}: key '{}' (in {}): {} (trial {})", it->pos.str(), key, it->origin, what, trial));
+    const YAML::Node in_base = find_in_base(spec.base, key);
+    if (in_base.IsDefined()) {
+        const bool inline_base = spec.base_source.rfind(spec.file, 0) == 0;
+        return SweepError(fmt::format("{}: key '{}' (in the base config): {} (trial {})",
+                                      SourcePos::of(inline_base ? spec.file : spec.base_source, in_base).str(), key, what, trial));
+    }
+    return SweepError(fmt::format("{}: trial {}: key '{}': {}", spec.file, trial, key, what));
+}
+
 Trial build_trial(const SweepSpec& spec, Draft draft) {
     const std::string source = fmt::format("{}: trial {}", spec.file, labels_text(draft.labels));
     Trial trial;
     YAML::Node root = YAML::Clone(spec.base);
     try {
-        for (const auto& [key, value] : draft.overrides) {
-            const std::string text = override_text(value);
-            apply_override(root, key + "=" + text, source);
-            trial.overrides.emplace_back(key, text);
+        for (const auto& o : draft.overrides) {
+            const std::string text = override_text(o.value);
+            apply_override(root, o.key + "=" + text, source);
+            trial.overrides.emplace_back(o.key, text);
         }
         trial.name = trial_name(spec, draft);
         root["name"] = trial.name;
         trial.config = parse_config(root, source);
     } catch (const ConfigError& e) {
-        throw SweepError(e.what());
+        throw trial_error(spec, draft, source, e.what());
     }
     trial.config.name = trial.name;
     // Without a seeds axis every trial still says which seed it ran.

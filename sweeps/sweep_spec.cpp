@@ -220,6 +220,7 @@ private:
 
     void parse_seeds(const YAML::Node& node) {
         spec_.has_seeds = true;
+        spec_.seeds_pos = pos(node);
         auto as_seed = [&](const YAML::Node& n) {
             long long value = -1;
             try {

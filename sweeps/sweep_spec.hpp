@@ -57,6 +57,7 @@ struct SweepSpec {
     std::vector<Variant> variants;  // crossed with the grid; none = one unnamed variant
     bool has_seeds = false;
     std::vector<uint64_t> seeds;
+    SourcePos seeds_pos;
     std::vector<PartialAssignment> exclude;
     std::vector<PartialAssignment> include;
 

@@ -71,7 +71,13 @@ TEST_CASE("sweep-level errors name file, line, column, key and the problem", "[e
          {"key 'model.altup.k'", "given twice"}},
         {"two variants with the same config", kHead + "variants: {baseline: {}, k1: {model.altup.k: 1}}\n", "",
          {"sweep.yaml", "'variant=baseline seed=1' and 'variant=k1 seed=1'", "same config"}},
-        {"a value the config rejects", kHead + "variants: {bad: {model.altup.k: many}}\n", "", {"trial variant=bad", "model.altup.k"}},
+        {"a value the config rejects", kHead + "variants: {bad: {model.altup.k: many}}\n", "sweep.yaml:3:18:",
+         {"key 'model.altup.k' (in variant 'bad')", "trial variant=bad"}},
+        {"a grid value the config rejects", kHead + "grid: {train.lr: [1e-3, -1]}\n", "sweep.yaml:3:25:",
+         {"key 'train.lr' (in grid)", "(trial train.lr=-1)"}},
+        {"a base value that no longer fits a variant",
+         "name: e\nbase: {model: {preset: tiny, altup: {output: concat}}}\nvariants: {r: {model.altup.k: 2, model.altup.recycled: true}}\n",
+         "sweep.yaml:2:46:", {"key 'model.altup.output' (in the base config)", "trial variant=r"}},
         {"not a mapping", "- a\n- b\n", "sweep.yaml:1:1:", {"must be a mapping"}},
     };
     for (const auto& c : cases) {
