@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dnn.hpp"
+#include "core/ops.hpp"
 #include "core/optim.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"

@@ -1,0 +1,38 @@
+// Token streams for training and evaluation, prepared once per corpus and
+// tokenizer setting and cached on disk; batches drawn from them.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "experiments/config/config.hpp"
+
+namespace altup {
+
+struct TokenSplits {
+    std::vector<int32_t> train, valid, test;  // documents concatenated, end-of-document tokens between them
+    int vocab_size = 0;                       // the tokenizer's
+    std::string cache_key;                    // hash of corpus version + tokenizer + split settings
+    std::string cache_dir;                    // where the arrays (and the tokenizer model) live
+};
+
+// The cache folder: cfg.cache_dir, else $ALTUP_DATA_DIR, else ./data-cache.
+std::string data_cache_dir(const DataConfig& cfg);
+std::string token_cache_key(const DataConfig& cfg, int vocab_size);
+
+// Loads the token arrays from the cache or prepares them (fetch the corpus,
+// split by document, train the tokenizer on the training split, encode).
+// Concurrent callers wait on a lock; the arrays appear atomically. Throws
+// std::runtime_error with a clear message on any failure.
+TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet);
+
+// `batch` random windows of seq_len+1 tokens: inputs = the first seq_len,
+// targets = the last seq_len. Window starts come from rng (uniform).
+void sample_batch(const std::vector<int32_t>& stream, int batch, int seq_len, Rng& rng, int32_t* inputs, int32_t* targets);
+
+// Deterministic evaluation windows: window w covers tokens [w*seq_len, w*seq_len + seq_len].
+size_t eval_window_count(const std::vector<int32_t>& stream, int seq_len);
+void eval_windows(const std::vector<int32_t>& stream, int seq_len, size_t first, size_t count, int32_t* inputs, int32_t* targets);
+
+}  // namespace altup

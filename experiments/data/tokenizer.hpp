@@ -1,0 +1,26 @@
+// Tokenizers: SentencePiece (the family T5 uses), trained on the training
+// split, or raw bytes (256 symbols, no training).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace altup {
+
+class Tokenizer {
+public:
+    virtual ~Tokenizer() = default;
+    virtual std::vector<int32_t> encode(const std::string& text) const = 0;
+    virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
+    virtual int vocab_size() const = 0;
+    virtual int32_t end_of_document() const = 0;  // separates documents in a token stream
+};
+
+// Trains a SentencePiece model on `training_text` (one sentence per line) and
+// writes it to model_path. type: "unigram" | "bpe". Deterministic for a given input.
+void train_sentencepiece(const std::string& training_text_path, const std::string& model_path, int vocab_size,
+                         const std::string& type, bool quiet);
+std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& model_path);
+std::unique_ptr<Tokenizer> make_byte_tokenizer();
+
+}  // namespace altup
