@@ -34,7 +34,7 @@ TEST_CASE("every example sweep expands and validates", "[examples]") {
     CHECK(seen.size() == expected_trials.size());
 }
 
-TEST_CASE("--dry-run prints the trial table and the count, and runs nothing", "[examples][cli]") {
+TEST_CASE("a dry run prints the trial table and the count, and runs nothing", "[examples][cli]") {
     sweep_test::TempDir dir;
     sweep_test::write_text(dir / "s.yaml",
                            "name: dry\nbase: {model: {preset: tiny}}\nvariants: {baseline: {}, altup-k2: {model.altup.k: 2}}\nseeds: 2\n");
