@@ -1,0 +1,38 @@
+// Trials that differ only in their seed form one group; each metric is
+// summarised over the group's seeds (docs/analysis.md, "Grouping").
+#pragma once
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/metrics.hpp"
+#include "analysis/result_loader.hpp"
+#include "analysis/statistics.hpp"
+
+namespace altup {
+
+struct Group {
+    std::string sweep;
+    // All labels but seed; a standalone run (no labels) is named by its config: {"name": ...}.
+    std::map<std::string, std::string> labels;
+    bool standalone = false;
+    std::vector<TrialResult> trials;
+    std::array<Summary, kMetricCount> stats;
+
+    const Summary& stat(Metric m) const { return stats[metric_index(m)]; }
+    std::string label(const std::string& key) const;  // "" when absent
+};
+
+// Groups sorted by sweep, then `baseline` before other methods, then label values
+// (presets in size order, numbers by value).
+std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const std::string& variant_key,
+                                const std::string& baseline);
+
+// The group's method: its `variant_key` label, or its config name when standalone.
+std::string method_of(const Group& group, const std::string& variant_key);
+
+// A group's labels other than its method, and its sweep: groups of "the same size".
+std::map<std::string, std::string> context_of(const Group& group, const std::string& variant_key);
+
+}  // namespace altup

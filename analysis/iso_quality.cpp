@@ -1,0 +1,118 @@
+#include "analysis/iso_quality.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "analysis/pivot.hpp"
+
+namespace altup {
+
+const char* iso_status_name(IsoStatus status) {
+    switch (status) {
+        case IsoStatus::interpolated: return "interpolated";
+        case IsoStatus::below_range: return "below_range";
+        case IsoStatus::above_range: return "above_range";
+        case IsoStatus::extrapolated: return "extrapolated";
+        case IsoStatus::no_baseline: return "no_baseline";
+    }
+    return "?";
+}
+
+namespace {
+
+double lerp_at(const QualitySpeedPoint& a, const QualitySpeedPoint& b, double accuracy) {
+    const double t = (accuracy - a.accuracy) / (b.accuracy - a.accuracy);
+    return a.speed + t * (b.speed - a.speed);
+}
+
+}  // namespace
+
+BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, double accuracy, bool extrapolate) {
+    BaselineSpeedAt out;
+    if (baseline.empty()) return out;
+    std::sort(baseline.begin(), baseline.end(),
+              [](const QualitySpeedPoint& a, const QualitySpeedPoint& b) { return a.accuracy < b.accuracy; });
+    // Merge equal accuracies so every segment has a positive width.
+    std::vector<QualitySpeedPoint> points;
+    std::vector<int> counts;
+    for (const QualitySpeedPoint& p : baseline) {
+        if (!points.empty() && points.back().accuracy == p.accuracy) {
+            points.back().speed += p.speed;
+            ++counts.back();
+        } else {
+            points.push_back(p);
+            counts.push_back(1);
+        }
+    }
+    for (std::size_t i = 0; i < points.size(); ++i) points[i].speed /= counts[i];
+    out.range_min = points.front().accuracy;
+    out.range_max = points.back().accuracy;
+    if (accuracy >= out.range_min && accuracy <= out.range_max) {
+        out.status = IsoStatus::interpolated;
+        if (points.size() == 1) {
+            out.speed = points.front().speed;
+            return out;
+        }
+        for (std::size_t i = 0; i + 1 < points.size(); ++i)
+            if (accuracy <= points[i + 1].accuracy) {
+                out.speed = lerp_at(points[i], points[i + 1], accuracy);
+                return out;
+            }
+    }
+    const bool below = accuracy < out.range_min;
+    if (!extrapolate || points.size() < 2) {
+        out.status = below ? IsoStatus::below_range : IsoStatus::above_range;
+        return out;
+    }
+    out.status = IsoStatus::extrapolated;
+    const std::size_t n = points.size();
+    out.speed = below ? lerp_at(points[0], points[1], accuracy) : lerp_at(points[n - 2], points[n - 1], accuracy);
+    return out;
+}
+
+std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
+                                       const std::string& baseline, const std::string& size_key, bool extrapolate) {
+    const std::vector<std::string> companions = companion_labels(groups, size_key, variant_key);
+    auto family_key = [&](const Group& g) {
+        std::map<std::string, std::string> key = context_of(g, variant_key);
+        key.erase(size_key);
+        for (const std::string& c : companions) key.erase(c);
+        return key;
+    };
+    std::vector<IsoQualityRow> rows;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const Group& g = groups[i];
+        if (method_of(g, variant_key) == baseline) continue;
+        if (!g.standalone && !g.labels.count(variant_key)) continue;
+        const auto accuracy = g.stat(Metric::token_accuracy).mean;
+        const auto speed = g.stat(Metric::train_tokens_per_s).mean;
+        if (!accuracy || !speed) continue;
+        IsoQualityRow row;
+        row.group = i;
+        row.accuracy = *accuracy;
+        row.speed = *speed;
+        std::vector<QualitySpeedPoint> points;
+        const auto key = family_key(g);
+        for (std::size_t j = 0; j < groups.size(); ++j) {
+            const Group& b = groups[j];
+            if (method_of(b, variant_key) != baseline || b.standalone != g.standalone || family_key(b) != key) continue;
+            const auto ba = b.stat(Metric::token_accuracy).mean;
+            const auto bs = b.stat(Metric::train_tokens_per_s).mean;
+            if (!ba || !bs) continue;
+            points.push_back({*ba, *bs});
+            row.baseline_family.push_back(j);
+        }
+        std::sort(row.baseline_family.begin(), row.baseline_family.end(), [&](std::size_t a, std::size_t b) {
+            return *groups[a].stat(Metric::token_accuracy).mean < *groups[b].stat(Metric::token_accuracy).mean;
+        });
+        row.baseline = baseline_speed_at(points, row.accuracy, extrapolate);
+        if (row.baseline.speed && *row.baseline.speed > 0) {
+            row.speedup = row.speed / *row.baseline.speed;
+            row.speedup_percent = (*row.speedup - 1.0) * 100.0;
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace altup

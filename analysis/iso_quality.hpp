@@ -1,0 +1,57 @@
+// Iso-quality speedup: a method's training speed over the speed the baseline
+// family (the baseline at its several sizes) would have at the same accuracy,
+// read off the piecewise-linear curve through the baseline's
+// (accuracy, train tok/s) points sorted by accuracy. Outside the baseline's
+// accuracy range the answer would be an extrapolation: it is marked, and only
+// computed (from the nearest segment) when asked for.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/grouping.hpp"
+
+namespace altup {
+
+struct QualitySpeedPoint {
+    double accuracy = 0;
+    double speed = 0;
+};
+
+enum class IsoStatus {
+    interpolated,  // inside the baseline's accuracy range
+    below_range,   // less accurate than every baseline size: not computed
+    above_range,   // more accurate than every baseline size: not computed
+    extrapolated,  // outside the range, computed from the nearest segment on request
+    no_baseline,   // no baseline point with an accuracy and a speed
+};
+
+const char* iso_status_name(IsoStatus status);
+
+struct BaselineSpeedAt {
+    IsoStatus status = IsoStatus::no_baseline;
+    std::optional<double> speed;  // the baseline's train tok/s at the accuracy
+    double range_min = 0, range_max = 0;
+};
+
+// Points of equal accuracy are averaged; extrapolation needs two distinct accuracies.
+BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, double accuracy, bool extrapolate);
+
+struct IsoQualityRow {
+    std::size_t group = 0;
+    std::vector<std::size_t> baseline_family;  // group indices, sorted by accuracy
+    double accuracy = 0;                       // method's mean token accuracy (fraction)
+    double speed = 0;                          // method's mean train tok/s
+    BaselineSpeedAt baseline;
+    std::optional<double> speedup;             // speed / baseline.speed
+    std::optional<double> speedup_percent;     // (speedup - 1) * 100
+};
+
+// One row per non-baseline group with an accuracy and a speed. The family of a
+// group is the baseline groups equal to it in every label except the variant,
+// `size_key` and the labels that follow `size_key` (see companion_labels).
+std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
+                                       const std::string& baseline, const std::string& size_key, bool extrapolate);
+
+}  // namespace altup

@@ -1,0 +1,204 @@
+#include "analysis/result_loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "analysis/analysis_error.hpp"
+
+namespace altup {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A field that is there but unusable; the message names the dotted path.
+struct FieldError {
+    std::string message;
+};
+
+const char* type_name(const json& j) { return j.type_name(); }
+
+// Walks a dotted path; throws FieldError when a key is absent (null is allowed and returned).
+const json& require(const json& root, const std::string& dotted) {
+    const json* node = &root;
+    std::string walked;
+    std::size_t start = 0;
+    while (start <= dotted.size()) {
+        const std::size_t dot = dotted.find('.', start);
+        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        walked += (walked.empty() ? "" : ".") + key;
+        if (!node->is_object())
+            throw FieldError{fmt::format("field '{}': expected an object, got {}", walked.substr(0, walked.rfind('.')),
+                                         type_name(*node))};
+        auto it = node->find(key);
+        if (it == node->end()) throw FieldError{fmt::format("missing field '{}'", walked)};
+        node = &*it;
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return *node;
+}
+
+std::optional<double> optional_number(const json& j, const std::string& dotted) {
+    if (j.is_null()) return std::nullopt;
+    if (!j.is_number()) throw FieldError{fmt::format("field '{}': expected a number or null, got {}", dotted, type_name(j))};
+    return j.get<double>();
+}
+
+std::string required_string(const json& root, const std::string& dotted) {
+    const json& j = require(root, dotted);
+    if (!j.is_string()) throw FieldError{fmt::format("field '{}': expected a string, got {}", dotted, type_name(j))};
+    return j.get<std::string>();
+}
+
+// Label values are strings by contract; numbers written by hand are accepted as their text.
+std::string label_text(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
+
+std::optional<double> member_number(const json& object, const char* key, const std::string& where) {
+    auto it = object.find(key);
+    if (it == object.end()) return std::nullopt;
+    return optional_number(*it, where + "." + key);
+}
+
+std::vector<CurvePoint> parse_curve(const json& curve, const std::string& where) {
+    if (curve.is_null()) return {};
+    if (!curve.is_array()) throw FieldError{fmt::format("field '{}': expected an array, got {}", where, type_name(curve))};
+    std::vector<CurvePoint> points;
+    for (std::size_t i = 0; i < curve.size(); ++i) {
+        const json& p = curve[i];
+        const std::string at = fmt::format("{}[{}]", where, i);
+        if (!p.is_object()) throw FieldError{fmt::format("field '{}': expected an object", at)};
+        auto step = member_number(p, "step", at);
+        if (!step) throw FieldError{fmt::format("field '{}.step': missing", at)};
+        points.push_back({*step, member_number(p, "time_s", at), member_number(p, "loss", at),
+                          member_number(p, "token_accuracy", at)});
+    }
+    return points;
+}
+
+// The eval lines of metrics.jsonl, for results whose curve was not embedded.
+// A torn last line (the trainer may be appending) is ignored.
+std::vector<CurvePoint> read_metrics_curve(const fs::path& metrics) {
+    std::ifstream in(metrics);
+    std::vector<CurvePoint> points;
+    std::string line;
+    while (std::getline(in, line)) {
+        const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!j.is_object() || j.value("kind", "") != "eval") continue;
+        try {
+            auto step = member_number(j, "step", "metrics.jsonl");
+            if (step) points.push_back({*step, member_number(j, "time_s", "metrics.jsonl"),
+                                        member_number(j, "loss", "metrics.jsonl"),
+                                        member_number(j, "token_accuracy", "metrics.jsonl")});
+        } catch (const FieldError&) {
+        }
+    }
+    return points;
+}
+
+std::string status_reason(const json& root, const std::string& status) {
+    const json* message = root.contains("message") && root["message"].is_string() ? &root["message"] : nullptr;
+    const std::string text = message && !message->get<std::string>().empty() ? ": " + message->get<std::string>() : "";
+    if (status == "running") return "unfinished (status running)" + text;
+    if (status == "failed") return "failed" + (text.empty() ? std::string(" (no message)") : text);
+    if (status == "diverged") {
+        const json* step = root.contains("diverged_at_step") ? &root["diverged_at_step"] : nullptr;
+        const std::string at = step && step->is_number() ? fmt::format(" at step {}", step->get<double>()) : "";
+        return "diverged" + at + text;
+    }
+    return fmt::format("unknown status '{}' (expected running, completed, diverged or failed)", status);
+}
+
+}  // namespace
+
+ParsedResult parse_result_file(const std::string& path) {
+    ParsedResult out;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        out.skip_reason = "cannot be read";
+        return out;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    json root;
+    try {
+        root = json::parse(buffer.str());
+    } catch (const json::parse_error& e) {
+        // nlohmann's message is "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+        std::string what = e.what();
+        const auto bracket = what.find("] ");
+        out.skip_reason = "bad JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2));
+        return out;
+    }
+    try {
+        if (!root.is_object()) throw FieldError{fmt::format("expected a JSON object, got {}", type_name(root))};
+        const json& version = require(root, "schema_version");
+        if (!version.is_number_integer() || version.get<int>() != 1)
+            throw FieldError{fmt::format("unsupported schema_version {} (this analysis reads version 1)", version.dump())};
+        const std::string status = required_string(root, "status");
+        if (status != "completed") {
+            out.running = status == "running";
+            out.skip_reason = status_reason(root, status);
+            return out;
+        }
+        TrialResult trial;
+        trial.path = path;
+        trial.trial_id = root.contains("trial_id") && root["trial_id"].is_string() ? root["trial_id"].get<std::string>() : "";
+        trial.name = required_string(root, "name");
+        trial.sweep = root.contains("sweep") && root["sweep"].is_string() ? root["sweep"].get<std::string>() : "";
+        const json& labels = require(root, "labels");
+        if (!labels.is_null() && !labels.is_object())
+            throw FieldError{fmt::format("field 'labels': expected an object, got {}", type_name(labels))};
+        if (labels.is_object())
+            for (const auto& [key, value] : labels.items()) trial.labels[key] = label_text(value);
+        // params may be null as a whole (a trial that failed before building its model).
+        const json& params = require(root, "params");
+        for (const MetricInfo& info : all_metrics()) {
+            const std::string dotted = info.json_path;
+            if (dotted.rfind("params.", 0) == 0 && params.is_null()) continue;
+            trial.values[metric_index(info.metric)] = optional_number(require(root, dotted), dotted);
+        }
+        const json& quality = require(root, "quality");
+        if (quality.contains("curve")) trial.curve = parse_curve(quality["curve"], "quality.curve");
+        const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
+        if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
+        out.trial = std::move(trial);
+    } catch (const FieldError& e) {
+        out.skip_reason = e.message;
+    } catch (const json::exception& e) {
+        out.skip_reason = std::string("unexpected value: ") + e.what();
+    }
+    return out;
+}
+
+LoadedResults load_results(const std::string& runs_dir) {
+    std::error_code ec;
+    if (!fs::is_directory(runs_dir, ec))
+        throw AnalysisError(fmt::format("'{}' is not a directory (expected a runs directory holding result.json files)", runs_dir));
+    std::vector<std::string> paths;
+    fs::recursive_directory_iterator it(runs_dir, fs::directory_options::skip_permission_denied, ec), end;
+    if (ec) throw AnalysisError(fmt::format("cannot list '{}': {}", runs_dir, ec.message()));
+    for (; it != end; it.increment(ec)) {
+        if (ec) throw AnalysisError(fmt::format("cannot list '{}': {}", runs_dir, ec.message()));
+        if (it->path().filename() == "result.json" && it->is_regular_file(ec)) paths.push_back(it->path().string());
+    }
+    std::sort(paths.begin(), paths.end());
+    LoadedResults loaded;
+    for (const std::string& path : paths) {
+        ParsedResult parsed = parse_result_file(path);
+        if (parsed.trial) {
+            loaded.trials.push_back(std::move(*parsed.trial));
+        } else {
+            loaded.skipped.push_back({path, parsed.skip_reason});
+            if (parsed.running) ++loaded.running;
+        }
+    }
+    return loaded;
+}
+
+}  // namespace altup

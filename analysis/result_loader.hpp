@@ -1,0 +1,54 @@
+// Finds and reads every result.json under a runs directory (docs/results.md).
+// Files that cannot be used (bad JSON, missing fields, unfinished or failed
+// trials) are listed with the reason instead of stopping the analysis.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/metrics.hpp"
+
+namespace altup {
+
+// One evaluation of a trial's validation split.
+struct CurvePoint {
+    double step = 0;
+    std::optional<double> time_s;
+    std::optional<double> loss;
+    std::optional<double> token_accuracy;
+};
+
+struct TrialResult {
+    std::string path;  // of its result.json
+    std::string trial_id;
+    std::string name;
+    std::string sweep;
+    std::map<std::string, std::string> labels;  // including seed
+    MetricValues values;
+    std::vector<CurvePoint> curve;  // quality.curve, else metrics.jsonl's eval lines
+};
+
+struct SkippedResult {
+    std::string path;
+    std::string reason;
+};
+
+struct LoadedResults {
+    std::vector<TrialResult> trials;     // completed, in path order
+    std::vector<SkippedResult> skipped;  // in path order
+    std::size_t running = 0;             // how many of the skipped are still running
+};
+
+// Throws AnalysisError when runs_dir is not a readable directory.
+LoadedResults load_results(const std::string& runs_dir);
+
+// Reads one file; returns the reason it cannot be used instead of a trial.
+struct ParsedResult {
+    std::optional<TrialResult> trial;
+    std::string skip_reason;
+    bool running = false;
+};
+ParsedResult parse_result_file(const std::string& path);
+
+}  // namespace altup
