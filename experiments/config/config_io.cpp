@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -15,11 +16,8 @@ namespace altup {
 
 namespace {
 
-// Where a value came from, for messages: "file.yaml:7:5" or "--set a.b=c".
-struct Origin {
-    std::string where;
-};
-
+// Where a node came from, for messages: "file.yaml:7:5" (1-based), or the
+// bare source for nodes without a mark (built in memory, e.g. by --set).
 std::string origin_of(const std::string& source, const YAML::Mark& m) {
     if (m.is_null() || m.line < 0) return source;
     return fmt::format("{}:{}:{}", source, m.line + 1, m.column + 1);
@@ -57,7 +55,9 @@ std::string scalar_text(const YAML::Node& n) {
 // One leaf value into the typed config, checked against its KeyDef.
 void assign(Config& c, const KeyDef& def, const YAML::Node& v, const std::string& where) {
     const std::string got = scalar_text(v);
-    auto bad = [&]() { fail(where, def.key, fmt::format("expected {}, got \"{}\"", def.expected, got)); };
+    auto bad = [&](const std::string& extra = "") {
+        fail(where, def.key, fmt::format("expected {}, got \"{}\"{}", def.expected, got, extra));
+    };
     if (v.IsNull() && def.nullable) {
         def.set_text(c, "");
         return;
@@ -66,15 +66,15 @@ void assign(Config& c, const KeyDef& def, const YAML::Node& v, const std::string
     switch (def.kind) {
         case KeyKind::integer: {
             long long x;
-            if (!YAML::convert<long long>::decode(v, x)) bad();
-            if (!def.valid(double(x))) bad();
-            def.set_number(c, double(x));
+            if (!YAML::convert<long long>::decode(v, x) || x < def.min) bad();
+            // A small max is part of `expected` ("1 or 2"); a type's limit is not.
+            if (x > def.max) bad(def.max >= std::numeric_limits<int>::max() ? fmt::format(" (at most {})", def.max) : "");
+            def.set_integer(c, x);
             break;
         }
         case KeyKind::number: {
             double x;
-            if (!YAML::convert<double>::decode(v, x) || !std::isfinite(x)) bad();
-            if (!def.valid(x)) bad();
+            if (!YAML::convert<double>::decode(v, x) || !std::isfinite(x) || !def.valid(x)) bad();
             def.set_number(c, x);
             break;
         }
@@ -101,17 +101,27 @@ struct Leaf {
     std::string where;
 };
 
-// Walks the YAML tree; every leaf must be a schema key.
+// Walks the YAML tree; every leaf must be a schema key, named once.
 void collect(const YAML::Node& node, const std::string& prefix, const std::string& source,
              const std::map<std::string, std::string>& override_origin, std::vector<Leaf>& out) {
+    std::map<std::string, std::string> seen;  // key -> line and column of its first use
     for (auto it = node.begin(); it != node.end(); ++it) {
-        const std::string name = it->first.as<std::string>();
+        if (!it->first.IsScalar())
+            fail(origin_of(source, it->first.Mark()), prefix.empty() ? "(top level)" : prefix,
+                 fmt::format("expected a key name, got {}", scalar_text(it->first)));
+        const std::string name = it->first.Scalar();
         const std::string dotted = prefix.empty() ? name : prefix + "." + name;
-        auto ov = override_origin.find(dotted);
-        const std::string where = ov != override_origin.end() ? ov->second : origin_of(source, it->first.Mark());
+        const auto ov = override_origin.find(dotted);
+        const bool overridden = ov != override_origin.end();
+        const std::string where = overridden ? ov->second : origin_of(source, it->first.Mark());
+        if (const auto first = seen.find(name); first != seen.end())
+            fail(where, dotted, fmt::format("duplicate key (first set at {})", first->second));
+        const YAML::Mark mark = it->first.Mark();
+        seen[name] = fmt::format("line {}, column {}", mark.line + 1, mark.column + 1);
         if (const KeyDef* def = find_key(dotted)) {
-            out.push_back({def, it->second, ov != override_origin.end() ? ov->second : origin_of(source, it->second.Mark())});
+            out.push_back({def, it->second, overridden ? ov->second : origin_of(source, it->second.Mark())});
         } else if (is_section(dotted)) {
+            if (it->second.IsNull()) continue;  // an empty section keeps the defaults
             if (!it->second.IsMap()) fail(where, dotted, fmt::format("expected a mapping of keys, got \"{}\"", scalar_text(it->second)));
             collect(it->second, dotted, source, override_origin, out);
         } else {
@@ -121,59 +131,83 @@ void collect(const YAML::Node& node, const std::string& prefix, const std::strin
     }
 }
 
+// Checks between keys, after every key is read. `set` maps each key the user
+// wrote to where; a message names the first of its `blame` keys the user set
+// (at that place), so the file line and the key in the message agree.
+void check_combinations(Config& c, const std::map<std::string, std::string>& set, const std::string& source) {
+    auto fail_at = [&](std::initializer_list<const char*> blame, const std::string& what) {
+        for (const char* key : blame)
+            if (auto it = set.find(key); it != set.end()) fail(it->second, key, what);
+        fail(source, *blame.begin(), what);
+    };
+    const auto& m = c.model;
+    if (m.d_model % m.heads != 0)
+        fail_at({"model.heads", "model.d_model", "model.preset"},
+                fmt::format("d_model ({}) must be divisible by heads ({})", m.d_model, m.heads));
+    // The model multiplies d_model, heads and d_ff by width_mult and carries
+    // K blocks of width d: those widened sizes must be representable.
+    const double widened_d = double(m.d_model) * m.width_mult;
+    const double representation = widened_d * m.altup.k;
+    const double widened_d_ff = double(m.d_ff) * m.width_mult;
+    constexpr double kMaxWidth = std::numeric_limits<int>::max();
+    if (representation > kMaxWidth || widened_d_ff > kMaxWidth)
+        fail_at({"model.width_mult", "model.altup.k", "model.d_model", "model.d_ff"},
+                fmt::format("the widened model is too large: d_model x width_mult x altup.k = {} x {} x {}, "
+                            "d_ff x width_mult = {} x {} (each must be at most {})",
+                            m.d_model, m.width_mult, m.altup.k, m.d_ff, m.width_mult, std::numeric_limits<int>::max()));
+    if (m.altup.recycled && m.altup.k < 2)
+        fail_at({"model.altup.recycled"}, fmt::format("needs model.altup.k >= 2, got k = {}", m.altup.k));
+    if (m.altup.recycled && m.altup.output == AltUpOutput::concat) {
+        if (set.count("model.altup.output"))
+            fail_at({"model.altup.output"}, "Recycled-AltUp reduces the blocks to d: expected sum or mean, got \"concat\"");
+        c.model.altup.output = AltUpOutput::sum;  // the default concat means "not chosen" here
+    }
+    if (m.altup.style == AltUpStyle::gemma3n && m.altup.recycled)
+        fail_at({"model.altup.style"}, "gemma3n style cannot be combined with model.altup.recycled");
+    if (m.altup.style == AltUpStyle::gemma3n && m.altup.k < 2)
+        fail_at({"model.altup.style"}, fmt::format("gemma3n style needs model.altup.k >= 2, got k = {}", m.altup.k));
+    if (m.moe.experts > 0 && m.moe.top_k > m.moe.experts)
+        fail_at({"model.moe.top_k", "model.moe.experts"},
+                fmt::format("must be <= model.moe.experts ({}), got {}", m.moe.experts, m.moe.top_k));
+    if (m.seq_len % m.sequence_altup.stride != 0)
+        fail_at({"model.sequence_altup.stride", "model.seq_len"},
+                fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));
+    if (c.data.tokenizer == "bytes" && m.vocab != 256)
+        fail_at({"model.vocab", "data.tokenizer"},
+                fmt::format("the bytes tokenizer has 256 symbols: expected model.vocab = 256, got {}", m.vocab));
+    if (c.data.corpus == "text" && c.data.path.empty())
+        fail_at({"data.path", "data.corpus"}, "corpus \"text\" needs data.path (a plain-text file)");
+    if (c.data.corpus == "text" && !std::filesystem::is_regular_file(c.data.path))
+        fail_at({"data.path"}, fmt::format("expected a readable file, \"{}\" does not exist", c.data.path));
+    if (c.data.split_valid + c.data.split_test >= 0.5)
+        fail_at({"data.split.valid", "data.split.test"},
+                fmt::format("valid + test ({} + {}) must leave at least half of the documents for training",
+                            c.data.split_valid, c.data.split_test));
+}
+
 Config parse_with_origins(const YAML::Node& root, const std::string& source,
                           const std::map<std::string, std::string>& override_origin) {
-    if (root.IsNull()) throw ConfigError(source + ": the config is empty");
-    if (!root.IsMap()) throw ConfigError(origin_of(source, root.Mark()) + ": expected a mapping with sections model, data, train, eval");
+    if (!root.IsDefined() || root.IsNull()) throw ConfigError(source + ": the config is empty");
+    if (!root.IsMap())
+        throw ConfigError(fmt::format("{}: expected a mapping with sections model, data, train, eval, got \"{}\"",
+                                      origin_of(source, root.Mark()), scalar_text(root)));
     std::vector<Leaf> leaves;
     collect(root, "", source, override_origin, leaves);
     Config c;
-    std::map<std::string, std::string> where;  // key -> origin, for cross-field messages
+    std::map<std::string, std::string> set;  // key -> where the user wrote it
     // The preset first, so explicit keys override it whatever their order.
     for (const auto& l : leaves)
         if (l.def->key == "model.preset") {
             assign(c, *l.def, l.value, l.where);
             apply_preset(c.model.preset, c.model);
-            where[l.def->key] = l.where;
+            set[l.def->key] = l.where;
         }
     for (const auto& l : leaves) {
         if (l.def->key == "model.preset") continue;
         assign(c, *l.def, l.value, l.where);
-        where[l.def->key] = l.where;
+        set[l.def->key] = l.where;
     }
-    auto at = [&](const std::string& key) {
-        auto it = where.find(key);
-        return it != where.end() ? it->second : source;
-    };
-    const auto& m = c.model;
-    if (m.d_model % m.heads != 0)
-        fail(at(where.count("model.heads") ? "model.heads" : "model.d_model"), "model.heads",
-             fmt::format("d_model ({}) must be divisible by heads ({})", m.d_model, m.heads));
-    if (m.altup.recycled && m.altup.k < 2)
-        fail(at("model.altup.recycled"), "model.altup.recycled", fmt::format("needs model.altup.k >= 2, got k = {}", m.altup.k));
-    if (m.altup.recycled && m.altup.output == AltUpOutput::concat) {
-        if (where.count("model.altup.output"))
-            fail(at("model.altup.output"), "model.altup.output", "Recycled-AltUp reduces the blocks to d: expected sum or mean, got \"concat\"");
-        c.model.altup.output = AltUpOutput::sum;
-    }
-    if (m.altup.style == AltUpStyle::gemma3n && m.altup.recycled)
-        fail(at("model.altup.style"), "model.altup.style", "gemma3n style cannot be combined with model.altup.recycled");
-    if (m.altup.style == AltUpStyle::gemma3n && m.altup.k < 2)
-        fail(at("model.altup.style"), "model.altup.style", fmt::format("gemma3n style needs model.altup.k >= 2, got k = {}", m.altup.k));
-    if (m.moe.experts > 0 && m.moe.top_k > m.moe.experts)
-        fail(at("model.moe.top_k"), "model.moe.top_k", fmt::format("must be <= model.moe.experts ({}), got {}", m.moe.experts, m.moe.top_k));
-    if (m.seq_len % m.sequence_altup.stride != 0)
-        fail(at("model.sequence_altup.stride"), "model.sequence_altup.stride",
-             fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));
-    if (c.data.tokenizer == "bytes" && m.vocab != 256)
-        fail(at(where.count("model.vocab") ? "model.vocab" : "data.tokenizer"), "model.vocab",
-             fmt::format("the bytes tokenizer has 256 symbols: expected model.vocab = 256, got {}", m.vocab));
-    if (c.data.corpus == "text" && c.data.path.empty())
-        fail(at("data.corpus"), "data.path", "corpus \"text\" needs data.path (a plain-text file)");
-    if (c.data.corpus == "text" && !std::filesystem::is_regular_file(c.data.path))
-        fail(at("data.path"), "data.path", fmt::format("expected a readable file, \"{}\" does not exist", c.data.path));
-    if (c.data.split_valid + c.data.split_test >= 0.5)
-        fail(at("data.split.valid"), "data.split", "valid + test must leave at least half of the documents for training");
+    check_combinations(c, set, source);
     return c;
 }
 
@@ -183,6 +217,15 @@ YAML::Node parse_value(const std::string& text, const std::string& origin, const
     } catch (const YAML::Exception& e) {
         fail(origin, key, fmt::format("cannot read the value \"{}\": {}", text, e.msg));
     }
+}
+
+// The key of "key=value", without surrounding blanks ("model.altup.k =2"
+// should not read as an unknown key with a space in it).
+std::string override_key(const std::string& assignment) {
+    std::string key = assignment.substr(0, assignment.find('='));
+    key.erase(key.find_last_not_of(" \t") + 1);
+    key.erase(0, key.find_first_not_of(" \t"));
+    return key;
 }
 
 void set_dotted(YAML::Node root, const std::string& dotted, const YAML::Node& value) {
@@ -236,8 +279,8 @@ std::string suggest_key(const std::string& dotted_key) {
 void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
     const std::string origin = source.empty() ? "--set " + assignment : source;
     const auto eq = assignment.find('=');
-    if (eq == std::string::npos || eq == 0) throw ConfigError(origin + ": expected KEY=VALUE, e.g. model.altup.k=2");
-    const std::string key = assignment.substr(0, eq);
+    const std::string key = override_key(assignment);
+    if (eq == std::string::npos || key.empty()) throw ConfigError(origin + ": expected KEY=VALUE, e.g. model.altup.k=2");
     if (!is_known_key(key)) {
         const std::string hint = suggest_key(key);
         fail(origin, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
@@ -248,25 +291,38 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
 
 Config parse_config(const YAML::Node& root, const std::string& source) {
     // Values set by apply_override carry no marks: their errors name `source`.
-    return parse_with_origins(root, source, {});
+    try {
+        return parse_with_origins(root, source, {});
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(fmt::format("{}: {}", origin_of(source, e.mark), e.msg));
+    }
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
     if (!std::filesystem::exists(path)) throw ConfigError(path + ": no such config file");
-    YAML::Node root;
+    if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": not a regular file");
+    std::vector<YAML::Node> documents;
     try {
-        root = YAML::LoadFile(path);
+        documents = YAML::LoadAllFromFile(path);
     } catch (const YAML::BadFile&) {
         throw ConfigError(path + ": cannot read the config file");
-    } catch (const YAML::ParserException& e) {
+    } catch (const YAML::Exception& e) {
         throw ConfigError(fmt::format("{}: malformed YAML: {}", origin_of(path, e.mark), e.msg));
     }
-    std::map<std::string, std::string> origins;
-    for (const auto& o : overrides) {
-        apply_override(root, o, "--set " + o);
-        origins[o.substr(0, o.find('='))] = "--set " + o;
+    if (documents.size() > 1)
+        throw ConfigError(fmt::format("{}: expected one YAML document, found {} (the second starts here)",
+                                      origin_of(path, documents[1].Mark()), documents.size()));
+    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    try {
+        std::map<std::string, std::string> origins;
+        for (const auto& o : overrides) {
+            apply_override(root, o, "--set " + o);
+            origins[override_key(o)] = "--set " + o;
+        }
+        return parse_with_origins(root, path, origins);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(fmt::format("{}: {}", origin_of(path, e.mark), e.msg));
     }
-    return parse_with_origins(root, path, origins);
 }
 
 YAML::Node to_yaml(const Config& c) {
@@ -274,7 +330,7 @@ YAML::Node to_yaml(const Config& c) {
     for (const auto& k : config_schema()) {
         YAML::Node v;
         switch (k.kind) {
-            case KeyKind::integer: v = static_cast<long long>(k.get_number(c)); break;
+            case KeyKind::integer: v = static_cast<long long>(k.get_integer(c)); break;
             case KeyKind::number: v = k.get_number(c); break;
             case KeyKind::boolean: v = k.get_bool(c); break;
             case KeyKind::text:
@@ -295,7 +351,7 @@ nlohmann::json to_json(const Config& c) {
     for (const auto& k : config_schema()) {
         nlohmann::json v;
         switch (k.kind) {
-            case KeyKind::integer: v = static_cast<long long>(k.get_number(c)); break;
+            case KeyKind::integer: v = static_cast<long long>(k.get_integer(c)); break;
             case KeyKind::number: v = k.get_number(c); break;
             case KeyKind::boolean: v = k.get_bool(c); break;
             case KeyKind::text:

@@ -1,42 +1,70 @@
 #include "experiments/config/schema.hpp"
 
-#include <cmath>
+#include <algorithm>
+#include <limits>
 #include <type_traits>
+#include <utility>
+
+#include <fmt/format.h>
 
 namespace altup {
 
 namespace {
+
+// A field accessor usable on both Config& and const Config&.
+#define FIELD(path) [](auto& c) -> auto& { return c.path; }
+
 template <class Get>
-KeyDef integer(const std::string& key, Get ref, int64_t min, const std::string& expected) {
-    KeyDef d{key, KeyKind::integer, expected, {}, false, {}, {}, {}, {}, {}, {}, {}};
-    d.valid = [min](double v) { return v >= double(min); };
-    d.set_number = [ref](Config& c, double v) { ref(c) = static_cast<std::decay_t<decltype(ref(c))>>(v); };
-    d.get_number = [ref](const Config& c) { return double(ref(const_cast<Config&>(c))); };
+using FieldType = std::decay_t<decltype(std::declval<Get>()(std::declval<Config&>()))>;
+
+// An integer key; its upper bound is what the field's type can hold.
+// `note` follows the range in messages, e.g. "(0 = off)".
+template <class Get>
+KeyDef integer(const std::string& key, Get field, int64_t min, const std::string& note = "") {
+    using T = FieldType<Get>;
+    KeyDef d;
+    d.key = key;
+    d.kind = KeyKind::integer;
+    d.expected = fmt::format("an integer >= {}{}", min, note.empty() ? "" : " " + note);
+    d.min = min;
+    d.max = static_cast<int64_t>(std::min<uint64_t>(std::numeric_limits<T>::max(), std::numeric_limits<int64_t>::max()));
+    d.set_integer = [field](Config& c, int64_t v) { field(c) = static_cast<T>(v); };
+    d.get_integer = [field](const Config& c) { return static_cast<int64_t>(field(c)); };
     return d;
 }
 
 template <class Get>
-KeyDef number(const std::string& key, Get ref, std::function<bool(double)> valid, const std::string& expected) {
-    KeyDef d{key, KeyKind::number, expected, {}, false, {}, {}, {}, {}, {}, {}, {}};
+KeyDef number(const std::string& key, Get field, std::function<bool(double)> valid, const std::string& expected) {
+    KeyDef d;
+    d.key = key;
+    d.kind = KeyKind::number;
+    d.expected = expected;
     d.valid = std::move(valid);
-    d.set_number = [ref](Config& c, double v) { ref(c) = v; };
-    d.get_number = [ref](const Config& c) { return ref(const_cast<Config&>(c)); };
+    d.set_number = [field](Config& c, double v) { field(c) = v; };
+    d.get_number = [field](const Config& c) { return field(c); };
     return d;
 }
 
 template <class Get>
-KeyDef boolean(const std::string& key, Get ref) {
-    KeyDef d{key, KeyKind::boolean, "true or false", {}, false, {}, {}, {}, {}, {}, {}, {}};
-    d.set_bool = [ref](Config& c, bool v) { ref(c) = v; };
-    d.get_bool = [ref](const Config& c) { return ref(const_cast<Config&>(c)); };
+KeyDef boolean(const std::string& key, Get field) {
+    KeyDef d;
+    d.key = key;
+    d.kind = KeyKind::boolean;
+    d.expected = "true or false";
+    d.set_bool = [field](Config& c, bool v) { field(c) = v; };
+    d.get_bool = [field](const Config& c) { return field(c); };
     return d;
 }
 
 template <class Get>
-KeyDef text(const std::string& key, Get ref, bool nullable, const std::string& expected) {
-    KeyDef d{key, KeyKind::text, expected, {}, nullable, {}, {}, {}, {}, {}, {}, {}};
-    d.set_text = [ref](Config& c, const std::string& v) { ref(c) = v; };
-    d.get_text = [ref](const Config& c) { return ref(const_cast<Config&>(c)); };
+KeyDef text(const std::string& key, Get field, bool nullable, const std::string& expected) {
+    KeyDef d;
+    d.key = key;
+    d.kind = KeyKind::text;
+    d.expected = expected;
+    d.nullable = nullable;
+    d.set_text = [field](Config& c, const std::string& v) { field(c) = v; };
+    d.get_text = [field](const Config& c) { return std::string(field(c)); };
     return d;
 }
 
@@ -48,95 +76,103 @@ std::string one_of(const std::vector<std::string>& choices) {
 
 // A string key limited to fixed choices (stored as a string).
 template <class Get>
-KeyDef choice(const std::string& key, Get ref, std::vector<std::string> choices) {
-    KeyDef d = text(key, ref, false, one_of(choices));
+KeyDef choice(const std::string& key, Get field, std::vector<std::string> choices, const std::string& expected = "") {
+    KeyDef d = text(key, field, false, expected.empty() ? one_of(choices) : expected);
     d.kind = KeyKind::choice;
     d.choices = std::move(choices);
     return d;
 }
 
 // A key limited to fixed choices, stored as an enum with to_string().
-template <class E, class Get>
-KeyDef enumeration(const std::string& key, Get ref, std::vector<E> values) {
-    std::vector<std::string> names;
-    for (E v : values) names.push_back(to_string(v));
-    KeyDef d{key, KeyKind::choice, one_of(names), names, false, {}, {}, {}, {}, {}, {}, {}};
-    d.set_text = [ref, values](Config& c, const std::string& s) {
-        for (E v : values)
-            if (s == to_string(v)) ref(c) = v;
+template <class Get>
+KeyDef enumeration(const std::string& key, Get field, std::vector<FieldType<Get>> values) {
+    KeyDef d;
+    d.key = key;
+    d.kind = KeyKind::choice;
+    for (auto v : values) d.choices.push_back(to_string(v));
+    d.expected = one_of(d.choices);
+    d.set_text = [field, values](Config& c, const std::string& s) {
+        for (auto v : values)
+            if (s == to_string(v)) field(c) = v;
     };
-    d.get_text = [ref](const Config& c) { return std::string(to_string(ref(const_cast<Config&>(c)))); };
+    d.get_text = [field](const Config& c) { return std::string(to_string(field(c))); };
     return d;
 }
 
 bool positive(double v) { return v > 0; }
 bool non_negative(double v) { return v >= 0; }
-bool fraction(double v) { return v >= 0 && v < 1; }
+bool probability(double v) { return v >= 0 && v < 1; }
 
 std::vector<KeyDef> build() {
     std::vector<KeyDef> s;
-    s.push_back(text("name", [](Config& c) -> std::string& { return c.name; }, false, "a trial name"));
-    s.push_back(integer("seed", [](Config& c) -> uint64_t& { return c.seed; }, 0, "an integer >= 0"));
+    s.push_back(text("name", FIELD(name), false, "a trial name"));
+    s.push_back(integer("seed", FIELD(seed), 0));
     // model
     std::vector<std::string> presets;
     for (const char* const* p = preset_names(); *p; ++p) presets.push_back(*p);
-    s.push_back(choice("model.preset", [](Config& c) -> std::string& { return c.model.preset; }, presets));
-    s.push_back(integer("model.vocab", [](Config& c) -> int& { return c.model.vocab; }, 2, "an integer >= 2"));
-    s.push_back(integer("model.d_model", [](Config& c) -> int& { return c.model.d_model; }, 1, "an integer >= 1"));
-    s.push_back(integer("model.layers", [](Config& c) -> int& { return c.model.layers; }, 1, "an integer >= 1"));
-    s.push_back(integer("model.heads", [](Config& c) -> int& { return c.model.heads; }, 1, "an integer >= 1"));
-    s.push_back(integer("model.d_ff", [](Config& c) -> int& { return c.model.d_ff; }, 1, "an integer >= 1"));
-    s.push_back(integer("model.seq_len", [](Config& c) -> int& { return c.model.seq_len; }, 2, "an integer >= 2"));
-    s.push_back(enumeration("model.norm", [](Config& c) -> NormKind& { return c.model.norm; }, std::vector<NormKind>{NormKind::layernorm, NormKind::rmsnorm}));
-    s.push_back(enumeration("model.activation", [](Config& c) -> Activation& { return c.model.activation; }, std::vector<Activation>{Activation::gelu, Activation::relu}));
-    s.push_back(integer("model.width_mult", [](Config& c) -> int& { return c.model.width_mult; }, 1, "an integer >= 1"));
-    s.push_back(number("model.init_std", [](Config& c) -> double& { return c.model.init_std; }, positive, "a number > 0"));
-    s.push_back(integer("model.altup.k", [](Config& c) -> int& { return c.model.altup.k; }, 1, "an integer >= 1"));
-    s.push_back(boolean("model.altup.recycled", [](Config& c) -> bool& { return c.model.altup.recycled; }));
-    s.push_back(enumeration("model.altup.selection", [](Config& c) -> AltUpSelection& { return c.model.altup.selection; }, std::vector<AltUpSelection>{AltUpSelection::alternating, AltUpSelection::same}));
-    s.push_back(enumeration("model.altup.compute_on", [](Config& c) -> AltUpComputeOn& { return c.model.altup.compute_on; }, std::vector<AltUpComputeOn>{AltUpComputeOn::input, AltUpComputeOn::prediction}));
-    s.push_back(enumeration("model.altup.output", [](Config& c) -> AltUpOutput& { return c.model.altup.output; }, std::vector<AltUpOutput>{AltUpOutput::concat, AltUpOutput::sum, AltUpOutput::mean}));
-    s.push_back(enumeration("model.altup.style", [](Config& c) -> AltUpStyle& { return c.model.altup.style; }, std::vector<AltUpStyle>{AltUpStyle::paper, AltUpStyle::gemma3n}));
-    s.push_back(integer("model.sequence_altup.stride", [](Config& c) -> int& { return c.model.sequence_altup.stride; }, 1, "an integer >= 1"));
-    s.push_back(enumeration("model.sequence_altup.mode", [](Config& c) -> SequenceAltUpMode& { return c.model.sequence_altup.mode; }, std::vector<SequenceAltUpMode>{SequenceAltUpMode::predict_correct, SequenceAltUpMode::skip}));
-    s.push_back(integer("model.moe.experts", [](Config& c) -> int& { return c.model.moe.experts; }, 0, "an integer >= 0"));
-    s.push_back(integer("model.moe.top_k", [](Config& c) -> int& { return c.model.moe.top_k; }, 1, "1 or 2"));
-    s.back().valid = [](double v) { return v == 1 || v == 2; };
-    s.push_back(integer("model.moe.every", [](Config& c) -> int& { return c.model.moe.every; }, 1, "an integer >= 1"));
-    s.push_back(number("model.moe.capacity_factor", [](Config& c) -> double& { return c.model.moe.capacity_factor; }, positive, "a number > 0"));
-    s.push_back(number("model.moe.aux_loss", [](Config& c) -> double& { return c.model.moe.aux_loss; }, non_negative, "a number >= 0"));
+    s.push_back(choice("model.preset", FIELD(model.preset), presets));
+    s.push_back(integer("model.vocab", FIELD(model.vocab), 2));
+    s.push_back(integer("model.d_model", FIELD(model.d_model), 1));
+    s.push_back(integer("model.layers", FIELD(model.layers), 1));
+    s.push_back(integer("model.heads", FIELD(model.heads), 1));
+    s.push_back(integer("model.d_ff", FIELD(model.d_ff), 1));
+    s.push_back(integer("model.seq_len", FIELD(model.seq_len), 2));
+    s.push_back(enumeration("model.norm", FIELD(model.norm), {NormKind::layernorm, NormKind::rmsnorm}));
+    s.push_back(enumeration("model.activation", FIELD(model.activation), {Activation::gelu, Activation::relu}));
+    s.push_back(integer("model.width_mult", FIELD(model.width_mult), 1));
+    s.push_back(number("model.init_std", FIELD(model.init_std), positive, "a number > 0"));
+    s.push_back(integer("model.altup.k", FIELD(model.altup.k), 1));
+    s.push_back(boolean("model.altup.recycled", FIELD(model.altup.recycled)));
+    s.push_back(enumeration("model.altup.selection", FIELD(model.altup.selection), {AltUpSelection::alternating, AltUpSelection::same}));
+    s.push_back(enumeration("model.altup.compute_on", FIELD(model.altup.compute_on), {AltUpComputeOn::input, AltUpComputeOn::prediction}));
+    s.push_back(enumeration("model.altup.output", FIELD(model.altup.output), {AltUpOutput::concat, AltUpOutput::sum, AltUpOutput::mean}));
+    s.push_back(enumeration("model.altup.style", FIELD(model.altup.style), {AltUpStyle::paper, AltUpStyle::gemma3n}));
+    s.push_back(integer("model.sequence_altup.stride", FIELD(model.sequence_altup.stride), 1, "(1 = off)"));
+    s.push_back(enumeration("model.sequence_altup.mode", FIELD(model.sequence_altup.mode), {SequenceAltUpMode::predict_correct, SequenceAltUpMode::skip}));
+    s.push_back(integer("model.moe.experts", FIELD(model.moe.experts), 0, "(0 = dense FFN)"));
+    s.push_back(integer("model.moe.top_k", FIELD(model.moe.top_k), 1));
+    s.back().max = 2;
+    s.back().expected = "1 or 2";
+    s.push_back(integer("model.moe.every", FIELD(model.moe.every), 1));
+    s.push_back(number("model.moe.capacity_factor", FIELD(model.moe.capacity_factor), positive, "a number > 0"));
+    s.push_back(number("model.moe.aux_loss", FIELD(model.moe.aux_loss), non_negative, "a number >= 0"));
     // data
-    s.push_back(choice("data.corpus", [](Config& c) -> std::string& { return c.data.corpus; }, {"brown", "text"}));
-    s.push_back(text("data.path", [](Config& c) -> std::string& { return c.data.path; }, true, "a file path or null"));
-    s.push_back(choice("data.tokenizer", [](Config& c) -> std::string& { return c.data.tokenizer; }, {"sentencepiece", "bytes"}));
-    s.push_back(choice("data.tokenizer_type", [](Config& c) -> std::string& { return c.data.tokenizer_type; }, {"unigram", "bpe"}));
-    s.push_back(number("data.split.valid", [](Config& c) -> double& { return c.data.split_valid; }, [](double v) { return v > 0 && v < 0.5; }, "a fraction in (0, 0.5)"));
-    s.push_back(number("data.split.test", [](Config& c) -> double& { return c.data.split_test; }, [](double v) { return v > 0 && v < 0.5; }, "a fraction in (0, 0.5)"));
-    s.push_back(text("data.cache_dir", [](Config& c) -> std::string& { return c.data.cache_dir; }, true, "a directory path or null"));
+    s.push_back(choice("data.corpus", FIELD(data.corpus), {"brown", "text"}));
+    s.push_back(text("data.path", FIELD(data.path), true, "a file path or null"));
+    s.push_back(choice("data.tokenizer", FIELD(data.tokenizer), {"sentencepiece", "bytes"}));
+    s.push_back(choice("data.tokenizer_type", FIELD(data.tokenizer_type), {"unigram", "bpe"}));
+    const auto split_fraction = [](double v) { return v > 0 && v < 0.5; };
+    s.push_back(number("data.split.valid", FIELD(data.split_valid), split_fraction, "a fraction in (0, 0.5)"));
+    s.push_back(number("data.split.test", FIELD(data.split_test), split_fraction, "a fraction in (0, 0.5)"));
+    s.push_back(text("data.cache_dir", FIELD(data.cache_dir), true, "a directory path or null"));
     // train
-    s.push_back(integer("train.steps", [](Config& c) -> int& { return c.train.steps; }, 1, "an integer >= 1"));
-    s.push_back(integer("train.batch", [](Config& c) -> int& { return c.train.batch; }, 1, "an integer >= 1"));
-    s.push_back(integer("train.grad_accum", [](Config& c) -> int& { return c.train.grad_accum; }, 1, "an integer >= 1"));
-    s.push_back(choice("train.optimizer", [](Config& c) -> std::string& { return c.train.optimizer; }, {"adamw", "adafactor"}));
-    s.push_back(number("train.lr", [](Config& c) -> double& { return c.train.lr; }, positive, "a number > 0"));
-    s.push_back(number("train.weight_decay", [](Config& c) -> double& { return c.train.weight_decay; }, non_negative, "a number >= 0"));
-    s.push_back(number("train.beta1", [](Config& c) -> double& { return c.train.beta1; }, fraction, "a number in [0, 1)"));
-    s.push_back(number("train.beta2", [](Config& c) -> double& { return c.train.beta2; }, fraction, "a number in [0, 1)"));
-    s.push_back(number("train.eps", [](Config& c) -> double& { return c.train.eps; }, positive, "a number > 0"));
-    s.push_back(integer("train.warmup", [](Config& c) -> int& { return c.train.warmup; }, 0, "an integer >= 0"));
-    s.push_back(choice("train.schedule", [](Config& c) -> std::string& { return c.train.schedule; }, {"cosine", "rsqrt", "constant"}));
-    s.push_back(number("train.min_lr_ratio", [](Config& c) -> double& { return c.train.min_lr_ratio; }, [](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]"));
-    s.push_back(number("train.clip", [](Config& c) -> double& { return c.train.clip; }, non_negative, "a number >= 0 (0 = off)"));
-    s.push_back(choice("train.dtype", [](Config& c) -> std::string& { return c.train.dtype; }, {"f32"}));
-    s.push_back(integer("train.threads", [](Config& c) -> int& { return c.train.threads; }, 0, "an integer >= 0 (0 = all cores)"));
-    s.push_back(integer("train.checkpoint_every", [](Config& c) -> int& { return c.train.checkpoint_every; }, 0, "an integer >= 0 (0 = only at the end)"));
-    s.push_back(integer("train.log_every", [](Config& c) -> int& { return c.train.log_every; }, 1, "an integer >= 1"));
+    s.push_back(integer("train.steps", FIELD(train.steps), 1));
+    s.push_back(integer("train.batch", FIELD(train.batch), 1));
+    s.push_back(integer("train.grad_accum", FIELD(train.grad_accum), 1));
+    s.push_back(choice("train.optimizer", FIELD(train.optimizer), {"adamw", "adafactor"}));
+    s.push_back(number("train.lr", FIELD(train.lr), positive, "a number > 0"));
+    s.push_back(number("train.weight_decay", FIELD(train.weight_decay), non_negative, "a number >= 0"));
+    s.push_back(number("train.beta1", FIELD(train.beta1), probability, "a number in [0, 1)"));
+    s.push_back(number("train.beta2", FIELD(train.beta2), probability, "a number in [0, 1)"));
+    s.push_back(number("train.eps", FIELD(train.eps), positive, "a number > 0"));
+    s.push_back(integer("train.warmup", FIELD(train.warmup), 0));
+    s.push_back(choice("train.schedule", FIELD(train.schedule), {"cosine", "rsqrt", "constant"}));
+    s.push_back(number("train.min_lr_ratio", FIELD(train.min_lr_ratio), [](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]"));
+    s.push_back(number("train.clip", FIELD(train.clip), non_negative, "a number >= 0 (0 = off)"));
+    // The engine computes in f32 only (core/tensor.hpp); bf16 is reserved.
+    s.push_back(choice("train.dtype", FIELD(train.dtype), {"f32"}, "f32 (bf16 is not implemented yet)"));
+    s.push_back(integer("train.threads", FIELD(train.threads), 0, "(0 = all cores)"));
+    s.push_back(integer("train.checkpoint_every", FIELD(train.checkpoint_every), 0, "(0 = only at the end)"));
+    s.push_back(integer("train.log_every", FIELD(train.log_every), 1));
     // eval
-    s.push_back(integer("eval.every", [](Config& c) -> int& { return c.eval.every; }, 0, "an integer >= 0 (0 = only at the end)"));
-    s.push_back(integer("eval.batches", [](Config& c) -> int& { return c.eval.batches; }, 0, "an integer >= 0 (0 = the whole split)"));
-    s.push_back(integer("eval.batch", [](Config& c) -> int& { return c.eval.batch; }, 1, "an integer >= 1"));
+    s.push_back(integer("eval.every", FIELD(eval.every), 0, "(0 = only at the end)"));
+    s.push_back(integer("eval.batches", FIELD(eval.batches), 0, "(0 = the whole split)"));
+    s.push_back(integer("eval.batch", FIELD(eval.batch), 1));
     return s;
 }
+
+#undef FIELD
+
 }  // namespace
 
 const std::vector<KeyDef>& config_schema() {

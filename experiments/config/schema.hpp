@@ -2,6 +2,7 @@
 // how it reads from / writes into the typed Config. One table drives parsing,
 // validation, serialisation and the "did you mean" hints.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -14,12 +15,15 @@ enum class KeyKind { integer, number, boolean, text, choice };
 
 struct KeyDef {
     std::string key;                       // e.g. "model.altup.k"
-    KeyKind kind;
+    KeyKind kind = KeyKind::text;
     std::string expected;                  // what the message says was expected
     std::vector<std::string> choices;      // for KeyKind::choice
     bool nullable = false;                 // `null` allowed (text keys such as data.path)
-    // Value access by kind (only the one matching `kind` is set).
-    std::function<bool(double)> valid;     // range check for integer/number keys
+    int64_t min = 0, max = 0;              // inclusive range of integer keys
+    std::function<bool(double)> valid;     // range check of number keys
+    // Value access; only the pair matching `kind` is set (choice uses text).
+    std::function<void(Config&, int64_t)> set_integer;
+    std::function<int64_t(const Config&)> get_integer;
     std::function<void(Config&, double)> set_number;
     std::function<double(const Config&)> get_number;
     std::function<void(Config&, bool)> set_bool;
