@@ -1,2 +1,140 @@
+// `altup analyze RUNS_DIR [options]`: argument parsing and exit codes; the
+// work is in analysis.cpp (numbers) and report.cpp (formats).
 #include "analysis/analyze_command.hpp"
-namespace altup { int analyze_command(int, char**) { return 0; } }
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "analysis/analysis.hpp"
+#include "analysis/analysis_error.hpp"
+#include "analysis/atomic_write.hpp"
+#include "analysis/report.hpp"
+#include "analysis/report_tables.hpp"
+
+namespace altup {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: altup analyze RUNS_DIR [options]\n"
+    "\n"
+    "Tables (and figures) from every result.json under RUNS_DIR; see docs/analysis.md.\n"
+    "\n"
+    "  --format md|csv|latex|json|html  output format (default md)\n"
+    "  --output FILE                    write there (atomically) instead of stdout\n"
+    "  --baseline VARIANT               the variant others are compared with (default baseline)\n"
+    "  --variant-key KEY                the label naming a method (default variant)\n"
+    "  --pivot KEY|none                 columns of the pivot table (default model.preset when present)\n"
+    "  --table ID                       only one table: groups|baseline|pivot|iso_quality|skipped\n"
+    "  --ci                             add 95% t-intervals over seeds\n"
+    "  --extrapolate                    compute iso-quality speedups outside the baseline's range (marked)\n"
+    "  --plot DIR                       draw figures (SVG and PNG, with gnuplot) into DIR\n"
+    "  --quiet                          do not list skipped result files on stderr\n";
+
+struct CommandLine {
+    std::string runs_dir;
+    std::string output;
+    bool quiet = false;
+    AnalyzeOptions options;
+    ReportRequest request;
+};
+
+// Returns an error message, or "" when the arguments are good.
+std::string parse(int argc, char** argv, CommandLine& cl) {
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        std::string value;
+        bool has_value = false;
+        if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+            value = arg.substr(arg.find('=') + 1);
+            arg = arg.substr(0, arg.find('='));
+            has_value = true;
+        }
+        auto take = [&](std::string& into) -> std::string {
+            if (!has_value) {
+                if (i + 1 >= argc) return fmt::format("{} needs a value", arg);
+                value = argv[++i];
+            }
+            if (value.empty()) return fmt::format("{} needs a non-empty value", arg);
+            into = value;
+            return "";
+        };
+        std::string error, format;
+        if (arg == "--format") {
+            error = take(format);
+            if (error.empty()) {
+                auto f = parse_report_format(format);
+                if (!f) return fmt::format("unknown format '{}' (expected md, csv, latex, json or html)", format);
+                cl.request.format = *f;
+            }
+        } else if (arg == "--output" || arg == "-o") {
+            error = take(cl.output);
+        } else if (arg == "--baseline") {
+            error = take(cl.options.baseline);
+        } else if (arg == "--variant-key") {
+            error = take(cl.options.variant_key);
+        } else if (arg == "--pivot") {
+            error = take(cl.options.pivot_key);
+        } else if (arg == "--table") {
+            error = take(cl.request.table);
+        } else if (arg == "--plot") {
+            error = take(cl.request.plot_dir);
+        } else if (arg == "--ci" && !has_value) {
+            cl.options.confidence_intervals = true;
+        } else if (arg == "--extrapolate" && !has_value) {
+            cl.options.extrapolate = true;
+        } else if (arg == "--quiet" && !has_value) {
+            cl.quiet = true;
+        } else if (arg.rfind("-", 0) == 0) {
+            return fmt::format("unknown option '{}'", argv[i]);
+        } else if (cl.runs_dir.empty()) {
+            cl.runs_dir = arg;
+        } else {
+            return fmt::format("one RUNS_DIR expected, got '{}' and '{}'", cl.runs_dir, arg);
+        }
+        if (!error.empty()) return error;
+    }
+    if (cl.runs_dir.empty()) return "missing RUNS_DIR";
+    return "";
+}
+
+}  // namespace
+
+int analyze_command(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::fputs(kUsage, stdout);
+            return 0;
+        }
+    CommandLine cl;
+    if (const std::string error = parse(argc, argv, cl); !error.empty()) {
+        std::fprintf(stderr, "altup analyze: %s\n\n%s", error.c_str(), kUsage);
+        return 2;
+    }
+    try {
+        const Analysis analysis = analyze(cl.runs_dir, cl.options);
+        if (!cl.quiet) std::fputs(skipped_report(analysis.loaded).c_str(), stderr);
+        if (analysis.loaded.trials.empty())
+            throw AnalysisError(fmt::format("no completed trial under '{}' ({} result file(s) skipped, {} still running)",
+                                            cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running));
+        const Report report = render_report(analysis, cl.options, cl.request);
+        for (const std::string& w : report.warnings) std::fprintf(stderr, "altup analyze: %s\n", w.c_str());
+        if (cl.output.empty()) {
+            std::fwrite(report.text.data(), 1, report.text.size(), stdout);
+        } else {
+            write_file_atomically(cl.output, report.text);
+            std::fprintf(stderr, "altup analyze: wrote %s\n", cl.output.c_str());
+        }
+        for (const std::string& f : report.figures) std::fprintf(stderr, "altup analyze: wrote %s\n", f.c_str());
+        return 0;
+    } catch (const AnalysisError& e) {
+        std::fprintf(stderr, "altup analyze: %s\n", e.what());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "altup analyze: unexpected error: %s\n", e.what());
+    }
+    return 1;
+}
+
+}  // namespace altup

@@ -1,132 +1,222 @@
 #include "analysis/plots.hpp"
 
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "analysis/analysis_error.hpp"
+#include "analysis/atomic_write.hpp"
+#include "analysis/gnuplot_runner.hpp"
+#include "analysis/pareto.hpp"
+
 namespace altup {
+namespace {
+
 namespace fs = std::filesystem;
 
-namespace {
-std::string quote(const std::string& s) {
+// gnuplot single-quoted strings: a quote is written twice.
+std::string gnuplot_string(const std::string& text) {
     std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
     return out + "'";
 }
 
-std::string variant_of(const Group& g) {
-    auto it = g.labels.find("variant");
-    return it != g.labels.end() ? it->second : g.title;
+// A label inside a datablock: double-quoted, so no double quotes inside.
+std::string data_label(std::string text) {
+    for (char& ch : text)
+        if (ch == '"' || ch == '\n') ch = '\'';
+    return "\"" + text + "\"";
 }
 
-void run_gnuplot(const fs::path& script) {
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
-        throw std::runtime_error("plots need gnuplot: apt-get install gnuplot-nox");
-    const std::string cmd = "gnuplot " + quote(script.string()) + " 2>" + quote((script.string() + ".log"));
-    if (std::system(cmd.c_str()) != 0) {
-        std::ifstream log(script.string() + ".log");
-        std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-        throw std::runtime_error("gnuplot failed on " + script.string() + ":\n" + text);
-    }
+std::string series_name(const Analysis& a, const Group& g, const AnalyzeOptions& o) {
+    std::string rest;
+    for (const std::string& key : a.label_keys)
+        if (key != o.variant_key && g.labels.count(key) && !(g.standalone && key == "name"))
+            rest += (rest.empty() ? "" : ", ") + g.label(key);
+    std::string name = method_of(g, o.variant_key);
+    if (a.several_sweeps) name = g.sweep + ": " + name;
+    return rest.empty() ? name : name + " (" + rest + ")";
 }
 
-// Writes the same plot body for the svg and pngcairo terminals.
-void render(const fs::path& dir, const std::string& name, const std::string& body, PlotFiles& files) {
-    const fs::path script = dir / (name + ".gp");
-    std::ofstream gp(script);
-    for (const char* ext : {"svg", "png"}) {
-        const fs::path out = dir / (name + "." + ext);
-        gp << (std::string(ext) == "svg" ? "set terminal svg size 800,520 enhanced font 'sans,11' background rgb 'white'\n"
-                                         : "set terminal pngcairo size 1000,650 enhanced font 'sans,11'\n")
-           << "set output " << quote(out.string()) << "\n"
-           << body << "unset output\n";
-        (std::string(ext) == "svg" ? files.svg : files.png).push_back(out.string());
-    }
-    gp.close();
-    run_gnuplot(script);
+// The labels of a point other than its method (its size, usually).
+std::string point_label(const Analysis& a, const Group& g, const AnalyzeOptions& o) {
+    std::string out;
+    for (const std::string& key : a.label_keys)
+        if (key != o.variant_key && g.labels.count(key) && !(g.standalone && key == "name"))
+            out += (out.empty() ? "" : " ") + g.label(key);
+    return out;
 }
+
+// Output names are placeholders: the kept script names the final files, the
+// one gnuplot runs names temporaries that are renamed once complete.
+constexpr const char* kSvgOutput = "@SVG_OUTPUT@";
+constexpr const char* kPngOutput = "@PNG_OUTPUT@";
+
+std::string terminals_and_render(const std::string& plot_commands) {
+    return fmt::format(
+        "set terminal svg size 800,560 dynamic noenhanced font 'sans,12' background rgb 'white'\n"
+        "set output {}\n{}\n"
+        "set terminal pngcairo size 1000,700 noenhanced font 'sans,11' background rgb 'white'\n"
+        "set output {}\nreplot\nset output\n",
+        kSvgOutput, plot_commands, kPngOutput);
+}
+
+std::string with_outputs(std::string script, const std::string& svg, const std::string& png) {
+    for (const auto& [placeholder, path] : {std::pair<std::string, std::string>{kSvgOutput, svg}, {kPngOutput, png}}) {
+        const std::size_t at = script.find(placeholder);
+        if (at != std::string::npos) script.replace(at, placeholder.size(), gnuplot_string(path));
+    }
+    return script;
+}
+
+std::string number_or_missing(const std::optional<double>& v, double scale = 1.0) {
+    return v ? fmt::format("{}", *v * scale) : "?";
+}
+
+// Quality against train tok/s; returns "" when no group has both numbers.
+std::string quality_vs_speed_script(const Analysis& a, const AnalyzeOptions& o, Metric quality, const Figure& f) {
+    const MetricInfo& info = metric_info(quality);
+    std::map<std::string, std::string> blocks;  // method -> rows
+    std::vector<std::string> order;
+    std::vector<SpeedQualityPoint> points;
+    for (const Group& g : a.groups) {
+        const Summary& q = g.stat(quality);
+        const Summary& s = g.stat(Metric::train_tokens_per_s);
+        if (!q.mean || !s.mean) continue;
+        std::string method = method_of(g, o.variant_key);
+        if (a.several_sweeps) method = g.sweep + ": " + method;
+        if (!blocks.count(method)) order.push_back(method);
+        blocks[method] += fmt::format("{} {} {} {} {}\n", *s.mean, *q.mean * info.display_scale,
+                                      s.stddev.value_or(0.0), q.stddev.value_or(0.0) * info.display_scale,
+                                      data_label(point_label(a, g, o)));
+        points.push_back({*s.mean, *q.mean * info.display_scale});
+    }
+    if (points.empty()) return "";
+    std::string script = "# Generated by `altup analyze`: columns are tok/s, quality, tok/s std, quality std, label.\n";
+    std::vector<std::string> plots;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        script += fmt::format("$m{} << EOD\n{}EOD\n", i, blocks[order[i]]);
+        plots.push_back(fmt::format("$m{} using 1:2:3:4 with xyerrorbars lt {} pt 7 ps 1.2 title {}", i, i + 1, gnuplot_string(order[i])));
+        plots.push_back(fmt::format("$m{} using 1:2:5 with labels offset char 0.6,0.7 font ',9' tc lt {} notitle", i, i + 1));
+    }
+    std::string front;
+    for (std::size_t i : pareto_front(points, quality == Metric::token_accuracy))
+        front += fmt::format("{} {}\n", points[i].speed, points[i].quality);
+    script += fmt::format("$front << EOD\n{}EOD\n", front);
+    plots.push_back("$front using 1:2 with lines dt 2 lw 1.5 lc rgb 'gray40' title 'Pareto front'");
+    script += fmt::format(
+        "set title {}\nset xlabel 'training tokens/s (mean ± std over seeds)'\nset ylabel {}\n"
+        "set grid\nset key outside right top\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n",
+        gnuplot_string(f.title), gnuplot_string(std::string(info.header)));
+    return script + terminals_and_render(fmt::format("plot {}", fmt::join(plots, ", \\\n     ")));
+}
+
+// Validation loss against step (column 1) or wall-clock seconds (column 2).
+std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool against_time, const Figure& f) {
+    std::string script = "# Generated by `altup analyze`: columns are step, wall-clock s, mean eval loss.\nset datafile missing '?'\n";
+    std::vector<std::string> plots;
+    for (std::size_t i = 0; i < a.groups.size(); ++i) {
+        const std::vector<MeanCurvePoint> curve = mean_curve(a.groups[i]);
+        std::string rows;
+        for (const MeanCurvePoint& p : curve)
+            if (!against_time || p.time_s) rows += fmt::format("{} {} {}\n", p.step, number_or_missing(p.time_s), p.loss);
+        if (rows.empty()) continue;
+        script += fmt::format("$c{} << EOD\n{}EOD\n", i, rows);
+        plots.push_back(fmt::format("$c{} using {}:3 with linespoints pt 7 ps 0.6 lt {} title {}", i, against_time ? 2 : 1,
+                                    plots.size() + 1, gnuplot_string(series_name(a, a.groups[i], o))));
+    }
+    if (plots.empty()) return "";
+    script += fmt::format("set title {}\nset xlabel {}\nset ylabel 'validation loss (nats/token)'\nset grid\nset key outside right top\n",
+                          gnuplot_string(f.title), against_time ? "'wall-clock time (s)'" : "'training step'");
+    return script + terminals_and_render(fmt::format("plot {}", fmt::join(plots, ", \\\n     ")));
+}
+
 }  // namespace
 
-std::vector<size_t> pareto_front(const std::vector<std::pair<double, double>>& pts) {
-    std::vector<size_t> front;
-    for (size_t i = 0; i < pts.size(); ++i) {
-        bool dominated = false;
-        for (size_t j = 0; j < pts.size() && !dominated; ++j)
-            dominated = j != i && pts[j].first >= pts[i].first && pts[j].second >= pts[i].second &&
-                        (pts[j].first > pts[i].first || pts[j].second > pts[i].second);
-        if (!dominated) front.push_back(i);
+std::vector<MeanCurvePoint> mean_curve(const Group& group) {
+    struct Sums {
+        double loss = 0, time = 0;
+        std::size_t count = 0, timed = 0;
+    };
+    std::map<double, Sums> by_step;
+    std::size_t with_curve = 0;
+    for (const TrialResult& t : group.trials) {
+        bool any = false;
+        for (const CurvePoint& p : t.curve) {
+            if (!p.loss) continue;
+            Sums& s = by_step[p.step];
+            s.loss += *p.loss;
+            ++s.count;
+            if (p.time_s) {
+                s.time += *p.time_s;
+                ++s.timed;
+            }
+            any = true;
+        }
+        if (any) ++with_curve;
     }
-    std::sort(front.begin(), front.end(), [&](size_t a, size_t b) { return pts[a].first < pts[b].first; });
-    return front;
+    std::vector<MeanCurvePoint> out;
+    for (const auto& [step, s] : by_step) {
+        if (s.count != with_curve) continue;  // a step some seeds did not reach would bias the mean
+        MeanCurvePoint p;
+        p.step = step;
+        p.loss = s.loss / static_cast<double>(s.count);
+        if (s.timed == s.count) p.time_s = s.time / static_cast<double>(s.timed);
+        out.push_back(p);
+    }
+    return out;
 }
 
-PlotFiles write_plots(const std::vector<Group>& groups, const std::string& out_dir) {
-    const fs::path dir(out_dir);
-    fs::create_directories(dir / "data");
-    PlotFiles files;
+PlotResult write_plots(const Analysis& a, const AnalyzeOptions& o, const std::string& dir) {
+    // Fail before writing anything when gnuplot cannot run at all.
+    if (find_executable(o.gnuplot).empty()) run_gnuplot(o.gnuplot, "");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw AnalysisError(fmt::format("cannot create plot directory '{}': {}", dir, ec.message()));
+    const std::string base = fs::absolute(dir).string();
+    auto figure = [&](const std::string& name, const std::string& title) {
+        return Figure{name, title, base + "/" + name + ".svg", base + "/" + name + ".png"};
+    };
+    struct Planned {
+        Figure figure;
+        std::string script;
+        std::string missing;  // why there is nothing to draw
+    };
+    std::vector<Planned> planned;
+    Figure f = figure("accuracy_vs_speed", "Token accuracy vs training speed");
+    planned.push_back({f, quality_vs_speed_script(a, o, Metric::token_accuracy, f), "no group has both accuracy and train tok/s"});
+    f = figure("loss_vs_speed", "Validation loss vs training speed");
+    planned.push_back({f, quality_vs_speed_script(a, o, Metric::eval_loss, f), "no group has both eval loss and train tok/s"});
+    f = figure("loss_vs_step", "Validation loss vs training step");
+    planned.push_back({f, loss_curve_script(a, o, false, f), "no loss curve (quality.curve or metrics.jsonl)"});
+    f = figure("loss_vs_time", "Validation loss vs wall-clock time");
+    planned.push_back({f, loss_curve_script(a, o, true, f), "no loss curve with wall-clock times"});
 
-    // Quality vs speed: one data block per method; error bars = std over seeds.
-    std::map<std::string, std::vector<const Group*>> by_method;
-    std::vector<std::string> methods;
-    std::vector<std::pair<double, double>> pts;
-    std::vector<const Group*> pt_groups;
-    for (const auto& g : groups) {
-        if (!g.stats.at("train_tokens_per_s").present() || !g.stats.at("accuracy").present()) continue;
-        if (!by_method.count(variant_of(g))) methods.push_back(variant_of(g));
-        by_method[variant_of(g)].push_back(&g);
-        pts.emplace_back(g.stats.at("train_tokens_per_s").mean, 100 * g.stats.at("accuracy").mean);
-        pt_groups.push_back(&g);
-    }
-    {
-        std::ofstream data(dir / "data" / "quality_vs_speed.dat");
-        for (const auto& m : methods) {
-            data << "# " << m << "\n";
-            for (const Group* g : by_method[m])
-                data << g->stats.at("train_tokens_per_s").mean << ' ' << 100 * g->stats.at("accuracy").mean << ' '
-                     << g->stats.at("train_tokens_per_s").std << ' ' << 100 * g->stats.at("accuracy").std << "\n";
-            data << "\n\n";
+    PlotResult result;
+    for (const Planned& p : planned) {
+        if (p.script.empty()) {
+            result.notes.push_back(fmt::format("{}: not drawn, {}", p.figure.name, p.missing));
+            continue;
         }
-        std::ofstream front(dir / "data" / "pareto_front.dat");
-        for (size_t i : pareto_front(pts)) front << pts[i].first << ' ' << pts[i].second << "\n";
+        const std::string svg_tmp = temporary_path_for(p.figure.svg_path), png_tmp = temporary_path_for(p.figure.png_path);
+        const std::string run_script = temporary_path_for(base + "/" + p.figure.name + ".gp");
+        write_file_atomically(base + "/" + p.figure.name + ".gp", with_outputs(p.script, p.figure.svg_path, p.figure.png_path));
+        write_file_atomically(run_script, with_outputs(p.script, svg_tmp, png_tmp));
+        try {
+            run_gnuplot(o.gnuplot, run_script);
+        } catch (...) {
+            for (const std::string& tmp : {svg_tmp, png_tmp, run_script}) fs::remove(tmp, ec);
+            throw;
+        }
+        fs::remove(run_script, ec);
+        for (const auto& [tmp, out] : {std::pair{svg_tmp, p.figure.svg_path}, std::pair{png_tmp, p.figure.png_path}}) {
+            fs::rename(tmp, out, ec);
+            if (ec) throw AnalysisError(fmt::format("gnuplot did not write '{}': {}", out, ec.message()));
+        }
+        result.figures.push_back(p.figure);
     }
-    std::string body = "set title 'Held-out accuracy against training speed'\nset xlabel 'training tokens/s'\n"
-                       "set ylabel 'token accuracy (%)'\nset grid\nset key outside right\nplot ";
-    for (size_t i = 0; i < methods.size(); ++i)
-        body += fmt::format("{} index {} using 1:2:3:4 with xyerrorbars pt {} ps 1.3 title {}, ", quote((dir / "data" / "quality_vs_speed.dat").string()),
-                            i, 5 + 2 * int(i % 6), quote(methods[i]));
-    body += quote((dir / "data" / "pareto_front.dat").string()) + " using 1:2 with lines dt 2 lc rgb 'gray40' title 'Pareto front'\n";
-    if (!methods.empty()) render(dir, "quality_vs_speed", body, files);
-
-    // Validation loss curves, one line per trial.
-    std::string curve_plots_step, curve_plots_time;
-    int block = 0;
-    {
-        std::ofstream data(dir / "data" / "curves.dat");
-        for (const auto& g : groups)
-            for (const TrialResult* t : g.trials) {
-                if (t->curve.empty()) continue;
-                auto seed = t->labels.find("seed");
-                const std::string title = g.title + (seed != t->labels.end() ? " seed " + seed->second : "");
-                data << "# " << title << "\n";
-                for (const auto& p : t->curve) data << p.step << ' ' << p.time_s << ' ' << p.loss << "\n";
-                data << "\n\n";
-                const std::string src = quote((dir / "data" / "curves.dat").string());
-                curve_plots_step += fmt::format("{}{} index {} using 1:3 with linespoints title {}", block ? ", " : "", src, block, quote(title));
-                curve_plots_time += fmt::format("{}{} index {} using 2:3 with linespoints title {}", block ? ", " : "", src, block, quote(title));
-                ++block;
-            }
-    }
-    if (block > 0) {
-        const std::string common = "set ylabel 'validation loss (nats)'\nset grid\nset key outside right\n";
-        render(dir, "loss_vs_step", "set title 'Validation loss'\nset xlabel 'step'\n" + common + "plot " + curve_plots_step + "\n", files);
-        render(dir, "loss_vs_time", "set title 'Validation loss'\nset xlabel 'wall-clock time (s)'\n" + common + "plot " + curve_plots_time + "\n", files);
-    }
-    return files;
+    return result;
 }
 
 }  // namespace altup

@@ -1,26 +1,37 @@
-// Figures, rendered by gnuplot (Debian's gnuplot-nox): scriptable, and its
-// svg and pngcairo terminals need no display. We write the data and a script;
-// gnuplot draws.
+// Figures of a sweep, drawn by gnuplot into SVG and PNG:
+//   accuracy_vs_speed, loss_vs_speed  quality against train tok/s, one marker per
+//                                     method, error bars over seeds, Pareto front
+//   loss_vs_step, loss_vs_time        validation loss curves (mean over seeds)
+// Each figure's gnuplot script (<name>.gp, data inline) is kept beside it for editing.
 #pragma once
 #include <string>
 #include <vector>
 
-#include "analysis/results.hpp"
+#include "analysis/analysis.hpp"
 
 namespace altup {
 
-struct PlotFiles {
-    std::vector<std::string> svg, png;  // paths written
+struct Figure {
+    std::string name;   // file stem
+    std::string title;
+    std::string svg_path;
+    std::string png_path;
 };
 
-// quality_vs_speed.{svg,png}: accuracy against training tokens/s, one marker
-// style per method, error bars over seeds, the Pareto front as a line;
-// loss_vs_step / loss_vs_time: validation loss curves of every trial.
-// Throws std::runtime_error when gnuplot is missing or fails.
-PlotFiles write_plots(const std::vector<Group>& groups, const std::string& out_dir);
+struct PlotResult {
+    std::vector<Figure> figures;     // drawn
+    std::vector<std::string> notes;  // why a figure was left out
+};
 
-// The Pareto front (maximise both speed and accuracy): indices into points
-// of the non-dominated ones, sorted by speed.
-std::vector<size_t> pareto_front(const std::vector<std::pair<double, double>>& speed_accuracy);
+// Creates `dir` if needed. Throws AnalysisError when gnuplot is missing or fails.
+PlotResult write_plots(const Analysis& analysis, const AnalyzeOptions& options, const std::string& dir);
+
+// Mean loss (and wall-clock time) over a group's seeds at each step every seed evaluated.
+struct MeanCurvePoint {
+    double step = 0;
+    std::optional<double> time_s;
+    double loss = 0;
+};
+std::vector<MeanCurvePoint> mean_curve(const Group& group);
 
 }  // namespace altup

@@ -1,26 +1,33 @@
-// `altup analyze`: result files in, a report out (tables in one of five formats,
-// optional plots). Also used by the sweep runner for its closing table.
+// A whole report in one format: the tables (optionally just one), and for
+// `--plot DIR` / `--format html` the figures.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "analysis/results.hpp"
+#include "analysis/analysis.hpp"
 
 namespace altup {
 
-struct AnalyzeOptions {
-    std::string format = "md";   // md | csv | latex | json | html
-    std::string baseline;        // variant to compare against ("" = "baseline" if present)
-    std::string pivot;           // label key for the method x size pivot ("" = model.preset if present)
-    std::string plot_dir;        // write SVG/PNG figures there ("" = none; html uses a temp dir)
+enum class ReportFormat { markdown, csv, latex, json, html };
+
+// "md", "csv", "latex", "json", "html" (also "markdown", "tex"); nullopt otherwise.
+std::optional<ReportFormat> parse_report_format(const std::string& name);
+
+struct ReportRequest {
+    ReportFormat format = ReportFormat::markdown;
+    std::string table;     // "" = all; else groups | baseline | pivot | iso_quality | skipped
+    std::string plot_dir;  // "" = no figures kept on disk
 };
 
 struct Report {
-    std::string text;                    // the rendered report
-    std::vector<SkippedResult> skipped;  // said on stderr by the command
-    size_t trials = 0;
+    std::string text;
+    std::vector<std::string> warnings;  // for stderr
+    std::vector<std::string> figures;   // SVG and PNG files written under plot_dir
 };
 
-Report analyze(const std::string& runs_dir, const AnalyzeOptions& opts);
+// Throws AnalysisError (unknown table, gnuplot missing or failing for --plot).
+// For HTML without gnuplot the page is still made, with a warning.
+Report render_report(const Analysis& analysis, const AnalyzeOptions& options, const ReportRequest& request);
 
 }  // namespace altup

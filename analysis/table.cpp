@@ -76,8 +76,8 @@ std::string csv_field(const std::string& text) {
     return out + "\"";
 }
 
-// Full precision in CSV: it is read by programs, not people.
-std::string csv_number(double v) { return fmt::format("{}", v); }
+// Near-full precision in CSV (read by programs), without binary noise like 36.99999999999999.
+std::string csv_number(double v) { return fmt::format("{:.12g}", v); }
 
 bool is_stat_column(const Table& t, std::size_t col) {
     for (const auto& row : t.rows)
