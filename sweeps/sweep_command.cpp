@@ -11,6 +11,7 @@
 #include "experiments/config/config_io.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_report.hpp"
+#include "sweeps/slurm_launcher.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_state.hpp"
 
@@ -21,7 +22,7 @@ constexpr int kExitUsage = 2;
 
 const char* const kUsage =
     "usage: altup sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
-    "                   [--retry-failed] [--launcher local] [--trainer \"PROGRAM ARGS\"]\n"
+    "                   [--retry-failed] [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
     "\n"
     "Expands SWEEP.yaml into trials and runs the pending ones as `altup train` processes,\n"
     "N at a time, in DIR/<sweep name>/<trial id>/ (docs/sweeps.md).\n"
@@ -32,7 +33,13 @@ const char* const kUsage =
     "  --out DIR        runs folder (default runs)\n"
     "  --threads T      threads per trial (default: cores / N)\n"
     "  --retry-failed   run failed and diverged trials again\n"
-    "  --launcher local the only launcher so far: processes on this machine\n"
+    "  --launcher L     local (default): processes on this machine; slurm: one sbatch job array\n"
+    "                   of the pending trials (prints the job id; --dry-run prints the script)\n"
+    "slurm options:\n"
+    "  --partition P    --time T    --cpus-per-task C (default: --threads or 1)\n"
+    "  --max-parallel M array throttle (%M)\n"
+    "  --sbatch-arg A   an extra #SBATCH line, e.g. --sbatch-arg=--account=ml (repeatable)\n"
+    "  --mpi-ranks R    run each trial as an MPI job of R ranks (srun), data parallel\n"
     "  --trainer CMD    run CMD instead of `altup train` (same arguments and protocol)\n"
     "\n"
     "exit code: 0 all trials completed, 1 some failed/diverged/not run, 2 bad sweep or usage,\n"
@@ -42,7 +49,9 @@ struct Arguments {
     std::string file;
     bool dry_run = false;
     bool status = false;
+    std::string launcher = "local";
     RunnerOptions runner;
+    SlurmOptions slurm;
 };
 
 struct UsageError : std::runtime_error {
@@ -92,9 +101,15 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
             args.runner.trainer_command = split_words(value());
             if (args.runner.trainer_command.empty()) throw UsageError("--trainer needs a program");
         } else if (option == "--launcher") {
-            const std::string launcher = value();
-            if (launcher != "local") throw UsageError(fmt::format("launcher '{}' is not available; only 'local' is", launcher));
-        } else if (option.rfind("-", 0) == 0 && option.size() > 1) {
+            args.launcher = value();
+            if (args.launcher != "local" && args.launcher != "slurm")
+                throw UsageError(fmt::format("--launcher expects local or slurm, got '{}'", args.launcher));
+        } else if (option == "--partition") args.slurm.partition = value();
+        else if (option == "--time") args.slurm.time = value();
+        else if (option == "--cpus-per-task") args.slurm.cpus_per_task = parse_count(option, value(), 1);
+        else if (option == "--max-parallel") args.slurm.max_parallel = parse_count(option, value(), 1);
+        else if (option == "--mpi-ranks") args.slurm.mpi_ranks = parse_count(option, value(), 1);
+        else if (option == "--sbatch-arg") args.slurm.sbatch_args.push_back(value()); else if (option.rfind("-", 0) == 0 && option.size() > 1) {
             throw UsageError(fmt::format("unknown option '{}'", option));
         } else if (args.file.empty()) {
             args.file = option;
@@ -104,6 +119,10 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
     }
     if (args.file.empty()) throw UsageError("no sweep file given");
     if (args.dry_run && args.status) throw UsageError("--dry-run and --status are exclusive");
+    const bool slurm_only = !args.slurm.partition.empty() || !args.slurm.time.empty() || args.slurm.cpus_per_task ||
+                            args.slurm.max_parallel || args.slurm.mpi_ranks > 1 || !args.slurm.sbatch_args.empty();
+    if (slurm_only && args.launcher != "slurm") throw UsageError("--partition, --time, --cpus-per-task, --max-parallel, --mpi-ranks and --sbatch-arg need --launcher slurm");
+    args.slurm.dry_run = args.dry_run;
     return args;
 }
 
@@ -130,6 +149,22 @@ int report_status(const SweepExpansion& sweep, const RunnerOptions& options) {
     return 0;
 }
 
+int submit_to_slurm(const SweepExpansion& sweep, const Arguments& args) {
+    const SlurmSubmission sub = submit_slurm_array(sweep, args.runner, args.slurm);
+    if (sub.trial_ids.empty()) {
+        fmt::print("sweep '{}': nothing to submit, every trial is completed or running ({} trials)\n", sweep.spec.name, sweep.trials.size());
+        return 0;
+    }
+    if (args.dry_run) {
+        fmt::print("{}", sub.script);
+        fmt::print(stderr, "# dry run: {} pending trials, task list {}; nothing submitted\n", sub.trial_ids.size(), sub.list_path);
+        return 0;
+    }
+    fmt::print("submitted job array {} ({} trials of sweep '{}'); follow it with: altup sweep {} --status --out {}\n", sub.job_id,
+               sub.trial_ids.size(), sweep.spec.name, args.file, args.runner.out_dir);
+    return 0;
+}
+
 }  // namespace
 
 int sweep_command(int argc, char** argv) {
@@ -146,11 +181,12 @@ int sweep_command(int argc, char** argv) {
     try {
         const SweepExpansion sweep = expand_sweep(load_sweep(args.file));
         print_warnings(sweep);
+        if (args.status) return report_status(sweep, args.runner);
+        if (args.launcher == "slurm") return submit_to_slurm(sweep, args);
         if (args.dry_run) {
             print_trial_table(stdout, sweep);
             return 0;
         }
-        if (args.status) return report_status(sweep, args.runner);
         return run_sweep(sweep, args.runner);
     } catch (const SweepError& e) {
         fmt::print(stderr, "altup sweep: error: {}\n", e.what());

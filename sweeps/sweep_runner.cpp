@@ -244,7 +244,7 @@ private:
                 records_[i] = record;
                 return StartResult::settled;
             }
-            write_file_atomically(dir + "/config.yaml", config_yaml(trial));
+            write_file_atomically(dir + "/config.yaml", trial_config_yaml(trial));
 
             RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now(), record.attempts + 1, trainer_};
             run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--sweep", sweep_.spec.name});
@@ -270,21 +270,6 @@ private:
             records_[i].message = e.what();
             return StartResult::settled;
         }
-    }
-
-    // Block style for mappings, whatever style the nodes carry: config.yaml is read by people.
-    static void use_block_style(YAML::Node node) {
-        if (!node.IsMap()) return;
-        node.SetStyle(YAML::EmitterStyle::Block);
-        for (auto entry : node) use_block_style(entry.second);
-    }
-
-    std::string config_yaml(const Trial& trial) const {
-        YAML::Node config = to_yaml(trial.config);
-        use_block_style(config);
-        YAML::Emitter out;
-        out << config;
-        return std::string(out.c_str()) + "\n";
     }
 
     bool reap_finished() {
@@ -393,6 +378,23 @@ private:
 };
 
 }  // namespace
+
+namespace {
+// Block style for mappings, whatever style the nodes carry: config.yaml is read by people.
+void use_block_style(YAML::Node node) {
+    if (!node.IsMap()) return;
+    node.SetStyle(YAML::EmitterStyle::Block);
+    for (auto entry : node) use_block_style(entry.second);
+}
+}  // namespace
+
+std::string trial_config_yaml(const Trial& trial) {
+    YAML::Node config = to_yaml(trial.config);
+    use_block_style(config);
+    YAML::Emitter out;
+    out << config;
+    return std::string(out.c_str()) + "\n";
+}
 
 int available_cores() {
     cpu_set_t set;

@@ -27,6 +27,9 @@ int available_cores();
 // Threads for each of `jobs` concurrent trials, unless `requested` > 0.
 int threads_per_trial(int cores, int jobs, int requested);
 
+// The trial's resolved config as written to <trial dir>/config.yaml.
+std::string trial_config_yaml(const Trial& trial);
+
 // <out_dir>/<sweep name>/<trial id>
 std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial);
 

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A real Slurm job array: starts a one-node cluster on localhost (munge,
+# slurmctld, slurmd with a config written here), submits a 4-trial tiny sweep
+# with `altup sweep --launcher slurm`, waits for it, and checks all four
+# results. Exit 77 (CTest: skipped) with the reason when the daemons cannot run.
+# Usage: slurm_array_test.sh ALTUP_BINARY WORKDIR
+set -uo pipefail
+altup=$(readlink -f "$1")
+work=$2
+rm -rf "$work" && mkdir -p "$work"
+work=$(readlink -f "$work")
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; for f in "$work"/slurm/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+
+for tool in munged slurmctld slurmd sbatch squeue sinfo flock; do
+  command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed (apt-get install slurm-wlm munge)"
+done
+[ "$(id -u)" -eq 0 ] || skip "the test cluster runs its daemons as root"
+
+# munge: the package creates the key; start the daemon if it is not running.
+mkdir -p /run/munge && chown munge:munge /run/munge 2>/dev/null
+if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+  munged --force >/dev/null 2>&1 || skip "munged does not start"
+  sleep 1
+  munge -n | unmunge >/dev/null 2>&1 || skip "munge credentials do not verify"
+fi
+
+host=$(hostname -s)
+mkdir -p "$work/slurm/state" "$work/slurm/spool"
+cat > "$work/slurm/slurm.conf" <<CONF
+ClusterName=altuptest
+SlurmctldHost=$host
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+SlurmctldPort=16817
+SlurmdPort=16818
+StateSaveLocation=$work/slurm/state
+SlurmdSpoolDir=$work/slurm/spool
+SlurmctldPidFile=$work/slurm/slurmctld.pid
+SlurmdPidFile=$work/slurm/slurmd.pid
+SlurmctldLogFile=$work/slurm/slurmctld.log
+SlurmdLogFile=$work/slurm/slurmd.log
+NodeName=$host CPUs=2 State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF=$work/slurm/slurm.conf
+cleanup() {
+  for pid in "$work/slurm/slurmd.pid" "$work/slurm/slurmctld.pid"; do
+    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+  done
+}
+trap cleanup EXIT
+slurmctld -f "$SLURM_CONF" || skip "slurmctld does not start: $(tail -3 "$work/slurm/slurmctld.log" 2>/dev/null)"
+slurmd -f "$SLURM_CONF" || skip "slurmd does not start: $(tail -3 "$work/slurm/slurmd.log" 2>/dev/null)"
+for _ in $(seq 1 30); do
+  sinfo -h -o %t 2>/dev/null | grep -q idle && break
+  sleep 1
+done
+sinfo -h -o %t 2>/dev/null | grep -q idle || skip "the node never became idle: $(sinfo 2>&1 | tail -2)"
+
+# A tiny sweep on a generated corpus: 2 variants x 2 seeds = 4 trials.
+python3 - "$work/corpus.txt" <<'PY'
+import random, sys
+random.seed(7)
+words = "the cat sat on a mat and dog ran to red house with blue door".split()
+with open(sys.argv[1], "w") as f:
+    for doc in range(40):
+        for s in range(5):
+            f.write(" ".join(random.choice(words) for _ in range(8)) + ".\n")
+        f.write("\n")
+PY
+cat > "$work/sweep.yaml" <<YAML
+name: slurm-check
+base:
+  model: {preset: tiny, vocab: 256, d_model: 32, heads: 2, d_ff: 64, seq_len: 16}
+  data: {corpus: text, path: $work/corpus.txt, tokenizer: bytes, cache_dir: $work/cache}
+  train: {steps: 20, batch: 4, warmup: 2, checkpoint_every: 10}
+  eval: {every: 10, batches: 2, batch: 4}
+variants:
+  baseline: {}
+  altup-k2: {model.altup.k: 2}
+seeds: 2
+YAML
+cd "$work"
+"$altup" sweep sweep.yaml --launcher slurm --dry-run --out runs > dry.txt || fail "dry run"
+grep -q -- "--array=0-3%2" dry.txt || grep -q -- "--array=0-3" dry.txt || fail "dry-run script has no 4-task array: $(cat dry.txt)"
+"$altup" sweep sweep.yaml --launcher slurm --max-parallel 2 --cpus-per-task 1 --out runs > submit.txt || fail "submission: $(cat submit.txt)"
+job=$(sed -n 's/^submitted job array \([0-9]*\).*/\1/p' submit.txt)
+[ -n "$job" ] || fail "no job id in: $(cat submit.txt)"
+echo "submitted job array $job"
+for _ in $(seq 1 300); do
+  [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+  sleep 1
+done
+[ -z "$(squeue -h -j "$job" 2>/dev/null)" ] || fail "job array $job still running after 300 s"
+
+completed=$(grep -l '"status": "completed"' runs/slurm-check/*/result.json 2>/dev/null | wc -l)
+[ "$completed" -eq 4 ] || { cat runs/slurm-check/slurm/*.out 2>/dev/null | tail -20; fail "$completed of 4 trials completed"; }
+"$altup" sweep sweep.yaml --status --out runs | tee status.txt
+grep -q "4/4 done" status.txt || grep -q "4 done" status.txt || fail "--status does not report 4 done"
+"$altup" sweep sweep.yaml --launcher slurm --out runs | grep -q "nothing to submit" || fail "resubmission should find nothing pending"
+echo "4 trials ran as Slurm array $job; resubmission found nothing pending"
