@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "experiments/config/config_io.hpp"
 
@@ -160,4 +161,48 @@ TEST_CASE("the shipped configs parse", "[config]") {
     CHECK(q.model.preset == "tiny");
     CHECK(q.model.d_model == 128);
     CHECK(q.train.steps == 300);
+}
+
+namespace {
+// Every leaf of a JSON object as "a.b.c" -> value.
+void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, nlohmann::json>& out) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+        if (it->is_object()) flatten(*it, key, out);
+        else out[key] = *it;
+    }
+}
+}  // namespace
+
+TEST_CASE("docs/config.md documents every key with its actual default", "[config]") {
+    // Rows look like: | `model.altup.k` | integer | `1` | >= 1 | meaning |
+    std::map<std::string, std::string> documented_default;
+    std::ifstream doc(std::string(ALTUP_SOURCE_DIR) + "/docs/config.md");
+    REQUIRE(doc);
+    for (std::string line; std::getline(doc, line);) {
+        if (line.rfind("| `", 0) != 0) continue;
+        std::vector<std::string> cells;
+        for (size_t start = 1, bar; (bar = line.find('|', start)) != std::string::npos; start = bar + 1)
+            cells.push_back(line.substr(start, bar - start));
+        REQUIRE(cells.size() == 5);
+        auto unquote = [](std::string s) {
+            const auto a = s.find('`'), b = s.rfind('`');
+            return a == std::string::npos || a == b ? s : s.substr(a + 1, b - a - 1);
+        };
+        const std::string key = unquote(cells[0]);
+        if (!is_known_key(key)) continue;  // the preset table
+        documented_default[key] = unquote(cells[2]);
+    }
+    std::map<std::string, nlohmann::json> defaults;
+    flatten(to_json(Config{}), "", defaults);
+    CHECK(defaults.size() == documented_default.size());
+    for (const auto& [key, value] : defaults) {
+        INFO(key);
+        REQUIRE(documented_default.count(key));
+        const YAML::Node doc_value = YAML::Load(documented_default[key]);
+        if (value.is_null()) CHECK(doc_value.IsNull());
+        else if (value.is_boolean()) CHECK(doc_value.as<bool>() == value.get<bool>());
+        else if (value.is_number()) CHECK(doc_value.as<double>() == Approx(value.get<double>()));
+        else CHECK(doc_value.as<std::string>() == value.get<std::string>());
+    }
 }
