@@ -211,9 +211,21 @@ Config parse_with_origins(const YAML::Node& root, const std::string& source,
     return c;
 }
 
+// A copy whose nodes carry no position. A parsed --set value has marks into
+// its own text (always 1:1), which errors would report as a file position.
+YAML::Node without_marks(const YAML::Node& n) {
+    if (n.IsScalar()) return YAML::Node(n.Scalar());
+    YAML::Node out(n.IsSequence() ? YAML::NodeType::Sequence : n.IsMap() ? YAML::NodeType::Map : YAML::NodeType::Null);
+    if (n.IsSequence())
+        for (const auto& item : n) out.push_back(without_marks(item));
+    if (n.IsMap())
+        for (auto it = n.begin(); it != n.end(); ++it) out[without_marks(it->first)] = without_marks(it->second);
+    return out;
+}
+
 YAML::Node parse_value(const std::string& text, const std::string& origin, const std::string& key) {
     try {
-        return YAML::Load(text);
+        return without_marks(YAML::Load(text));
     } catch (const YAML::Exception& e) {
         fail(origin, key, fmt::format("cannot read the value \"{}\": {}", text, e.msg));
     }

@@ -206,3 +206,88 @@ TEST_CASE("docs/config.md documents every key with its actual default", "[config
         else CHECK(doc_value.as<std::string>() == value.get<std::string>());
     }
 }
+
+TEST_CASE("--set replaces the file's value, keeps preset precedence and names itself in errors", "[config]") {
+    const std::string path = write_yaml("s.yaml", "model:\n  preset: tiny\n  d_ff: 100\n  altup:\n    k: 4\ndata:\n  path: /x\n");
+    const Config c = load_config(path, {"model.altup.k=2", "model.preset=base", "data.path=null"});
+    CHECK(c.model.altup.k == 2);       // the override wins over the file
+    CHECK(c.model.d_model == 384);     // the overriding preset applies ...
+    CHECK(c.model.d_ff == 100);        // ... but still under the file's explicit key
+    CHECK(c.data.path.empty());        // null clears a nullable key
+    // A bad value in the file that an override replaces is never looked at.
+    const std::string bad = write_yaml("s2.yaml", "model:\n  altup:\n    k: two\n");
+    CHECK(load_config(bad, {"model.altup.k=3"}).model.altup.k == 3);
+    // A combination error blames the override that set the key.
+    CHECK(error_of(path, {"model.heads=5"}) == "--set model.heads=5: model.heads: d_model (128) must be divisible by heads (5)");
+    CHECK(error_of(path, {" model.altup.k = 2"}) == "(no error)");  // blanks around the key are ignored
+}
+
+TEST_CASE("recycled keeps an explicit sum or mean", "[config]") {
+    const Config c = load_config(write_yaml("rc.yaml", "model:\n  altup: {k: 2, recycled: true, output: mean}\n"));
+    CHECK(c.model.altup.output == AltUpOutput::mean);
+    const Config d = load_config(write_yaml("rd.yaml", "model:\n  altup: {k: 3, recycled: false}\n"));
+    CHECK(d.model.altup.output == AltUpOutput::concat);
+}
+
+TEST_CASE("in-memory trees (sweeps) are named by their source", "[config]") {
+    YAML::Node root = YAML::Load("model: {preset: tiny}\n");
+    apply_override(root, "model.moe.experts=2", "sweep.yaml: trial k=2");
+    apply_override(root, "model.moe.top_k=2", "sweep.yaml: trial k=2");
+    const Config c = parse_config(root, "sweep.yaml: trial k=2");
+    CHECK(c.model.moe.experts == 2);
+    CHECK(c.model.moe.top_k == 2);
+    CHECK(c.model.d_model == 128);
+    apply_override(root, "model.moe.experts=1", "sweep.yaml: trial k=2");
+    try {
+        parse_config(root, "sweep.yaml: trial k=2");
+        FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) == "sweep.yaml: trial k=2: model.moe.top_k: must be <= model.moe.experts (1), got 2");
+    }
+    try {
+        apply_override(root, "model.moe.expert=1", "sweep.yaml: trial k=2");
+        FAIL("expected a ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()) == "sweep.yaml: trial k=2: model.moe.expert: unknown key (did you mean model.moe.experts?)");
+    }
+}
+
+TEST_CASE("every field of the config structs is a key of the resolved config", "[config]") {
+    std::map<std::string, nlohmann::json> leaves;
+    flatten(to_json(Config{}), "", leaves);
+    // name, seed; model 11 + altup 6 + sequence_altup 2 + moe 5; data 7; train 17; eval 3.
+    CHECK(leaves.size() == 2 + 11 + 6 + 2 + 5 + 7 + 17 + 3);
+    for (const auto& [key, value] : leaves) CHECK(is_known_key(key));
+    const YAML::Node y = to_yaml(Config{});
+    CHECK(y["model"]["altup"]["style"].as<std::string>() == "paper");
+    CHECK(y["model"]["sequence_altup"]["mode"].as<std::string>() == "predict_correct");
+    CHECK(y["data"]["cache_dir"].IsNull());
+}
+
+TEST_CASE("a config far from the defaults round-trips exactly through to_yaml", "[config]") {
+    const std::string corpus = write_yaml("corpus.txt", "some text\n");
+    const Config a = load_config(write_yaml("far.yaml",
+        "name: far\nseed: 1152921504606846977\n"   // 2^60 + 1: not exact in a double
+        "model:\n  preset: large\n  vocab: 256\n  norm: rmsnorm\n  activation: relu\n  width_mult: 2\n  init_std: 0.3\n"
+        "  altup: {k: 3, recycled: true, selection: same, compute_on: prediction, output: mean}\n"
+        "  sequence_altup: {stride: 4, mode: skip}\n"
+        "  moe: {experts: 4, top_k: 2, every: 1, capacity_factor: 2.5, aux_loss: 0}\n"
+        "data:\n  corpus: text\n  path: " + corpus + "\n  tokenizer: bytes\n  tokenizer_type: bpe\n"
+        "  split: {valid: 0.1, test: 0.2}\n  cache_dir: /tmp/cache\n"
+        "train: {steps: 7, batch: 3, grad_accum: 2, optimizer: adafactor, lr: 0.30000000000000004, weight_decay: 0,\n"
+        "        beta1: 0, beta2: 0.95, eps: 1.0e-6, warmup: 0, schedule: rsqrt, min_lr_ratio: 1, clip: 0,\n"
+        "        threads: 2, checkpoint_every: 0, log_every: 1}\n"
+        "eval: {every: 0, batches: 0, batch: 1}\n"));
+    CHECK(a.seed == 1152921504606846977ULL);
+    CHECK(a.model.d_model == 512);
+    CHECK(a.model.altup.style == AltUpStyle::paper);
+    CHECK(a.train.lr == 0.30000000000000004);
+    YAML::Emitter out;
+    out << to_yaml(a);
+    const Config back = load_config(write_yaml("far-back.yaml", out.c_str()));
+    CHECK(to_json(back) == to_json(a));
+    CHECK(config_id(back) == config_id(a));
+    CHECK(back.seed == a.seed);
+    CHECK(back.train.lr == a.train.lr);  // bit-exact, not approximately
+    CHECK(back.data.path == corpus);
+}
