@@ -110,7 +110,7 @@ int analyze_command(int argc, char** argv) {
         }
     CommandLine cl;
     if (const std::string error = parse(argc, argv, cl); !error.empty()) {
-        std::fprintf(stderr, "altup analyze: %s\n\n%s", error.c_str(), kUsage);
+        std::fprintf(stderr, "altup analyze: %s (see `altup analyze --help`)\n", error.c_str());
         return 2;
     }
     try {
