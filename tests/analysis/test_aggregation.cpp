@@ -33,7 +33,7 @@ TEST_CASE("summary: mean, sample std (n-1) and 95% t half-width", "[analysis]") 
     CHECK(*t.ci95 == Approx(248.416).epsilon(1e-5));
 }
 
-TEST_CASE("one seed has a mean but no spread; no seed has nothing", "[analysis]") {
+TEST_CASE("one seed has a mean but no spread, no seed has nothing", "[analysis]") {
     const Summary one = summarize({0.5});
     CHECK(*one.mean == 0.5);
     CHECK_FALSE(one.stddev.has_value());
@@ -51,7 +51,7 @@ TEST_CASE("Student t quantiles: table values and the large-dof expansion", "[ana
     CHECK(student_t_975(120) == Approx(1.9799).margin(2e-4));   // tabulated t(0.975, 120)
 }
 
-TEST_CASE("trials differing only in seed form a group; groups sort baseline first, presets by size", "[analysis]") {
+TEST_CASE("trials differing only in seed form a group, groups sort baseline first, presets by size", "[analysis]") {
     const auto groups = paper_groups();
     REQUIRE(groups.size() == 6);
     CHECK(groups[0].label("variant") == "baseline");

@@ -69,7 +69,7 @@ TEST_CASE("label values order presets by size, numbers by value, then text", "[a
     CHECK_FALSE(label_value_less("small", "small"));
 }
 
-TEST_CASE("pivot: methods by preset in size order; a zipped label does not split rows", "[analysis]") {
+TEST_CASE("pivot: methods by preset in size order, a zipped label does not split rows", "[analysis]") {
     const Analysis a = analyze(kPaperRuns, AnalyzeOptions{});
     REQUIRE(a.pivot);
     const PivotTable& p = *a.pivot;

@@ -25,7 +25,7 @@ const TrialResult& trial(const LoadedResults& loaded, const std::string& dir) {
 }
 }  // namespace
 
-TEST_CASE("completed results load; broken, unfinished, failed and diverged ones are skipped with a reason", "[analysis]") {
+TEST_CASE("completed results load, broken, unfinished, failed and diverged ones are skipped with a reason", "[analysis]") {
     const LoadedResults loaded = load_results(kPaperRuns);
     CHECK(loaded.trials.size() == 11);  // 5 baseline + 6 altup-k2 result files
     REQUIRE(loaded.skipped.size() == 6);
@@ -63,7 +63,7 @@ TEST_CASE("a curve missing from result.json is read from metrics.jsonl, ignoring
     CHECK(*t.curve[1].time_s == Approx(19.5));
 }
 
-TEST_CASE("null numbers are absent, not zero; params may be null as a whole", "[analysis]") {
+TEST_CASE("null numbers are absent, not zero, params may be null as a whole", "[analysis]") {
     ScratchDir dir;
     write_text(dir.path() + "/t/result.json", R"({"schema_version": 1, "status": "completed", "name": "n", "labels": {},
         "params": null, "quality": {"eval_loss": 3.0, "perplexity": null, "token_accuracy": 0.5},
