@@ -85,7 +85,7 @@ void assign(Config& c, const KeyDef& def, const YAML::Node& v, const std::string
             break;
         }
         case KeyKind::text:
-            if (v.Scalar().empty()) bad();
+            if (v.Scalar().empty() || (def.valid_text && !def.valid_text(v.Scalar()))) bad();
             def.set_text(c, v.Scalar());
             break;
         case KeyKind::choice:

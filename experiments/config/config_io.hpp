@@ -38,7 +38,9 @@ std::string suggest_key(const std::string& dotted_key);   // "" when nothing is 
 // The resolved config (every key explicit), for config.yaml / result.json.
 YAML::Node to_yaml(const Config& c);
 nlohmann::json to_json(const Config& c);
-// Stable id: FNV-1a 64 of canonical JSON (sorted keys) without `name`, 12 hex digits.
+// Stable id: FNV-1a 64 of canonical JSON (sorted keys), 12 hex digits. Left
+// out: what names or places a run, not what it computes (`name`,
+// `data.cache_dir`, `train.threads`), so a resumed or re-run trial keeps its id.
 std::string config_id(const Config& c);
 
 }  // namespace altup

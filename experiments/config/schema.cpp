@@ -105,7 +105,12 @@ bool probability(double v) { return v >= 0 && v < 1; }
 
 std::vector<KeyDef> build() {
     std::vector<KeyDef> s;
-    s.push_back(text("name", FIELD(name), false, "a trial name"));
+    // The name becomes a directory under the runs root (runs/<name>/<id>).
+    s.push_back(text("name", FIELD(name), false, "a trial name usable as a directory name (no '/', not '.' or '..')"));
+    s.back().valid_text = [](const std::string& v) {
+        return v != "." && v != ".." && v.size() <= 200 &&
+               std::none_of(v.begin(), v.end(), [](unsigned char ch) { return ch == '/' || ch == '\\' || ch < 0x20; });
+    };
     s.push_back(integer("seed", FIELD(seed), 0));
     // model
     std::vector<std::string> presets;

@@ -82,6 +82,7 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
          "q.yaml:2:18: data.split.valid: valid + test (0.3 + 0.25) must leave at least half of the documents for training"},
         {"model:\n  altup:\n    selection: random\n", "q.yaml:3:16: model.altup.selection: expected one of alternating or same, got \"random\""},
         {"model:\n  altup:\n    output: max\n", "q.yaml:3:13: model.altup.output: expected one of concat, sum or mean, got \"max\""},
+        {"name: ../escape\n", "q.yaml:1:7: name: expected a trial name usable as a directory name (no '/', not '.' or '..'), got \"../escape\""},
         {"seeds: 3\n", "q.yaml:1:1: seeds: unknown key (did you mean seed?)"},
         {"model:\n  moe:\n    exprts: 4\n", "q.yaml:3:5: model.moe.exprts: unknown key (did you mean model.moe.experts?)"},
     };
