@@ -105,11 +105,18 @@ bool probability(double v) { return v >= 0 && v < 1; }
 
 std::vector<KeyDef> build() {
     std::vector<KeyDef> s;
-    // The name becomes a directory under the runs root (runs/<name>/<id>).
-    s.push_back(text("name", FIELD(name), false, "a trial name usable as a directory name (no '/', not '.' or '..')"));
+    // The name becomes a path under the runs root (runs/<name>/<id>): it must
+    // stay inside it. Sweeps put label values in names, so '/' itself is allowed.
+    s.push_back(text("name", FIELD(name), false, "a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts)"));
     s.back().valid_text = [](const std::string& v) {
-        return v != "." && v != ".." && v.size() <= 200 &&
-               std::none_of(v.begin(), v.end(), [](unsigned char ch) { return ch == '/' || ch == '\\' || ch < 0x20; });
+        if (v.front() == '/' || std::any_of(v.begin(), v.end(), [](unsigned char ch) { return ch < 0x20; })) return false;
+        for (size_t start = 0; start <= v.size();) {
+            const size_t slash = std::min(v.find('/', start), v.size());
+            const std::string part = v.substr(start, slash - start);
+            if (part == "." || part == "..") return false;
+            start = slash + 1;
+        }
+        return true;
     };
     s.push_back(integer("seed", FIELD(seed), 0));
     // model

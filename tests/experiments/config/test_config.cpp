@@ -82,7 +82,9 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
          "q.yaml:2:18: data.split.valid: valid + test (0.3 + 0.25) must leave at least half of the documents for training"},
         {"model:\n  altup:\n    selection: random\n", "q.yaml:3:16: model.altup.selection: expected one of alternating or same, got \"random\""},
         {"model:\n  altup:\n    output: max\n", "q.yaml:3:13: model.altup.output: expected one of concat, sum or mean, got \"max\""},
-        {"name: ../escape\n", "q.yaml:1:7: name: expected a trial name usable as a directory name (no '/', not '.' or '..'), got \"../escape\""},
+        {"name: ../escape\n", "q.yaml:1:7: name: expected a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts), got \"../escape\""},
+        {"name: /abs\n", "q.yaml:1:7: name: expected a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts), got \"/abs\""},
+        {"name: a/./b\n", "q.yaml:1:7: name: expected a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts), got \"a/./b\""},
         {"seeds: 3\n", "q.yaml:1:1: seeds: unknown key (did you mean seed?)"},
         {"model:\n  moe:\n    exprts: 4\n", "q.yaml:3:5: model.moe.exprts: unknown key (did you mean model.moe.experts?)"},
     };
@@ -221,6 +223,7 @@ TEST_CASE("--set replaces the file's value, keeps preset precedence and names it
     // A combination error blames the override that set the key.
     CHECK(error_of(path, {"model.heads=5"}) == "--set model.heads=5: model.heads: d_model (128) must be divisible by heads (5)");
     CHECK(error_of(path, {" model.altup.k = 2"}) == "(no error)");  // blanks around the key are ignored
+    CHECK(error_of(path, {"name=sweep-/data/x.txt-s1"}) == "(no error)");  // sweep names carry label values
 }
 
 TEST_CASE("recycled keeps an explicit sum or mean", "[config]") {
