@@ -163,7 +163,23 @@ TEST_CASE("the shipped configs parse", "[config]") {
     const Config q = load_config(std::string(ALTUP_SOURCE_DIR) + "/experiments/configs/quickstart.yaml");
     CHECK(q.model.preset == "tiny");
     CHECK(q.model.d_model == 128);
+    CHECK(q.model.layers == 2);
+    CHECK(q.model.heads == 2);
+    CHECK(q.model.vocab == 8192);
+    CHECK(q.model.seq_len == 128);
+    CHECK(q.model.altup.k == 1);
+    CHECK(q.data.corpus == "brown");
+    CHECK(q.data.tokenizer == "sentencepiece");
+    CHECK(q.data.tokenizer_type == "unigram");
     CHECK(q.train.steps == 300);
+    CHECK(q.train.batch == 16);
+    CHECK(q.train.warmup == 30);
+    CHECK(q.train.lr == 2.0e-3);
+    CHECK(q.train.checkpoint_every == 100);
+    CHECK(q.eval.every == 100);
+    CHECK(q.eval.batches == 20);
+    // Its AltUp counterpart, as the README suggests, is valid too.
+    CHECK(load_config(std::string(ALTUP_SOURCE_DIR) + "/experiments/configs/quickstart.yaml", {"model.altup.k=2"}).model.altup.k == 2);
 }
 
 namespace {
@@ -210,7 +226,7 @@ TEST_CASE("docs/config.md documents every key with its actual default", "[config
     }
 }
 
-TEST_CASE("--set replaces the file's value, keeps preset precedence and names itself in errors", "[config]") {
+TEST_CASE("an override (--set) replaces the file's value, keeps preset precedence and names itself in errors", "[config]") {
     const std::string path = write_yaml("s.yaml", "model:\n  preset: tiny\n  d_ff: 100\n  altup:\n    k: 4\ndata:\n  path: /x\n");
     const Config c = load_config(path, {"model.altup.k=2", "model.preset=base", "data.path=null"});
     CHECK(c.model.altup.k == 2);       // the override wins over the file
