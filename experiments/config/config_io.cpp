@@ -264,27 +264,28 @@ void set_dotted(YAML::Node root, const std::string& dotted, const YAML::Node& va
 bool is_known_key(const std::string& dotted_key) { return find_key(dotted_key) != nullptr; }
 
 std::string suggest_key(const std::string& dotted_key) {
-    // Candidates: every key and every section (a typo may be in a section name).
-    std::vector<std::string> candidates;
-    for (const auto& k : config_schema()) {
-        candidates.push_back(k.key);
-        for (size_t dot = k.key.find('.'); dot != std::string::npos; dot = k.key.find('.', dot + 1))
-            candidates.push_back(k.key.substr(0, dot));
-    }
-    std::string best;
-    size_t best_d = std::string::npos;
-    for (const auto& k : candidates) {
-        const size_t d = edit_distance(dotted_key, k);
-        if (d < best_d) {
-            best_d = d;
-            best = k;
-        }
-    }
-    // Close enough to be a typo, or the same last component in another section.
     const auto last = [](const std::string& s) { return s.substr(s.rfind('.') + 1); };
-    if (best_d <= std::max<size_t>(2, dotted_key.size() / 4)) return best;
-    for (const auto& k : config_schema())
-        if (last(k.key) == last(dotted_key)) return k.key;
+    const size_t typo_distance = std::max<size_t>(2, dotted_key.size() / 4);
+    // The closest candidate passing `accept`, with its distance.
+    auto closest = [&](const std::vector<std::string>& candidates, auto accept) {
+        std::pair<size_t, std::string> best{std::string::npos, ""};
+        for (const auto& k : candidates)
+            if (accept(k)) best = std::min(best, {edit_distance(dotted_key, k), k});
+        return best;
+    };
+    std::vector<std::string> keys, sections;
+    for (const auto& k : config_schema()) {
+        keys.push_back(k.key);
+        for (size_t dot = k.key.find('.'); dot != std::string::npos; dot = k.key.find('.', dot + 1))
+            sections.push_back(k.key.substr(0, dot));
+    }
+    // In order: a typo of a key; the right key in the wrong section
+    // ("train.seq_len"); a typo of a section ("modle").
+    const auto any = [](const std::string&) { return true; };
+    if (const auto typo = closest(keys, any); typo.first <= typo_distance) return typo.second;
+    if (const auto moved = closest(keys, [&](const std::string& k) { return last(k) == last(dotted_key); }); !moved.second.empty())
+        return moved.second;
+    if (const auto section = closest(sections, any); section.first <= typo_distance) return section.second;
     return "";
 }
 

@@ -157,6 +157,11 @@ TEST_CASE("schema queries used by sweeps", "[config]") {
     CHECK_FALSE(is_known_key("model.altup"));
     CHECK(suggest_key("model.width_mul") == "model.width_mult");
     CHECK(suggest_key("totally.unrelated.thing") == "");
+    CHECK(suggest_key("model.k") == "model.altup.k");          // the key, not the section "model"
+    CHECK(suggest_key("train.seq_len") == "model.seq_len");    // right key, wrong section
+    CHECK(suggest_key("train.every") == "eval.every");         // the nearer of eval.every, model.moe.every
+    CHECK(suggest_key("modle") == "model");                    // a section's typo
+    CHECK(suggest_key("data.valid") == "data.split.valid");
 }
 
 TEST_CASE("the shipped configs parse", "[config]") {
