@@ -119,7 +119,7 @@ void collect(const YAML::Node& node, const std::string& prefix, const std::strin
         const YAML::Mark mark = it->first.Mark();
         seen[name] = fmt::format("line {}, column {}", mark.line + 1, mark.column + 1);
         if (const KeyDef* def = find_key(dotted)) {
-            out.push_back({def, it->second, overridden ? ov->second : origin_of(source, it->second.Mark())});
+            out.push_back({def, it->second, where});  // errors point at the key, as users scan keys
         } else if (is_section(dotted)) {
             if (it->second.IsNull()) continue;  // an empty section keeps the defaults
             if (!it->second.IsMap()) fail(where, dotted, fmt::format("expected a mapping of keys, got \"{}\"", scalar_text(it->second)));
