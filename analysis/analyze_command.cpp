@@ -10,7 +10,7 @@
 
 #include "analysis/analysis.hpp"
 #include "analysis/analysis_error.hpp"
-#include "analysis/atomic_write.hpp"
+#include "util/atomic_file.hpp"
 #include "analysis/report.hpp"
 #include "analysis/report_tables.hpp"
 

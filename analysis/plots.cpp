@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "analysis/analysis_error.hpp"
-#include "analysis/atomic_write.hpp"
+#include "util/atomic_file.hpp"
 #include "analysis/gnuplot_runner.hpp"
 #include "analysis/pareto.hpp"
 

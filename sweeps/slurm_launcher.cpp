@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "sweeps/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
 

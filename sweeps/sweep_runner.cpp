@@ -19,7 +19,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "experiments/config/config_io.hpp"
-#include "sweeps/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_process.hpp"

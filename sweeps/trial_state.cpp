@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweeps/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "sweeps/trial_lock.hpp"
 
 namespace altup {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "experiments/trainer/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 namespace altup {
 

@@ -23,7 +23,7 @@
 #include "core/optim.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
-#include "experiments/trainer/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 #include "experiments/trainer/distributed.hpp"
 #include "experiments/trainer/evaluate.hpp"
 #include "experiments/trainer/safetensors.hpp"
@@ -161,7 +161,7 @@ void TrialRun::write_result(const std::string& status, const std::string& messag
                 {"threads", threads_}, {"ranks", dist_.size()}, {"host", hostname()}};
     r["started_at"] = started_at_;
     r["finished_at"] = status == "running" ? json(nullptr) : json(now_iso());
-    write_text_atomically(path("result.json"), r.dump(2) + "\n");
+    write_file_atomically(path("result.json"), r.dump(2) + "\n");
 }
 
 void TrialRun::save_checkpoint() {
@@ -218,7 +218,7 @@ bool TrialRun::load_checkpoint() {
             // a torn last line from a killed process: drop it
         }
     }
-    write_text_atomically(path("metrics.jsonl"), kept);
+    write_file_atomically(path("metrics.jsonl"), kept);
     return true;
 }
 
@@ -260,7 +260,7 @@ int TrialRun::run() {
     if (root_) {
         YAML::Emitter out;
         out << to_yaml(cfg_);
-        write_text_atomically(path("config.yaml"), std::string(out.c_str()) + "\n");
+        write_file_atomically(path("config.yaml"), std::string(out.c_str()) + "\n");
     }
     write_result("running", "");
 
@@ -393,7 +393,7 @@ int run_trial(const Config& cfg, const TrainOptions& opts) {
             r["status"] = "failed";
             r["message"] = e.what();
             r["finished_at"] = now_iso();
-            write_text_atomically((fs::path(opts.run_dir) / "result.json").string(), r.dump(2) + "\n");
+            write_file_atomically((fs::path(opts.run_dir) / "result.json").string(), r.dump(2) + "\n");
         } catch (...) {
         }
         return kFailed;

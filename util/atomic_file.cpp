@@ -1,22 +1,26 @@
-#include "experiments/trainer/atomic_file.hpp"
+#include "util/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace altup {
 
+std::string temporary_path_for(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    const std::string tmp = temporary_path_for(path);
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw std::runtime_error(path + ": cannot write (" + tmp + ")");
         write(out);
         out.flush();
         if (!out) {
+            out.close();
             std::remove(tmp.c_str());
             throw std::runtime_error(path + ": write failed (disk full?)");
         }
@@ -32,8 +36,16 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     }
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-    write_file_atomically(path, [&](std::ostream& out) { out << text; });
+void write_file_atomically(const std::string& path, const std::string& contents) {
+    write_file_atomically(path, [&](std::ostream& out) { out << contents; });
+}
+
+std::string read_file_or_empty(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
 }
 
 }  // namespace altup

@@ -1,0 +1,154 @@
+// Full training steps (forward, backward, grad clip, AdamW) for the canonical
+// configs, on random tokens, as the trainer runs them:
+//   OMP_NUM_THREADS=2 build/bench/bench_train_step [--preset small] [--batch 16] [--steps 10]
+//                                                  [--only NAME[,NAME]] [--profile] [--json]
+// Per config: tokens/s, ms/step (median, p10, p90), forward+backward alone,
+// achieved GFLOP/s (model FLOPs counted analytically / time), that as a share
+// of the matmul limit measured at start-up on this machine, resident memory
+// and its growth over the timed steps, and with --profile the per-op shares.
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "bench/bench_util.hpp"
+#include "core/dnn.hpp"
+#include "core/optim.hpp"
+#include "core/profiler.hpp"
+#include "layers/model.hpp"
+
+using namespace altup;
+
+namespace {
+double rss_mb() {  // current resident set, from /proc
+    std::ifstream in("/proc/self/statm");
+    long pages = 0, resident = 0;
+    in >> pages >> resident;
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double peak_rss_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;
+}
+
+// GFLOP/s of one f32 matmul primitive at a transformer shape: the practical limit.
+double matmul_limit_gflops() {
+    const int64_t M = 2048, K = 256, N = 1024;
+    std::vector<float> a(M * K, 0.5f), w(N * K, 0.25f), y(M * N);
+    using dt = dnnl::memory::data_type;
+    dnnl::memory::desc a_md({M, K}, dt::f32, dnnl::memory::format_tag::ab), w_md({K, N}, dt::f32, dnnl::memory::format_tag::ba),
+        y_md({M, N}, dt::f32, dnnl::memory::format_tag::ab);
+    dnnl::matmul prim(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, w_md, y_md), dnn::engine()));
+    dnnl::memory am(a_md, dnn::engine(), a.data()), wm(w_md, dnn::engine(), w.data()), ym(y_md, dnn::engine(), y.data());
+    auto t = bench::time_it([&] {
+        prim.execute(dnn::stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}});
+        dnn::stream().wait();
+    }, 5, 30);
+    return 2.0 * M * N * K / t.median_ms / 1e6;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string preset = "small", only;
+    int64_t B = 16;
+    int steps = 10;
+    bool profile = false, json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (a == "--preset") preset = next();
+        else if (a == "--batch") B = std::atoi(next().c_str());
+        else if (a == "--steps") steps = std::atoi(next().c_str());
+        else if (a == "--only") only = "," + next() + ",";
+        else if (a == "--profile") profile = true;
+        else if (a == "--json") json = true;
+        else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
+    }
+    ModelConfig base;
+    if (!apply_preset(preset, base)) { std::fprintf(stderr, "unknown preset %s\n", preset.c_str()); return 2; }
+    const int64_t T = base.seq_len;
+    struct Variant { const char* name; ModelConfig cfg; };
+    std::vector<Variant> variants;
+    variants.push_back({"baseline", base});
+    ModelConfig c = base; c.width_mult = 2; variants.push_back({"dense-2x", c});
+    c = base; c.altup.k = 2; variants.push_back({"altup-k2", c});
+    c = base; c.altup.k = 4; variants.push_back({"altup-k4", c});
+    c = base; c.altup.k = 2; c.altup.recycled = true; c.altup.output = AltUpOutput::sum; variants.push_back({"recycled-k2", c});
+    c = base; c.moe.experts = 4; variants.push_back({"moe-e4", c});
+    c = base; c.altup.k = 2; c.moe.experts = 4; variants.push_back({"altup-k2+moe-e4", c});
+    c = base; c.sequence_altup.stride = 2; variants.push_back({"seq-altup-s2", c});
+
+    const double limit = matmul_limit_gflops();
+    if (!json) {
+        std::printf("preset %s, batch %ld, seq %ld, threads %d, ISA %s; f32 matmul limit %.0f GFLOP/s (2048x256 . 256x1024)\n\n",
+                    preset.c_str(), long(B), long(T), omp_get_max_threads(), dnn::isa_string().c_str(), limit);
+        std::printf("%-16s %10s %9s %7s %7s %9s %9s %8s %6s %9s %8s\n", "config", "params", "ms/step", "p10", "p90", "fwd+bwd",
+                    "tokens/s", "GFLOP/s", "limit", "RSS MB", "growth");
+    }
+    std::string json_rows;
+    Rng rng(1);
+    std::vector<int32_t> ids(B * T), targets(B * T);
+    for (auto& v : variants) {
+        if (!only.empty() && only.find("," + std::string(v.name) + ",") == std::string::npos) continue;
+        LanguageModel model(v.cfg, 1);
+        AdamW opt(model.params(), 0.9, 0.999, 1e-8, 0.01);
+        for (size_t i = 0; i < ids.size(); ++i) {
+            ids[i] = int32_t(rng.uniform_int(v.cfg.vocab));
+            targets[i] = int32_t(rng.uniform_int(v.cfg.vocab));
+        }
+        auto fwd_bwd = [&] {
+            ModelOutput out = model.forward(ids, targets, B, T);
+            backward(out.loss);
+        };
+        auto step = [&] {
+            fwd_bwd();
+            clip_grad_norm(model.params(), 1.0);
+            opt.step(1e-4);
+            model.params().zero_grad();
+        };
+        for (int i = 0; i < 3; ++i) step();  // warm-up: primitives created, pool filled
+        const double rss_before = rss_mb();
+        const auto t = bench::time_it(step, 0, steps);
+        const double growth = rss_mb() - rss_before;
+        const auto fb = bench::time_it([&] { fwd_bwd(); model.params().zero_grad(); }, 0, std::max(3, steps / 2));
+        const double flops = 3.0 * model.forward_flops_per_token(T) * double(B * T);
+        const double gflops = flops / t.median_ms / 1e6;
+        const double tps = double(B * T) / (t.median_ms / 1000.0);
+        if (json) {
+            json_rows += (json_rows.empty() ? "" : ",\n") +
+                         std::string("  {\"config\": \"") + v.name + "\", \"ms_per_step\": " + std::to_string(t.median_ms) +
+                         ", \"p10\": " + std::to_string(t.p10_ms) + ", \"p90\": " + std::to_string(t.p90_ms) +
+                         ", \"tokens_per_s\": " + std::to_string(tps) + ", \"gflops\": " + std::to_string(gflops) + "}";
+        } else {
+            std::printf("%-16s %10ld %9.1f %7.1f %7.1f %9.1f %9.0f %8.1f %5.0f%% %9.0f %+8.1f\n", v.name, long(model.param_counts().total),
+                        t.median_ms, t.p10_ms, t.p90_ms, fb.median_ms, tps, gflops, 100 * gflops / limit, peak_rss_mb(), growth);
+        }
+        if (profile) {
+            profiler::reset();
+            profiler::enable(true);
+            for (int i = 0; i < 3; ++i) step();
+            profiler::enable(false);
+            std::vector<std::pair<double, std::string>> rows;
+            double total = 0;
+            for (const auto& [name, ms] : profiler::totals()) {
+                rows.emplace_back(ms / 3, name);
+                total += ms / 3;
+            }
+            std::sort(rows.rbegin(), rows.rend());
+            for (const auto& [ms, name] : rows)
+                if (ms / total > 0.005) std::printf("    %-24s %8.1f ms  %5.1f%%\n", name.c_str(), ms, 100 * ms / total);
+        }
+    }
+    if (json) std::printf("[\n%s\n]\n", json_rows.c_str());
+    return 0;
+}
