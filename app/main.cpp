@@ -14,8 +14,10 @@ void usage(FILE* out) {
         "\n"
         "commands:\n"
         "  train CONFIG.yaml [--set key=value ...] [--out DIR] [--resume]   train one trial\n"
-        "  sweep SWEEP.yaml [--dry-run] [--jobs N] [--status] [--launcher local|slurm] [--out DIR]\n"
-        "  analyze RUNS_DIR [--format md|csv|latex|json|html] [--baseline VARIANT] [--pivot KEY] [--plot FILE]\n"
+        "  sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--launcher local|slurm] ...\n"
+        "                                                                     run a whole study, resumably\n"
+        "  analyze RUNS_DIR [--format md|csv|latex|json|html] [--baseline VARIANT] [--pivot KEY] [--plot DIR]\n"
+        "                   [--output FILE] [--ci] ...                          tables and figures of results\n"
         "\n"
         "`altup <command> --help` describes each command's options.\n",
         out);

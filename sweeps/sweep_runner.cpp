@@ -1,5 +1,7 @@
 #include "sweeps/sweep_runner.hpp"
 
+#include "analysis/report_tables.hpp"
+
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -57,6 +59,18 @@ public:
     StopSignalScope& operator=(const StopSignalScope&) = delete;
 
 private:
+    // The analysis tool's table of the completed trials: grouped over seeds,
+    // with deltas against the baseline variant when there is one.
+    void print_analysis_table() {
+        if (counts().completed == 0) return;
+        try {
+            const std::string table = render_summary_table((fs::path(options_.out_dir) / sweep_.spec.name).string(), AnalyzeOptions{});
+            std::fprintf(options_.progress, "\n%s", table.c_str());
+        } catch (const std::exception& e) {
+            say("(no analysis table: {})", e.what());
+        }
+    }
+
     struct sigaction old_int_ {};
     struct sigaction old_term_ {};
 };
@@ -152,6 +166,7 @@ public:
         if (options_.progress) {
             say("{}", progress_line(sweep_.spec.name, counts(), -1));
             print_summary_table(options_.progress, sweep_, records_);
+            print_analysis_table();
         }
         if (g_stop_signals > 0) {
             say("stopped; run the same command again to resume");
