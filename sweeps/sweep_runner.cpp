@@ -59,18 +59,6 @@ public:
     StopSignalScope& operator=(const StopSignalScope&) = delete;
 
 private:
-    // The analysis tool's table of the completed trials: grouped over seeds,
-    // with deltas against the baseline variant when there is one.
-    void print_analysis_table() {
-        if (counts().completed == 0) return;
-        try {
-            const std::string table = render_summary_table((fs::path(options_.out_dir) / sweep_.spec.name).string(), AnalyzeOptions{});
-            std::fprintf(options_.progress, "\n%s", table.c_str());
-        } catch (const std::exception& e) {
-            say("(no analysis table: {})", e.what());
-        }
-    }
-
     struct sigaction old_int_ {};
     struct sigaction old_term_ {};
 };
@@ -178,6 +166,18 @@ public:
     }
 
 private:
+    // The analysis tool's table of the completed trials: grouped over seeds,
+    // with deltas against the baseline variant when there is one.
+    void print_analysis_table() {
+        if (counts().completed == 0) return;
+        try {
+            const std::string table = render_summary_table((fs::path(options_.out_dir) / sweep_.spec.name).string(), AnalyzeOptions{});
+            std::fprintf(options_.progress, "\n%s", table.c_str());
+        } catch (const std::exception& e) {
+            say("(no analysis table: {})", e.what());
+        }
+    }
+
     template <typename... Args>
     void say(fmt::format_string<Args...> format, Args&&... args) {
         if (!options_.progress) return;
