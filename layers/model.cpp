@@ -119,6 +119,12 @@ ModelOutput LanguageModel::forward(const std::vector<int32_t>& ids, const std::v
     return out;
 }
 
+void LanguageModel::set_training(bool training) {
+    training_ = training;
+    for (auto& b : blocks_)
+        if (b->moe()) b->moe()->set_training(training);
+}
+
 ParamCounts LanguageModel::param_counts() const {
     ParamCounts c;
     for (const auto& p : store_.params()) {

@@ -35,6 +35,11 @@ public:
     // ids/targets: B*T tokens each (targets may hold -100 = ignore).
     ModelOutput forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& targets, int64_t B, int64_t T);
 
+    // Train / eval mode. Eval changes routing only: MoE layers drop no token.
+    // (There is no dropout; gradients are turned off with NoGradGuard.)
+    void set_training(bool training);
+    bool training() const { return training_; }
+
     ParamStore& params() { return store_; }
     const ParamStore& params() const { return store_; }
     ParamCounts param_counts() const;
@@ -57,6 +62,7 @@ private:
     ModelConfig cfg_;
     int64_t d_, heads_, d_ff_, k_;
     bool altup_on_;
+    bool training_ = true;
     ParamStore store_;
     Var tok_, pos_, head_;
     std::vector<std::unique_ptr<TransformerBlock>> blocks_;

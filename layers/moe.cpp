@@ -63,7 +63,8 @@ Var MixtureOfExperts::forward(const Var& x, Var* aux) {
         last_.capacity = N;
         for (int64_t n = 0; n < N; ++n) last_.tokens[forced_[n]].push_back(static_cast<int32_t>(n));
     } else {
-        last_ = route_tokens(probs->value, cfg_.top_k, cfg_.capacity_factor);
+        // Capacity factor E / top_k makes the capacity N: nothing is dropped.
+        last_ = route_tokens(probs->value, cfg_.top_k, training_ ? cfg_.capacity_factor : double(E) / cfg_.top_k);
     }
     Var probs_flat = reshape(probs, {N * E, 1});
     Var out;

@@ -35,6 +35,9 @@ public:
                      const MoEConfig& cfg, float init_std, int layers);
     // x [N, d] -> [N, d]; adds this layer's (unscaled) auxiliary loss to *aux.
     Var forward(const Var& x, Var* aux);
+    // Evaluation drops no token: every token reaches its chosen experts (the
+    // capacity limit is a training-time cost control, as in Switch).
+    void set_training(bool training) { training_ = training; }
     // Tests: route by these first choices instead of the argmax (top-1 only).
     void force_routing(std::vector<int32_t> top1) { forced_ = std::move(top1); }
     const MoERouting& last_routing() const { return last_; }
@@ -44,6 +47,7 @@ private:
     std::vector<FeedForward> experts_;
     std::vector<int32_t> forced_;
     MoERouting last_;
+    bool training_ = true;
 };
 
 }  // namespace altup

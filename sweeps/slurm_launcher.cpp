@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "util/atomic_file.hpp"
+#include "util/shell.hpp"
 #include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
 
@@ -18,12 +19,6 @@ namespace altup {
 namespace fs = std::filesystem;
 
 namespace {
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 std::string self_executable() {
     std::array<char, 4096> buf{};
     const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
@@ -36,17 +31,6 @@ std::string timestamp() {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
     return buf;
-}
-
-std::string run_capture(const std::string& cmd, int* status) {
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) throw std::runtime_error("cannot run: " + cmd);
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    *status = ::pclose(p);
-    return out;
 }
 }  // namespace
 
@@ -117,10 +101,9 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
 
     if (std::system("command -v sbatch >/dev/null 2>&1") != 0)
         throw std::runtime_error("--launcher slurm needs sbatch on PATH (Debian: slurm-client), run it on a cluster login node");
-    int status = 0;
-    const std::string out = run_capture("sbatch --parsable " + shell_quote(sub.script_path), &status);
-    if (status != 0) throw std::runtime_error("sbatch refused the job array:\n" + out);
-    sub.job_id = out.substr(0, out.find_first_of(";\n"));
+    const CommandOutput r = run_command("sbatch --parsable " + shell_quote(sub.script_path));
+    if (r.status != 0) throw std::runtime_error("sbatch refused the job array:\n" + r.output);
+    sub.job_id = r.output.substr(0, r.output.find_first_of(";\n"));
     return sub;
 }
 

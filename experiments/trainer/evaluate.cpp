@@ -10,6 +10,11 @@ namespace altup {
 
 EvalResult evaluate(LanguageModel& model, const std::vector<int32_t>& stream, int seq_len, int batch, int max_batches) {
     NoGradGuard no_grad;
+    struct EvalMode {  // back to training mode however evaluation ends
+        LanguageModel& m;
+        explicit EvalMode(LanguageModel& model) : m(model) { m.set_training(false); }
+        ~EvalMode() { m.set_training(true); }
+    } eval_mode(model);
     const size_t windows = eval_window_count(stream, seq_len);
     if (windows == 0) throw std::runtime_error("evaluation split is shorter than one window of seq_len+1 tokens");
     size_t budget = max_batches > 0 ? std::min(windows, size_t(max_batches) * size_t(batch)) : windows;

@@ -14,12 +14,6 @@ namespace {
 constexpr double kTol = 2e-2;
 Var param(const Shape& s, Rng& rng, float scale = 1.0f) { return leaf(random_tensor(s, rng, scale), true); }
 
-#define CHECK_GRAD(fn, inputs)                                     \
-    do {                                                           \
-        auto r_ = grad_check(fn, inputs);                          \
-        INFO("worst: " << r_.worst);                               \
-        CHECK(r_.max_rel_error < kTol);                            \
-    } while (0)
 }  // namespace
 
 TEST_CASE("matmul gradient", "[core][grad]") {

@@ -40,12 +40,6 @@ std::vector<int32_t> tokens(int64_t n, int vocab, uint64_t seed) {
     return t;
 }
 
-#define CHECK_GRAD(fn, inputs)                        \
-    do {                                              \
-        auto r_ = grad_check(fn, inputs);             \
-        INFO("worst: " << r_.worst);                  \
-        CHECK(r_.max_rel_error < kTol);               \
-    } while (0)
 }  // namespace
 
 TEST_CASE("attention gradient (inputs and q/k/v/o parameters)", "[layers][grad]") {
@@ -268,6 +262,22 @@ TEST_CASE("MoE routing: top-1 and top-2 choices, capacity and overflow", "[layer
     CHECK(r2.tokens[0] == std::vector<int32_t>{0, 1, 2, 3});
     CHECK(r2.tokens[1] == std::vector<int32_t>{0, 1, 2, 3});
     CHECK(r2.dropped == 0);
+}
+
+TEST_CASE("eval mode: MoE layers drop no token", "[layers][moe]") {
+    ModelConfig c = tiny_config();
+    c.moe.experts = 4;
+    c.moe.every = 1;
+    c.moe.capacity_factor = 0.25;  // capacity ceil(0.25 * 12 / 4) = 1 token per expert in training
+    LanguageModel model(c, 2);
+    const auto ids = tokens(12, 11, 1), targets = tokens(12, 11, 2);
+    NoGradGuard ng;
+    model.forward(ids, targets, 2, 6);
+    CHECK(model.block(0).moe()->last_routing().dropped >= 8);  // 12 tokens, at most 4 placed
+    model.set_training(false);
+    model.forward(ids, targets, 2, 6);
+    CHECK(model.block(0).moe()->last_routing().dropped == 0);
+    CHECK_FALSE(model.training());
 }
 
 TEST_CASE("causality: changing token t never changes outputs before t", "[layers]") {

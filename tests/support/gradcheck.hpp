@@ -76,3 +76,12 @@ inline GradCheckResult grad_check(const std::function<Var(const std::vector<Var>
 }
 
 }  // namespace altup::testing
+
+// Asserts grad_check(fn, inputs) stays under the relative error kTol (which the
+// including test file states), printing the worst element when it does not.
+#define CHECK_GRAD(fn, inputs)                                         \
+    do {                                                               \
+        auto grad_result_ = altup::testing::grad_check(fn, inputs);    \
+        INFO("worst: " << grad_result_.worst);                         \
+        CHECK(grad_result_.max_rel_error < kTol);                      \
+    } while (0)

@@ -66,16 +66,7 @@ done
 sinfo -h -o %t 2>/dev/null | grep -q idle || skip "the node never became idle: $(sinfo 2>&1 | tail -2)"
 
 # A tiny sweep on a generated corpus: 2 variants x 2 seeds = 4 trials.
-python3 - "$work/corpus.txt" <<'PY'
-import random, sys
-random.seed(7)
-words = "the cat sat on a mat and dog ran to red house with blue door".split()
-with open(sys.argv[1], "w") as f:
-    for doc in range(40):
-        for s in range(5):
-            f.write(" ".join(random.choice(words) for _ in range(8)) + ".\n")
-        f.write("\n")
-PY
+python3 "$(dirname "$0")/../support/make_text_corpus.py" "$work/corpus.txt" 40 7
 cat > "$work/sweep.yaml" <<YAML
 name: slurm-check
 base:

@@ -13,16 +13,7 @@ if ! command -v mpirun >/dev/null 2>&1; then
 fi
 if ! "$altup" train --help >/dev/null 2>&1; then echo "altup binary missing"; exit 1; fi
 
-python3 - "$work/corpus.txt" <<'PY'
-import random, sys
-random.seed(5)
-words = "the cat sat on a mat and dog ran to red house with blue door".split()
-with open(sys.argv[1], "w") as f:
-    for doc in range(60):
-        for s in range(6):
-            f.write(" ".join(random.choice(words) for _ in range(9)) + ".\n")
-        f.write("\n")
-PY
+python3 "$(dirname "$0")/../../support/make_text_corpus.py" "$work/corpus.txt" 60 5
 cat > "$work/config.yaml" <<YAML
 name: mpi-check
 seed: 3
