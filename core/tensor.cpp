@@ -31,6 +31,17 @@ struct Pool {
 };
 Pool& pool() { static Pool p; return p; }
 
+// Sizes are rounded up to size classes (16 per power of two: at most 6.25%
+// slack), so buffers whose size varies a little from step to step (MoE
+// experts' token counts) reuse each other instead of growing the pool.
+size_t size_class(size_t n) {
+    if (n <= 64) return 64;
+    size_t top = 1;
+    while (top < n) top <<= 1;
+    const size_t step = std::max<size_t>(64, top / 16);
+    return (n + step - 1) / step * step;
+}
+
 float* pool_take(size_t n) {
     auto& p = pool();
     auto it = p.free.find(n);
@@ -65,7 +76,7 @@ void release_tensor_pool() {
     p.pooled = 0;
 }
 
-Storage::Storage(size_t n) : data_(pool_take(n)), n_(n) {}
+Storage::Storage(size_t n) : data_(pool_take(size_class(n))), n_(size_class(n)) {}
 Storage::~Storage() { pool_give(data_, n_); }
 
 Tensor Tensor::empty(const Shape& shape) {
