@@ -1,6 +1,7 @@
 #include "core/dnn.hpp"
 
 #include <map>
+#include <stdexcept>
 #include <tuple>
 
 namespace altup::dnn {
@@ -91,6 +92,21 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C, const float* bias, float alpha,
             bool accumulate) {
+    // Shapes that are not multiples of 16 are mostly the ones that change every
+    // step (an MoE expert's token count): a primitive per shape would JIT a new
+    // kernel each step and grow the cache without bound, so they go through
+    // dnnl_sgemm, which needs no per-shape creation. The choice depends on the
+    // shape alone, so a resumed run takes the same path as the original.
+    if (s.batch == 1 && ((s.M | s.N | s.K) & 15) != 0) {
+        const dnnl_dim_t lda = s.trans_a ? s.M : s.K, ldb = s.trans_b ? s.K : s.N;
+        const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
+                                            accumulate ? 1.0f : 0.0f, C, s.N);
+        if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(int(st)));
+        if (bias)
+            for (int64_t r = 0; r < s.M; ++r)
+                for (int64_t c = 0; c < s.N; ++c) C[r * s.N + c] += bias[c];
+        return;
+    }
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate);
     e.a.set_data_handle(mut(A));
     e.b.set_data_handle(mut(B));
