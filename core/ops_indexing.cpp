@@ -1,5 +1,6 @@
 // Row lookups and feature-axis reshuffles: embedding, gather/scatter of rows,
 // concat / slice / split along the last axis, reshape, heads transpose.
+#include <algorithm>
 #include <cstring>
 
 #include "core/kernels.hpp"
@@ -32,9 +33,19 @@ Var gather_rows(const Var& x, const std::vector<int32_t>& rows) {
     return make_result(out, {x}, [x, rows, n, d](Node& o) {
         float* dx = grad_of(x);
         if (!dx) return;
-        // Sequential scatter-add: rows may repeat, and a fixed order keeps it deterministic.
+        // Scatter-add: rows may repeat, so threads split the columns, not the
+        // rows; each column is summed in row order, whatever the thread count.
         const float* g = o.grad.data();
-        for (int64_t i = 0; i < n; ++i) kernels::axpy(d, 1.0f, g + i * d, dx + rows[i] * d);
+        constexpr int64_t kBlock = 32;
+#pragma omp parallel for schedule(static) if (n * d > (1 << 15))
+        for (int64_t c0 = 0; c0 < d; c0 += kBlock) {
+            const int64_t c1 = std::min(d, c0 + kBlock);
+            for (int64_t i = 0; i < n; ++i) {
+                const float* src = g + i * d;
+                float* dst = dx + int64_t(rows[i]) * d;
+                for (int64_t c = c0; c < c1; ++c) dst[c] += src[c];
+            }
+        }
     });
 }
 
