@@ -28,6 +28,8 @@ Var scale(const Var& a, float s);
 Var gelu(const Var& x);   // tanh approximation (oneDNN eltwise_gelu_tanh)
 Var relu(const Var& x);
 Var tanh(const Var& x);
+// min(max(x, lo), hi); the gradient passes where lo < x < hi.
+Var clamp(const Var& x, float lo, float hi);
 
 // ---- softmax (ops_softmax.cpp), over the last axis.
 Var softmax(const Var& x);
@@ -38,6 +40,10 @@ Var causal_softmax(const Var& x);
 // ---- norms (ops_norm.cpp), over the last axis.
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps = 1e-5f);
 Var rmsnorm(const Var& x, const Var& gamma, float eps = 1e-6f);
+// Rescales each row of y to the RMS of the same row of ref:
+// y * rms(ref) / rms(y), rms(v) = sqrt(mean(v^2) + eps). Gemma 3n's AltUp
+// projections use it to keep every block at block 0's magnitude.
+Var rms_match(const Var& y, const Var& ref, float eps = 1e-6f);
 
 // ---- indexing and shape (ops_indexing.cpp)
 // rows of table [V, d] picked by ids -> [n, d]; backward scatter-adds.
@@ -68,10 +74,6 @@ Var weighted_sum(const std::vector<Var>& xs, const Var& w);
 Var altup_predict(const Var& x, const Var& p, int k);
 // correct: y[n, i] = xhat[n, i] + g[i] * (xtilde[n] - xhat[n, j])   (g [K], xtilde [N, d])
 Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j);
-
-}  // namespace altup
-
-namespace altup {
 // Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
 // (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
 // with computed token c = floor(t/s)*s <= t gets
@@ -81,13 +83,5 @@ namespace altup {
 //                                                     (the stride-and-skip baseline).
 // x [B*T, d]. Only tokens at or before t are read: causality holds.
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t stride);
-}  // namespace altup
 
-namespace altup {
-// min(max(x, lo), hi); the gradient passes where lo < x < hi.
-Var clamp(const Var& x, float lo, float hi);
-// Rescales each row of y to the RMS of the same row of ref:
-// y * rms(ref) / rms(y), rms(v) = sqrt(mean(v^2) + eps). Gemma 3n's AltUp
-// projections use it to keep every block at block 0's magnitude.
-Var rms_match(const Var& y, const Var& ref, float eps = 1e-6f);
 }  // namespace altup

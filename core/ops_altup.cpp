@@ -134,9 +134,6 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
     });
 }
 
-}  // namespace altup
-
-namespace altup {
 
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {
     profiler::Scope prof_("sequence_altup_mix");

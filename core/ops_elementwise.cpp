@@ -149,9 +149,6 @@ Var tanh(const Var& x) {
     });
 }
 
-}  // namespace altup
-
-namespace altup {
 
 Var clamp(const Var& x, float lo, float hi) {
     profiler::Scope prof_("clamp");

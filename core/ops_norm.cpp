@@ -80,9 +80,6 @@ Var rmsnorm(const Var& x, const Var& gamma, float eps) {
     });
 }
 
-}  // namespace altup
-
-namespace altup {
 
 Var rms_match(const Var& y, const Var& ref, float eps) {
     profiler::Scope prof_("rms_match");
