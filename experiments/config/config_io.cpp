@@ -338,47 +338,41 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
     }
 }
 
+namespace {
+// One key's value in the resolved config, as JSON (null for an unset nullable text key).
+nlohmann::json key_value(const KeyDef& k, const Config& c) {
+    switch (k.kind) {
+        case KeyKind::integer: return static_cast<long long>(k.get_integer(c));
+        case KeyKind::number: return k.get_number(c);
+        case KeyKind::boolean: return k.get_bool(c);
+        case KeyKind::text:
+        case KeyKind::choice: break;
+    }
+    const std::string s = k.get_text(c);
+    return s.empty() && k.nullable ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+YAML::Node yaml_scalar(const nlohmann::json& v) {
+    if (v.is_null()) return YAML::Node(YAML::NodeType::Null);
+    if (v.is_boolean()) return YAML::Node(v.get<bool>());
+    if (v.is_number_integer()) return YAML::Node(v.get<long long>());
+    if (v.is_number()) return YAML::Node(v.get<double>());
+    return YAML::Node(v.get<std::string>());
+}
+}  // namespace
+
 YAML::Node to_yaml(const Config& c) {
     YAML::Node root(YAML::NodeType::Map);
-    for (const auto& k : config_schema()) {
-        YAML::Node v;
-        switch (k.kind) {
-            case KeyKind::integer: v = static_cast<long long>(k.get_integer(c)); break;
-            case KeyKind::number: v = k.get_number(c); break;
-            case KeyKind::boolean: v = k.get_bool(c); break;
-            case KeyKind::text:
-            case KeyKind::choice: {
-                const std::string s = k.get_text(c);
-                if (s.empty() && k.nullable) v = YAML::Node(YAML::NodeType::Null);
-                else v = s;
-                break;
-            }
-        }
-        set_dotted(root, k.key, v);
-    }
+    for (const auto& k : config_schema()) set_dotted(root, k.key, yaml_scalar(key_value(k, c)));
     return root;
 }
 
 nlohmann::json to_json(const Config& c) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& k : config_schema()) {
-        nlohmann::json v;
-        switch (k.kind) {
-            case KeyKind::integer: v = static_cast<long long>(k.get_integer(c)); break;
-            case KeyKind::number: v = k.get_number(c); break;
-            case KeyKind::boolean: v = k.get_bool(c); break;
-            case KeyKind::text:
-            case KeyKind::choice: {
-                const std::string s = k.get_text(c);
-                v = s.empty() && k.nullable ? nlohmann::json(nullptr) : nlohmann::json(s);
-                break;
-            }
-        }
-        j[nlohmann::json::json_pointer("/" + [&] {
-            std::string p = k.key;
-            std::replace(p.begin(), p.end(), '.', '/');
-            return p;
-        }())] = v;
+        std::string pointer = "/" + k.key;
+        std::replace(pointer.begin(), pointer.end(), '.', '/');
+        j[nlohmann::json::json_pointer(pointer)] = key_value(k, c);
     }
     return j;
 }
