@@ -46,6 +46,24 @@ struct EvalConfig {
     int batch = 16;
 };
 
+// The second stage of the paper's protocol: fine-tune a pretrained model on a
+// downstream task carried by the Brown corpus (docs/finetune.md). task none =
+// a pretraining trial; the other keys are then ignored (and not part of its id).
+struct FinetuneConfig {
+    std::string task = "none";               // none | pos | genre | genre4
+    std::string from;                        // "pretrain" (the sweep's pretraining trial), a trial folder, a checkpoint or a trial id
+    std::string train = "all";               // all | head: which parameters fine-tuning updates
+    std::string pooling = "mean";            // genre: mean | last position of the passage
+    int steps = 300;
+    int batch = 16;
+    double lr = 5.0e-4;
+    int warmup = 30;
+    double weight_decay = 0.01;
+    int eval_every = 100;                    // 0 = only at the end
+    double split_valid = 0.25;               // of the held-out documents (pretraining valid + test)
+    double split_test = 0.25;
+};
+
 struct Config {
     std::string name = "trial";
     uint64_t seed = 1;
@@ -53,6 +71,7 @@ struct Config {
     DataConfig data;
     TrainConfig train;
     EvalConfig eval;
+    FinetuneConfig finetune;
 };
 
 }  // namespace altup

@@ -183,13 +183,21 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
         fail_at({"data.split.valid", "data.split.test"},
                 fmt::format("valid + test ({} + {}) must leave at least half of the documents for training",
                             c.data.split_valid, c.data.split_test));
+    if (c.finetune.task != "none" && c.finetune.from.empty())
+        fail_at({"finetune.from", "finetune.task"},
+                fmt::format("fine-tuning (task \"{}\") needs finetune.from: \"pretrain\" in a sweep, or a trial folder, "
+                            "checkpoint file or trial id", c.finetune.task));
+    if (c.finetune.task != "none" && c.data.corpus != "brown")
+        fail_at({"finetune.task", "data.corpus"},
+                fmt::format("the downstream tasks use the Brown corpus's tags and genres: expected data.corpus = brown, got \"{}\"",
+                            c.data.corpus));
 }
 
 Config parse_with_origins(const YAML::Node& root, const std::string& source,
                           const std::map<std::string, std::string>& override_origin) {
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(source + ": the config is empty");
     if (!root.IsMap())
-        throw ConfigError(fmt::format("{}: expected a mapping with sections model, data, train, eval, got \"{}\"",
+        throw ConfigError(fmt::format("{}: expected a mapping with sections model, data, train, eval, finetune, got \"{}\"",
                                       origin_of(source, root.Mark()), scalar_text(root)));
     std::vector<Leaf> leaves;
     collect(root, "", source, override_origin, leaves);
@@ -385,6 +393,8 @@ std::string config_id(const Config& c) {
     j.erase("name");
     j["data"].erase("cache_dir");
     j["train"].erase("threads");
+    // A pretraining trial is the same experiment whatever its unused finetune keys say.
+    if (c.finetune.task == "none") j.erase("finetune");
     const std::string canonical = j.dump();  // nlohmann's object keys are sorted
     uint64_t h = 1469598103934665603ULL;
     for (unsigned char ch : canonical) {

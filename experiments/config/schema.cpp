@@ -180,6 +180,21 @@ std::vector<KeyDef> build() {
     s.push_back(integer("eval.every", FIELD(eval.every), 0, "(0 = only at the end)"));
     s.push_back(integer("eval.batches", FIELD(eval.batches), 0, "(0 = the whole split)"));
     s.push_back(integer("eval.batch", FIELD(eval.batch), 1));
+    // finetune
+    s.push_back(choice("finetune.task", FIELD(finetune.task), {"none", "pos", "genre", "genre4"}));
+    s.push_back(text("finetune.from", FIELD(finetune.from), true,
+                     "\"pretrain\" (the sweep's pretraining trial), a trial folder, a checkpoint file or a trial id"));
+    s.push_back(choice("finetune.train", FIELD(finetune.train), {"all", "head"}));
+    s.push_back(choice("finetune.pooling", FIELD(finetune.pooling), {"mean", "last"}));
+    s.push_back(integer("finetune.steps", FIELD(finetune.steps), 1));
+    s.push_back(integer("finetune.batch", FIELD(finetune.batch), 1));
+    s.push_back(number("finetune.lr", FIELD(finetune.lr), positive, "a number > 0"));
+    s.push_back(integer("finetune.warmup", FIELD(finetune.warmup), 0));
+    s.push_back(number("finetune.weight_decay", FIELD(finetune.weight_decay), non_negative, "a number >= 0"));
+    s.push_back(integer("finetune.eval_every", FIELD(finetune.eval_every), 0, "(0 = only at the end)"));
+    const auto ft_fraction = [](double v) { return v > 0 && v < 0.5; };
+    s.push_back(number("finetune.split.valid", FIELD(finetune.split_valid), ft_fraction, "a fraction in (0, 0.5)"));
+    s.push_back(number("finetune.split.test", FIELD(finetune.split_test), ft_fraction, "a fraction in (0, 0.5)"));
     return s;
 }
 

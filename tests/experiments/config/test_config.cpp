@@ -73,7 +73,7 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
         {"", "q.yaml: the config is empty"},
         {"model:\n  altup:\n    k: 2\n    k: 3\n", "q.yaml:4:5: model.altup.k: duplicate key (first set at line 3, column 5)"},
         {"name: a\n---\nname: b\n", "q.yaml:3:1: expected one YAML document, found 2 (the second starts here)"},
-        {"- model\n", "q.yaml:1:1: expected a mapping with sections model, data, train, eval, got \"a list\""},
+        {"- model\n", "q.yaml:1:1: expected a mapping with sections model, data, train, eval, finetune, got \"a list\""},
         {"model:\n  d_model: 99999999999\n", "q.yaml:2:3: model.d_model: expected an integer >= 1, got \"99999999999\" (at most 2147483647)"},
         {"model:\n  d_model: 102\n", "q.yaml:2:3: model.d_model: d_model (102) must be divisible by heads (4)"},
         {"model:\n  preset: tiny\n  width_mult: 20000000\n",
