@@ -79,10 +79,15 @@ void initialize(const Tensor& t, Init init, float std, Rng& rng) {
     }
 }
 
-double clip_grad_norm(const ParamStore& store, double max_norm) {
-    const Tensor& g = store.grad();
-    const double norm = std::sqrt(kernels::sum_sq(g.numel(), g.data()));
-    if (max_norm > 0 && norm > max_norm) kernels::scale(g.numel(), static_cast<float>(max_norm / (norm + 1e-6)), g.data());
+double clip_grad_norm(const ParamStore& store, double max_norm) { return clip_grad_norm(std::vector<const ParamStore*>{&store}, max_norm); }
+
+double clip_grad_norm(const std::vector<const ParamStore*>& stores, double max_norm) {
+    double sum_sq = 0;
+    for (const ParamStore* s : stores) sum_sq += kernels::sum_sq(s->grad().numel(), s->grad().data());
+    const double norm = std::sqrt(sum_sq);
+    if (max_norm > 0 && norm > max_norm)
+        for (const ParamStore* s : stores)
+            kernels::scale(s->grad().numel(), static_cast<float>(max_norm / (norm + 1e-6)), s->grad().data());
     return norm;
 }
 

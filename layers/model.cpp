@@ -101,23 +101,34 @@ ModelOutput LanguageModel::forward(const std::vector<int32_t>& ids, const std::v
     if (static_cast<int64_t>(ids.size()) != B * T || static_cast<int64_t>(targets.size()) != B * T)
         throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids and targets");
     ModelOutput out;
+    out.logits = linear(features(ids, B, T, &out.aux, &out.hidden), head_, nullptr);
+    out.ce = cross_entropy(out.logits, targets);
+    out.loss = out.aux ? add(out.ce, scale(out.aux, float(cfg_.moe.aux_loss))) : out.ce;
+    return out;
+}
+
+Var LanguageModel::features(const std::vector<int32_t>& ids, int64_t B, int64_t T, Var* aux, Var* hidden) {
+    if (static_cast<int64_t>(ids.size()) != B * T)
+        throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids");
+    Var moe_aux;
     Var x = embed(ids, B, T);
     for (int l = 0; l < cfg_.layers; ++l) {
         TransformerBlock& block = *blocks_[l];
         // The layer as a function of its width-d input; Sequence-AltUp narrows
         // the sequence it sees, AltUp the block it sees.
         LayerFn layer = [&](const Var& in) {
-            if (seq_altup_.empty()) return block.forward(in, B, T, &out.aux);
-            return seq_altup_[l]->forward(in, B, T, [&](const Var& sub, int64_t Tc) { return block.forward(sub, B, Tc, &out.aux); });
+            if (seq_altup_.empty()) return block.forward(in, B, T, &moe_aux);
+            return seq_altup_[l]->forward(in, B, T, [&](const Var& sub, int64_t Tc) { return block.forward(sub, B, Tc, &moe_aux); });
         };
         x = altup_on_ ? altup_[l]->forward(x, layer) : layer(x);
     }
-    out.hidden = output_reduce(x);
-    out.logits = linear(final_norm_->forward(out.hidden), head_, nullptr);
-    out.ce = cross_entropy(out.logits, targets);
-    out.loss = out.aux ? add(out.ce, scale(out.aux, float(cfg_.moe.aux_loss))) : out.ce;
-    return out;
+    Var h = output_reduce(x);
+    if (aux) *aux = moe_aux;
+    if (hidden) *hidden = h;
+    return final_norm_->forward(h);
 }
+
+int64_t LanguageModel::output_width() const { return head_->value.shape().back(); }
 
 void LanguageModel::set_training(bool training) {
     training_ = training;

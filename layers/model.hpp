@@ -34,6 +34,11 @@ public:
     LanguageModel(const ModelConfig& cfg, uint64_t seed);
     // ids/targets: B*T tokens each (targets may hold -100 = ignore).
     ModelOutput forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& targets, int64_t B, int64_t T);
+    // What the model feeds its LM head: the final norm of the (reduced)
+    // representation, [B*T, output_width()]. Downstream task heads read it.
+    // `aux` receives the summed MoE load-balancing loss (stays null without MoE).
+    Var features(const std::vector<int32_t>& ids, int64_t B, int64_t T, Var* aux = nullptr, Var* hidden = nullptr);
+    int64_t output_width() const;
 
     // Train / eval mode. Eval changes routing only: MoE layers drop no token.
     // (There is no dropout; gradients are turned off with NoGradGuard.)

@@ -1,5 +1,6 @@
 // `altup train CONFIG.yaml [--set key=value ...] [--out DIR | --run-dir DIR]
-//  [--resume] [--quiet] [--sweep NAME] [--label key=value ...]`
+//  [--resume] [--quiet] [--sweep NAME] [--label key=value ...] [--pretrained DIR]`
+// A config with finetune.task set runs a fine-tuning trial (experiments/finetune).
 #include "experiments/trainer/train_command.hpp"
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "experiments/config/config_io.hpp"
+#include "experiments/finetune/finetune.hpp"
 #include "experiments/trainer/trainer.hpp"
 
 namespace altup {
@@ -23,6 +25,8 @@ const char* kUsage =
     "  --quiet           no progress output\n"
     "  --sweep NAME      sweep name to record in result.json\n"
     "  --label KEY=VALUE label to record in result.json (repeatable)\n"
+    "  --pretrained DIR  fine-tuning: the pretraining trial folder that finetune.from = pretrain means\n"
+    "                    (the sweep runner passes it)\n"
     "\n"
     "exit codes: 0 completed, 1 failed, 2 bad config or usage, 3 diverged, 130/143 interrupted (checkpoint saved)\n";
 }  // namespace
@@ -45,6 +49,7 @@ int train_command(int argc, char** argv) {
             else if (a == "--resume") opts.resume = true;
             else if (a == "--quiet") opts.quiet = true;
             else if (a == "--sweep") opts.sweep = value("--sweep");
+            else if (a == "--pretrained") opts.pretrained_dir = value("--pretrained");
             else if (a == "--label") {
                 const std::string kv = value("--label");
                 const auto eq = kv.find('=');
@@ -70,8 +75,9 @@ int train_command(int argc, char** argv) {
         return kBadConfig;
     }
     if (opts.run_dir.empty()) opts.run_dir = (std::filesystem::path(out_root) / cfg.name / config_id(cfg)).string();
+    opts.runs_root = out_root;
     install_stop_handlers();
-    return run_trial(cfg, opts);
+    return cfg.finetune.task == "none" ? run_trial(cfg, opts) : run_finetune(cfg, opts);
 }
 
 }  // namespace altup

@@ -26,49 +26,16 @@
 #include "util/atomic_file.hpp"
 #include "experiments/trainer/distributed.hpp"
 #include "experiments/trainer/evaluate.hpp"
+#include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "layers/model.hpp"
-
-#ifndef ALTUP_GIT_COMMIT
-#define ALTUP_GIT_COMMIT "unknown"
-#endif
 
 namespace altup {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-volatile std::sig_atomic_t g_stop_signal = 0;
-void on_stop(int sig) { g_stop_signal = sig; }
-
-std::string now_iso() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return buf;
-}
-
-double peak_rss_mb() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-std::string hostname() {
-    char buf[256] = {};
-    gethostname(buf, sizeof buf - 1);
-    return buf;
-}
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return std::nan("");
-    std::sort(v.begin(), v.end());
-    const double pos = q * double(v.size() - 1);
-    const size_t lo = size_t(pos), hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
-}
-
-json num_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+void on_stop(int sig) { set_stop_signal(sig); }
 
 json eval_json(const EvalResult& e) {
     return {{"loss", num_or_null(e.loss)}, {"perplexity", num_or_null(e.perplexity)}, {"token_accuracy", num_or_null(e.accuracy)}};
@@ -131,6 +98,7 @@ void TrialRun::write_result(const std::string& status, const std::string& messag
     r["schema_version"] = 1;
     r["trial_id"] = config_id(cfg_);
     r["name"] = cfg_.name;
+    r["stage"] = "pretrain";
     r["sweep"] = opts_.sweep.empty() ? json(nullptr) : json(opts_.sweep);
     r["labels"] = opts_.labels;
     r["status"] = status;
@@ -157,8 +125,7 @@ void TrialRun::write_result(const std::string& status, const std::string& messag
                   {"eval_tokens_per_s", num_or_null(last_eval_.tokens_per_s)},
                   {"peak_rss_mb", peak_rss_mb()},
                   {"flops_per_step", model_ ? json(3.0 * model_->forward_flops_per_token(cfg_.model.seq_len) * double(tokens_per_step)) : json(nullptr)}};
-    r["env"] = {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},
-                {"threads", threads_}, {"ranks", dist_.size()}, {"host", hostname()}};
+    r["env"] = run_env(threads_, dist_.size());
     r["started_at"] = started_at_;
     r["finished_at"] = status == "running" ? json(nullptr) : json(now_iso());
     write_file_atomically(path("result.json"), r.dump(2) + "\n");
@@ -294,14 +261,14 @@ int TrialRun::run() {
     double window_tokens = 0, window_s = 0;
 
     while (p_.step < tc.steps) {
-        if (opts_.stop_after_step >= 0 && p_.step >= opts_.stop_after_step) g_stop_signal = SIGTERM;
-        if (dist_.any(g_stop_signal != 0)) {
-            if (!g_stop_signal) g_stop_signal = SIGTERM;
+        if (opts_.stop_after_step >= 0 && p_.step >= opts_.stop_after_step) set_stop_signal(SIGTERM);
+        if (dist_.any(stop_signal() != 0)) {
+            if (!stop_signal()) set_stop_signal(SIGTERM);
             save_checkpoint();
             write_result("running", "interrupted at step " + std::to_string(p_.step) + "; resume with --resume");
             if (!opts_.quiet && root_) std::cerr << "\nstopped at step " << p_.step << " (checkpoint saved)\n";
-            const int code = g_stop_signal == SIGINT ? kInterruptedInt : kInterruptedTerm;
-            g_stop_signal = 0;
+            const int code = stop_signal() == SIGINT ? kInterruptedInt : kInterruptedTerm;
+            set_stop_signal(0);
             return code;
         }
         const auto t0 = std::chrono::steady_clock::now();
@@ -377,6 +344,10 @@ void install_stop_handlers() {
 }
 
 int run_trial(const Config& cfg, const TrainOptions& opts) {
+    if (cfg.finetune.task != "none") {
+        std::cerr << cfg.name << ": a fine-tuning config (finetune.task = " << cfg.finetune.task << ") goes to run_finetune\n";
+        return kBadConfig;
+    }
     TrialRun run(cfg, opts);
     try {
         return run.run();

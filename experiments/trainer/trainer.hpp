@@ -16,6 +16,8 @@ struct TrainOptions {
     std::string sweep;                          // recorded in result.json
     std::map<std::string, std::string> labels;  // recorded in result.json
     int64_t stop_after_step = -1;               // tests: behave as if interrupted after this step
+    std::string pretrained_dir;                 // fine-tuning: what finetune.from = pretrain means (--pretrained)
+    std::string runs_root = "runs";             // fine-tuning: where a trial id in finetune.from is looked up
 };
 
 // Exit codes, shared with the sweep runner (docs/sweeps.md).

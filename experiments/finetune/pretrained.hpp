@@ -1,0 +1,32 @@
+// Where a fine-tuning trial's weights come from (finetune.from) and how they
+// are loaded: exactly the saved values, into a model of the same shape.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/config/config.hpp"
+#include "layers/model.hpp"
+
+namespace altup {
+
+struct PretrainedSource {
+    std::string run_dir;      // the pretraining trial's folder ("" for a bare checkpoint file)
+    std::string checkpoint;   // its ckpt.safetensors
+    std::string trial_id;     // from the checkpoint's metadata
+    nlohmann::json result;    // its result.json (null when the folder has none)
+};
+
+// Resolves finetune.from: "pretrain" -> `pretrained_dir` (given by the sweep
+// runner as --pretrained); a folder -> its ckpt.safetensors; a file -> itself;
+// a 12-hex-digit trial id -> the folder of that name under `runs_root`/<any
+// sweep or name>/. Checks that the pretraining trial completed and that its
+// model and data settings are this config's. Throws std::runtime_error naming
+// finetune.from and what was expected.
+PretrainedSource resolve_pretrained(const Config& cfg, const std::string& pretrained_dir, const std::string& runs_root);
+
+// Copies every model parameter from the checkpoint (optimizer state is left
+// behind). Throws when a parameter is missing or has another size.
+void load_pretrained_weights(LanguageModel& model, const std::string& checkpoint);
+
+}  // namespace altup

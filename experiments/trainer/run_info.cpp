@@ -1,0 +1,60 @@
+#include "experiments/trainer/run_info.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <ctime>
+
+#include "core/dnn.hpp"
+
+#ifndef ALTUP_GIT_COMMIT
+#define ALTUP_GIT_COMMIT "unknown"
+#endif
+
+namespace altup {
+
+namespace {
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+std::string hostname() {
+    char buf[256] = {};
+    gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+}  // namespace
+
+std::string now_iso() {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+double peak_rss_mb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    const double pos = q * double(v.size() - 1);
+    const size_t lo = size_t(pos), hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+}
+
+nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json run_env(int threads, int ranks) {
+    return {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},
+            {"threads", threads}, {"ranks", ranks}, {"host", hostname()}};
+}
+
+int stop_signal() { return g_stop_signal; }
+void set_stop_signal(int sig) { g_stop_signal = sig; }
+
+}  // namespace altup

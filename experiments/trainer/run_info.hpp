@@ -1,0 +1,23 @@
+// Small facts every result file records (times, memory, host, percentiles),
+// shared by the pretraining and the fine-tuning trainers.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace altup {
+
+std::string now_iso();                                // UTC, "2026-11-28T19:00:00Z"
+double peak_rss_mb();                                 // of this process so far
+double percentile(std::vector<double> v, double q);   // linear interpolation; NaN when empty
+nlohmann::json num_or_null(double v);                 // JSON has no NaN/inf: they become null
+// result.json's "env": commit, oneDNN version and ISA, threads, MPI ranks, host.
+nlohmann::json run_env(int threads, int ranks);
+
+// The signal (SIGINT or SIGTERM) that asked the running trial to stop, or 0.
+// install_stop_handlers() (trainer.hpp) sets it; loops poll it between steps.
+int stop_signal();
+void set_stop_signal(int sig);  // 0 clears it
+
+}  // namespace altup
