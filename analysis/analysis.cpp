@@ -1,12 +1,20 @@
 #include "analysis/analysis.hpp"
 
+#include <algorithm>
 #include <set>
+
+#include <fmt/format.h>
+
+#include "analysis/analysis_error.hpp"
 
 #include "analysis/label_order.hpp"
 
 namespace altup {
 
 Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
+    if (!metric_info(options.metric).quality)
+        throw AnalysisError(fmt::format("'{}' is not a quality metric (expected one of {})",
+                                        metric_info(options.metric).key, quality_metric_keys()));
     Analysis a;
     a.runs_dir = runs_dir;
     a.loaded = load_results(runs_dir);
@@ -20,13 +28,29 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     a.label_keys = label_columns(label_sets, options.variant_key);
     a.several_sweeps = sweeps.size() > 1;
     a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline);
+    a.metric = options.metric;
+    const MetricInfo& metric = metric_info(options.metric);
+    const std::optional<Metric> only_with =
+        metric.downstream ? std::optional<Metric>(options.metric) : std::nullopt;
     a.size_key = options.pivot_key.empty() ? "model.preset" : options.pivot_key;
     if (options.pivot_key != "none") {
-        a.pivot = build_pivot(a.groups, a.size_key, options.variant_key, options.baseline);
+        a.pivot = build_pivot(a.groups, a.size_key, options.variant_key, options.baseline, only_with);
     } else {
         a.size_key = "model.preset";
     }
-    a.iso = iso_quality(a.groups, options.variant_key, options.baseline, a.size_key, options.extrapolate);
+    // Tasks are not sizes: a pivot over tasks leaves the iso-quality size axis at model.preset.
+    if (a.size_key == kTaskLabel) a.size_key = "model.preset";
+    a.iso = iso_quality(a.groups, options.variant_key, options.baseline, a.size_key, options.extrapolate,
+                        options.metric);
+    a.has_downstream = std::any_of(a.loaded.trials.begin(), a.loaded.trials.end(),
+                                   [](const TrialResult& t) { return t.has_downstream; });
+    if (a.has_downstream) {
+        a.downstream_metric = metric.downstream ? options.metric : Metric::downstream_accuracy;
+        const bool same_as_pivot = a.pivot && a.pivot->key == kTaskLabel && a.downstream_metric == options.metric;
+        if (!same_as_pivot)
+            a.downstream_pivot = build_pivot(a.groups, kTaskLabel, options.variant_key, options.baseline,
+                                             a.downstream_metric);
+    }
     return a;
 }
 

@@ -18,6 +18,9 @@ struct AnalyzeOptions {
     std::string pivot_key;                // "" = model.preset when present; "none" = no pivot
     bool confidence_intervals = false;    // add 95% t-intervals to aggregate cells
     bool extrapolate = false;             // compute iso-quality speedups outside the baseline's range
+    // The quality of the pivot cells and of the iso-quality axis (a MetricInfo::quality
+    // metric: token_accuracy, eval_loss, downstream_accuracy, ...).
+    Metric metric = Metric::token_accuracy;
     std::string gnuplot = "gnuplot";      // executable, looked up on PATH
 };
 
@@ -31,8 +34,15 @@ struct Analysis {
     std::string size_key;  // the pivot's column label, also the iso-quality size axis
     std::optional<PivotTable> pivot;
     std::vector<IsoQualityRow> iso;
+    Metric metric = Metric::token_accuracy;  // of the pivot and iso-quality tables
+    bool has_downstream = false;             // a loaded trial has a downstream section
+    // Method × downstream task (columns: finetune.task values), cells the downstream
+    // metric (options.metric if downstream, else downstream_accuracy); only fine-tune groups.
+    std::optional<PivotTable> downstream_pivot;
+    Metric downstream_metric = Metric::downstream_accuracy;
 };
 
+// Throws AnalysisError when runs_dir cannot be read or options.metric is not a quality metric.
 Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options);
 
 }  // namespace altup

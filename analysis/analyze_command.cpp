@@ -27,7 +27,10 @@ constexpr const char* kUsage =
     "  --baseline VARIANT               the variant others are compared with (default baseline)\n"
     "  --variant-key KEY                the label naming a method (default variant)\n"
     "  --pivot KEY|none                 columns of the pivot table (default model.preset when present)\n"
-    "  --table ID                       only one table: groups|baseline|pivot|iso_quality|skipped\n"
+    "  --metric KEY                     quality of the pivot cells and the iso-quality axis (default\n"
+    "                                   token_accuracy; also eval_loss, perplexity, downstream_accuracy,\n"
+    "                                   downstream_macro_f1, downstream_test_accuracy, downstream_test_macro_f1)\n"
+    "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|skipped\n"
     "  --ci                             add 95% t-intervals over seeds\n"
     "  --extrapolate                    compute iso-quality speedups outside the baseline's range (marked)\n"
     "  --plot DIR                       draw figures (SVG and PNG, with gnuplot) into DIR\n"
@@ -77,6 +80,16 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
             error = take(cl.options.variant_key);
         } else if (arg == "--pivot") {
             error = take(cl.options.pivot_key);
+        } else if (arg == "--metric") {
+            std::string key;
+            error = take(key);
+            if (error.empty()) {
+                const auto m = metric_by_key(key);
+                if (!m || !metric_info(*m).quality)
+                    return fmt::format("unknown quality metric '{}' for --metric (expected one of {})", key,
+                                       quality_metric_keys());
+                cl.options.metric = *m;
+            }
         } else if (arg == "--table") {
             error = take(cl.request.table);
         } else if (arg == "--plot") {

@@ -12,6 +12,10 @@ std::string Group::label(const std::string& key) const {
     return it == labels.end() ? std::string() : it->second;
 }
 
+bool Group::has_downstream() const {
+    return std::any_of(trials.begin(), trials.end(), [](const TrialResult& t) { return t.has_downstream; });
+}
+
 std::string method_of(const Group& group, const std::string& variant_key) {
     if (group.standalone) return group.label("name");
     return group.label(variant_key);
@@ -32,6 +36,10 @@ std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const st
         labels.erase("seed");
         const bool standalone = trial.labels.empty();
         if (standalone) labels["name"] = trial.name;
+        // A fine-tune trial is grouped by its task even when the sweep did not label it.
+        const bool finetune = trial.stage == "finetune" || trial.has_downstream;
+        if (finetune && !labels.count(kTaskLabel))
+            labels[kTaskLabel] = trial.downstream_task.empty() ? "unknown" : trial.downstream_task;
         Group& group = by_key[{trial.sweep, labels}];
         group.sweep = trial.sweep;
         group.labels = labels;

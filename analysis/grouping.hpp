@@ -22,8 +22,11 @@ struct Group {
 
     const Summary& stat(Metric m) const { return stats[metric_index(m)]; }
     std::string label(const std::string& key) const;  // "" when absent
+    bool has_downstream() const;                      // a trial has a downstream section
 };
 
+// Trials that differ only in seed share a group; a fine-tune trial without a
+// `finetune.task` label is given one from downstream.task (kTaskLabel).
 // Groups sorted by sweep, then `baseline` before other methods, then label values
 // (presets in size order, numbers by value).
 std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const std::string& variant_key,

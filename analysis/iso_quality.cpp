@@ -71,12 +71,14 @@ BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, doubl
 }
 
 std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
-                                       const std::string& baseline, const std::string& size_key, bool extrapolate) {
+                                       const std::string& baseline, const std::string& size_key, bool extrapolate,
+                                       Metric metric) {
     const std::vector<std::string> companions = companion_labels(groups, size_key, variant_key);
     auto family_key = [&](const Group& g) {
         std::map<std::string, std::string> key = context_of(g, variant_key);
-        key.erase(size_key);
-        for (const std::string& c : companions) key.erase(c);
+        if (size_key != kTaskLabel) key.erase(size_key);
+        for (const std::string& c : companions)
+            if (c != kTaskLabel) key.erase(c);
         return key;
     };
     std::vector<IsoQualityRow> rows;
@@ -84,7 +86,7 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
         const Group& g = groups[i];
         if (method_of(g, variant_key) == baseline) continue;
         if (!g.standalone && !g.labels.count(variant_key)) continue;
-        const auto accuracy = g.stat(Metric::token_accuracy).mean;
+        const auto accuracy = g.stat(metric).mean;
         const auto speed = g.stat(Metric::train_tokens_per_s).mean;
         if (!accuracy || !speed) continue;
         IsoQualityRow row;
@@ -96,14 +98,14 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
         for (std::size_t j = 0; j < groups.size(); ++j) {
             const Group& b = groups[j];
             if (method_of(b, variant_key) != baseline || b.standalone != g.standalone || family_key(b) != key) continue;
-            const auto ba = b.stat(Metric::token_accuracy).mean;
+            const auto ba = b.stat(metric).mean;
             const auto bs = b.stat(Metric::train_tokens_per_s).mean;
             if (!ba || !bs) continue;
             points.push_back({*ba, *bs});
             row.baseline_family.push_back(j);
         }
         std::sort(row.baseline_family.begin(), row.baseline_family.end(), [&](std::size_t a, std::size_t b) {
-            return *groups[a].stat(Metric::token_accuracy).mean < *groups[b].stat(Metric::token_accuracy).mean;
+            return *groups[a].stat(metric).mean < *groups[b].stat(metric).mean;
         });
         row.baseline = baseline_speed_at(points, row.accuracy, extrapolate);
         if (row.baseline.speed && *row.baseline.speed > 0) {

@@ -41,17 +41,21 @@ BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, doubl
 struct IsoQualityRow {
     std::size_t group = 0;
     std::vector<std::size_t> baseline_family;  // group indices, sorted by accuracy
-    double accuracy = 0;                       // method's mean token accuracy (fraction)
+    double accuracy = 0;                       // method's mean quality (token accuracy: a fraction)
     double speed = 0;                          // method's mean train tok/s
     BaselineSpeedAt baseline;
     std::optional<double> speedup;             // speed / baseline.speed
     std::optional<double> speedup_percent;     // (speedup - 1) * 100
 };
 
-// One row per non-baseline group with an accuracy and a speed. The family of a
-// group is the baseline groups equal to it in every label except the variant,
-// `size_key` and the labels that follow `size_key` (see companion_labels).
+// One row per non-baseline group with a quality (`metric`, token accuracy by
+// default; `accuracy` then holds it) and a speed. The family of a group is the
+// baseline groups equal to it in every label except the variant, `size_key`
+// and the labels that follow `size_key` (see companion_labels). The downstream
+// task label (kTaskLabel) is never dropped: pos accuracy is never read against
+// a genre family.
 std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
-                                       const std::string& baseline, const std::string& size_key, bool extrapolate);
+                                       const std::string& baseline, const std::string& size_key, bool extrapolate,
+                                       Metric metric = Metric::token_accuracy);
 
 }  // namespace altup

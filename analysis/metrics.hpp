@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 
 namespace altup {
 
@@ -18,8 +19,18 @@ enum class Metric {
     params_embedding,
     params_non_embedding,
     altup_scalars,
+    // From the optional `downstream` section of a fine-tune trial (docs/results.md):
+    // absent for pretraining trials, then every one of them is nullopt.
+    downstream_accuracy,
+    downstream_macro_f1,
+    downstream_test_accuracy,
+    downstream_test_macro_f1,
+    downstream_majority_accuracy,
+    downstream_word_majority_accuracy,
+    downstream_ms_per_step,
+    downstream_wall_time_s,
 };
-inline constexpr std::size_t kMetricCount = 10;
+inline constexpr std::size_t kMetricCount = 18;
 
 struct MetricInfo {
     Metric metric;
@@ -28,6 +39,9 @@ struct MetricInfo {
     const char* header;      // column header in human-readable tables
     double display_scale;    // token accuracy is shown in percent
     int precision;           // decimals shown after scaling
+    const char* name;        // in prose ("baseline accuracy 31.00–50.00%")
+    bool downstream;         // read from the optional downstream section
+    bool quality;            // a quality measure: may be --metric (pivot cells, iso-quality axis)
 };
 
 const MetricInfo& metric_info(Metric metric);
@@ -37,5 +51,14 @@ const std::array<MetricInfo, kMetricCount>& all_metrics();
 using MetricValues = std::array<std::optional<double>, kMetricCount>;
 
 inline std::size_t metric_index(Metric metric) { return static_cast<std::size_t>(metric); }
+
+// A metric by its key ("downstream_accuracy"); nullopt when unknown.
+std::optional<Metric> metric_by_key(const std::string& key);
+
+// The keys a --metric may name, comma-separated, for messages.
+std::string quality_metric_keys();
+
+// The CSV/table key of a metric's column: "_pct" added when shown in percent.
+std::string table_key(Metric metric);
 
 }  // namespace altup

@@ -26,16 +26,23 @@ std::vector<std::string> companion_labels(const std::vector<Group>& groups, cons
 }
 
 std::optional<PivotTable> build_pivot(const std::vector<Group>& groups, const std::string& key,
-                                      const std::string& variant_key, const std::string& baseline) {
+                                      const std::string& variant_key, const std::string& baseline,
+                                      std::optional<Metric> only_with) {
+    std::vector<bool> included(groups.size(), true);
+    std::vector<Group> subset;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        included[i] = !only_with || groups[i].stat(*only_with).n > 0;
+        if (included[i] && only_with) subset.push_back(groups[i]);
+    }
     PivotTable pivot;
     pivot.key = key;
-    pivot.companions = companion_labels(groups, key, variant_key);
+    pivot.companions = companion_labels(only_with ? subset : groups, key, variant_key);
     std::set<std::string> values;
     std::vector<std::map<std::string, std::string>> row_label_sets;
     std::map<std::pair<std::string, std::map<std::string, std::string>>, std::map<std::string, std::size_t>> cells;
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const Group& g = groups[i];
-        if (!g.labels.count(key)) continue;
+        if (!included[i] || !g.labels.count(key)) continue;
         std::map<std::string, std::string> row = g.labels;
         row.erase(key);
         for (const std::string& c : pivot.companions) row.erase(c);

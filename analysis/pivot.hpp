@@ -25,9 +25,11 @@ struct PivotTable {
     std::vector<Row> rows;
 };
 
-// nullopt when no group has the label `key`.
+// nullopt when no group has the label `key`. With `only_with`, groups without a
+// value of that metric are left out (pretraining groups from a downstream pivot).
 std::optional<PivotTable> build_pivot(const std::vector<Group>& groups, const std::string& key,
-                                      const std::string& variant_key, const std::string& baseline);
+                                      const std::string& variant_key, const std::string& baseline,
+                                      std::optional<Metric> only_with = std::nullopt);
 
 // Labels other than `key` and `variant_key` whose value is the same in every group
 // sharing a value of `key` (and sweep): they follow `key`, as zipped sweep axes do.

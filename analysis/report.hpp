@@ -16,7 +16,7 @@ std::optional<ReportFormat> parse_report_format(const std::string& name);
 
 struct ReportRequest {
     ReportFormat format = ReportFormat::markdown;
-    std::string table;     // "" = all; else groups | baseline | pivot | iso_quality | skipped
+    std::string table;     // "" = all; else groups | baseline | pivot | downstream | iso_quality | skipped
     std::string plot_dir;  // "" = no figures kept on disk
 };
 

@@ -12,6 +12,18 @@ json summary_json(const Summary& s) {
             {"ci95", number_or_null(s.ci95)}};
 }
 
+// Cells under the metric's key ("token_accuracy" by default).
+json pivot_json(const Analysis& a, const PivotTable& p, Metric metric) {
+    json rows = json::array();
+    for (const PivotTable::Row& r : p.rows) {
+        json cells = json::array();
+        for (const auto& cell : r.cells) cells.push_back(cell ? summary_json(a.groups[*cell].stat(metric)) : json(nullptr));
+        rows.push_back({{"sweep", r.sweep}, {"labels", r.labels}, {metric_info(metric).key, cells}});
+    }
+    return {{"key", p.key}, {"metric", metric_info(metric).key}, {"columns", p.column_values},
+            {"companions", p.companions}, {"rows", rows}};
+}
+
 }  // namespace
 
 json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
@@ -22,7 +34,8 @@ json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
     json groups = json::array();
     for (const Group& g : a.groups) {
         json metrics;
-        for (const MetricInfo& info : all_metrics()) metrics[info.key] = summary_json(g.stat(info.metric));
+        for (const MetricInfo& info : all_metrics())
+            if (!info.downstream || a.has_downstream) metrics[info.key] = summary_json(g.stat(info.metric));
         json trials = json::array();
         for (const TrialResult& t : g.trials)
             trials.push_back({{"trial_id", t.trial_id}, {"path", t.path},
@@ -43,27 +56,17 @@ json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
                             {"eval_slowdown_percent", number_or_null(c.eval_slowdown_percent)}});
     out["relative"] = relative;
     out["without_baseline"] = a.comparisons.without_baseline;
-    if (a.pivot) {
-        json rows = json::array();
-        for (const PivotTable::Row& r : a.pivot->rows) {
-            json cells = json::array();
-            for (const auto& cell : r.cells)
-                cells.push_back(cell ? summary_json(a.groups[*cell].stat(Metric::token_accuracy)) : json(nullptr));
-            rows.push_back({{"sweep", r.sweep}, {"labels", r.labels}, {"token_accuracy", cells}});
-        }
-        out["pivot"] = {{"key", a.pivot->key}, {"columns", a.pivot->column_values},
-                        {"companions", a.pivot->companions}, {"rows", rows}};
-    } else {
-        out["pivot"] = nullptr;
-    }
+    out["pivot"] = a.pivot ? pivot_json(a, *a.pivot, a.metric) : json(nullptr);
+    if (a.has_downstream)
+        out["downstream"] = a.downstream_pivot ? pivot_json(a, *a.downstream_pivot, a.downstream_metric) : json(nullptr);
     json iso = json::array();
     for (const IsoQualityRow& r : a.iso)
-        iso.push_back({{"group", r.group}, {"baseline_family", r.baseline_family}, {"token_accuracy", r.accuracy},
+        iso.push_back({{"group", r.group}, {"baseline_family", r.baseline_family}, {metric_info(a.metric).key, r.accuracy},
                        {"train_tokens_per_s", r.speed}, {"status", iso_status_name(r.baseline.status)},
                        {"baseline_tokens_per_s", number_or_null(r.baseline.speed)},
                        {"baseline_accuracy_range", {r.baseline.range_min, r.baseline.range_max}},
                        {"speedup", number_or_null(r.speedup)}, {"speedup_percent", number_or_null(r.speedup_percent)}});
-    out["iso_quality"] = {{"size_key", a.size_key}, {"rows", iso}};
+    out["iso_quality"] = {{"size_key", a.size_key}, {"metric", metric_info(a.metric).key}, {"rows", iso}};
     json skipped = json::array();
     for (const SkippedResult& s : a.loaded.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
     out["skipped"] = skipped;

@@ -1,6 +1,7 @@
 #include "analysis/report_tables.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
@@ -41,6 +42,35 @@ bool is_parameter_count(Metric m) {
            m == Metric::altup_scalars;
 }
 
+bool any_value(const Analysis& a, Metric m) {
+    return std::any_of(a.groups.begin(), a.groups.end(), [&](const Group& g) { return g.stat(m).n > 0; });
+}
+
+// The groups table's metrics: the pretraining ones in table order, with the
+// downstream ones after token accuracy when some result has a downstream
+// section (the per-word baseline only when some group has it: pos).
+std::vector<Metric> group_metrics(const Analysis& a) {
+    std::vector<Metric> out;
+    for (const MetricInfo& info : all_metrics()) {
+        if (info.downstream) continue;
+        out.push_back(info.metric);
+        if (info.metric != Metric::token_accuracy || !a.has_downstream) continue;
+        for (const MetricInfo& d : all_metrics())
+            if (d.downstream && (d.metric != Metric::downstream_word_majority_accuracy || any_value(a, d.metric)))
+                out.push_back(d.metric);
+    }
+    return out;
+}
+
+// "accuracy 31.00–50.00%" style range of a quality metric, in display units.
+std::string quality_range(Metric m, double lo, double hi) {
+    const MetricInfo& info = metric_info(m);
+    const bool percent = info.display_scale == 100.0;
+    const int precision = percent ? 2 : info.precision;
+    return fmt::format("{} {:.{}f}–{:.{}f}{}", info.name, lo * info.display_scale, precision,
+                       hi * info.display_scale, precision, percent ? "%" : "");
+}
+
 bool has_baseline(const Analysis& a, const AnalyzeOptions& o) {
     return std::any_of(a.groups.begin(), a.groups.end(),
                        [&](const Group& g) { return method_of(g, o.variant_key) == o.baseline; });
@@ -54,16 +84,14 @@ Table groups_table(const Analysis& a, const AnalyzeOptions&) {
     t.title = "Results per group (mean ± sample std over seeds)";
     t.columns = label_header(a);
     t.columns.push_back({"seeds", "n", true});
-    for (const MetricInfo& info : all_metrics()) {
-        std::string key = info.key;
-        if (info.metric == Metric::token_accuracy) key = "token_accuracy_pct";
-        t.columns.push_back({key, info.header, true});
-    }
+    const std::vector<Metric> metrics = group_metrics(a);
+    for (Metric m : metrics) t.columns.push_back({table_key(m), metric_info(m).header, true});
     bool counts_vary = false;
     for (const Group& g : a.groups) {
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(static_cast<double>(g.trials.size()), 0));
-        for (const MetricInfo& info : all_metrics()) {
+        for (Metric m : metrics) {
+            const MetricInfo& info = metric_info(m);
             // Parameter counts do not depend on the seed: one number, unless they differ.
             const Summary& s = g.stat(info.metric);
             if (is_parameter_count(info.metric) && (!s.stddev || *s.stddev == 0)) {
@@ -76,6 +104,9 @@ Table groups_table(const Analysis& a, const AnalyzeOptions&) {
         t.rows.push_back(std::move(row));
     }
     if (counts_vary) t.notes.push_back("parameter counts differ between seeds of a group: shown as mean ± std");
+    if (a.has_downstream)
+        t.notes.push_back("downstream columns: the fine-tune validation split (test: its test split); eval loss, "
+                          "accuracy and speed of a fine-tune group are its pretrained model's; — for pretraining groups");
     return t;
 }
 
@@ -90,6 +121,15 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
                                        {"train_slowdown_pct", "train slowdown (%)", true},
                                        {"eval_speedup", "inference speedup (×)", true},
                                        {"eval_slowdown_pct", "inference slowdown (%)", true}});
+    if (a.has_downstream)
+        t.columns.insert(t.columns.end(), {{"delta_downstream_accuracy_points", "Δ downstream acc (points)", true},
+                                           {"delta_downstream_macro_f1_points", "Δ downstream macro-F1 (points)", true}});
+    auto delta_points = [&](const BaselineComparison& c, Metric m) -> std::optional<double> {
+        const auto& x = a.groups[c.group].stat(m).mean;
+        const auto& y = a.groups[c.baseline].stat(m).mean;
+        if (!x || !y) return std::nullopt;
+        return (*x - *y) * 100.0;
+    };
     for (const BaselineComparison& c : a.comparisons.rows) {
         std::vector<Cell> row = label_cells(a, a.groups[c.group]);
         row.push_back(Cell::of_number(c.delta_accuracy_points, 2));
@@ -98,6 +138,10 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         row.push_back(Cell::of_number(c.train_slowdown_percent, 1));
         row.push_back(Cell::of_number(c.eval_speedup, 3));
         row.push_back(Cell::of_number(c.eval_slowdown_percent, 1));
+        if (a.has_downstream) {
+            row.push_back(Cell::of_number(delta_points(c, Metric::downstream_accuracy), 2));
+            row.push_back(Cell::of_number(delta_points(c, Metric::downstream_macro_f1), 2));
+        }
         t.rows.push_back(std::move(row));
     }
     if (!has_baseline(a, o)) {
@@ -111,11 +155,14 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
     return t;
 }
 
-Table pivot_table(const Analysis& a, const AnalyzeOptions&) {
-    const PivotTable& p = *a.pivot;
+namespace {
+
+Table pivot_of(const Analysis& a, const PivotTable& p, Metric metric, const std::string& id) {
     Table t;
-    t.id = "pivot";
-    t.title = fmt::format("Token accuracy (%) by {} (mean ± std over seeds)", p.key);
+    t.id = id;
+    std::string what = metric == Metric::token_accuracy ? std::string("Token accuracy (%)") : metric_info(metric).header;
+    what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
+    t.title = fmt::format("{} by {} (mean ± std over seeds)", what, p.key);
     if (a.several_sweeps) t.columns.push_back({"sweep", "sweep", false});
     for (const std::string& key : p.row_keys) t.columns.push_back({key, key, false});
     for (const std::string& v : p.column_values) t.columns.push_back({p.key + "=" + v, v, true});
@@ -127,21 +174,36 @@ Table pivot_table(const Analysis& a, const AnalyzeOptions&) {
             row.push_back(Cell::of_text(it == r.labels.end() ? "" : it->second));
         }
         for (const auto& cell : r.cells)
-            row.push_back(cell ? metric_cell(a.groups[*cell], Metric::token_accuracy) : Cell::empty_cell());
+            row.push_back(cell ? metric_cell(a.groups[*cell], metric) : Cell::empty_cell());
         t.rows.push_back(std::move(row));
     }
     for (const std::string& c : p.companions) t.notes.push_back(fmt::format("{} follows {} (one value per column)", c, p.key));
+    if (metric_info(metric).downstream) t.notes.push_back("fine-tune groups only (pretraining groups have no downstream numbers)");
     return t;
+}
+
+}  // namespace
+
+Table pivot_table(const Analysis& a, const AnalyzeOptions&) { return pivot_of(a, *a.pivot, a.metric, "pivot"); }
+
+Table downstream_table(const Analysis& a, const AnalyzeOptions&) {
+    return pivot_of(a, *a.downstream_pivot, a.downstream_metric, "downstream");
 }
 
 Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     Table t;
     t.id = "iso_quality";
+    const MetricInfo& quality = metric_info(a.metric);
+    const bool default_metric = a.metric == Metric::token_accuracy;
     t.title = fmt::format("Iso-quality training speedup against the {} family over {}", o.baseline, a.size_key);
+    if (!default_metric) t.title += fmt::format(", at equal {}", quality.name);
     t.columns = label_header(a);
-    t.columns.insert(t.columns.end(), {{"token_accuracy_pct", "accuracy (%)", true},
+    t.columns.insert(t.columns.end(), {{table_key(a.metric), quality.header, true},
                                        {"train_tokens_per_s", "train tok/s", true},
-                                       {"baseline_tokens_per_s", "baseline tok/s at same accuracy", true},
+                                       {"baseline_tokens_per_s",
+                                        default_metric ? std::string("baseline tok/s at same accuracy")
+                                                       : fmt::format("baseline tok/s at same {}", quality.name),
+                                        true},
                                        {"iso_speedup", "iso-quality speedup (×)", true},
                                        {"iso_speedup_pct", "speedup (%)", true},
                                        {"status", "note", false}});
@@ -149,7 +211,8 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     for (const IsoQualityRow& r : a.iso) {
         const Group& g = a.groups[r.group];
         std::vector<Cell> row = label_cells(a, g);
-        row.push_back(Cell::of_number(r.accuracy * 100.0, 2));
+        row.push_back(Cell::of_number(r.accuracy * quality.display_scale,
+                                      quality.display_scale == 100.0 ? 2 : quality.precision));
         row.push_back(Cell::of_number(r.speed, 0));
         const bool extrapolated = r.baseline.status == IsoStatus::extrapolated;
         const std::string mark = extrapolated ? "†" : "";
@@ -157,13 +220,13 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         row.push_back(Cell::of_number(r.speedup, 3, mark));
         row.push_back(Cell::of_number(r.speedup_percent, 1, mark));
         std::string note;
-        const std::string range = fmt::format("baseline accuracy {:.2f}–{:.2f}%", r.baseline.range_min * 100, r.baseline.range_max * 100);
+        const std::string range = "baseline " + quality_range(a.metric, r.baseline.range_min, r.baseline.range_max);
         switch (r.baseline.status) {
             case IsoStatus::interpolated: note = "interpolated"; break;
             case IsoStatus::below_range: note = "below the baseline's range (" + range + "): not extrapolated"; break;
             case IsoStatus::above_range: note = "above the baseline's range (" + range + "): not extrapolated"; break;
             case IsoStatus::extrapolated: note = "† extrapolated outside " + range; break;
-            case IsoStatus::no_baseline: note = "no baseline with accuracy and speed"; break;
+            case IsoStatus::no_baseline: note = fmt::format("no baseline with {} and speed", quality.name); break;
         }
         row.push_back(Cell::of_text(note));
         t.rows.push_back(std::move(row));
@@ -175,8 +238,14 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     for (const auto& [method, r] : best)
         t.notes.push_back(fmt::format("{}: up to {:+.1f}% iso-quality training speed ({:.3f}×, at {})", method,
                                       *r->speedup_percent, *r->speedup, group_name(a, a.groups[r->group])));
-    t.notes.push_back(
-        "baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes sorted by accuracy");
+    if (default_metric) {
+        t.notes.push_back(
+            "baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes sorted by accuracy");
+    } else {
+        t.notes.push_back(fmt::format("baseline tok/s at same {0}: piecewise-linear in {0} through the baseline sizes "
+                                      "sorted by {0} (pretraining train tok/s{1})",
+                                      quality.name, quality.downstream ? "; each downstream task on its own" : ""));
+    }
     return t;
 }
 
@@ -194,6 +263,7 @@ std::vector<Table> report_tables(const Analysis& a, const AnalyzeOptions& o, boo
     const bool methods = !a.comparisons.rows.empty() || !a.comparisons.without_baseline.empty();
     if (methods) tables.push_back(baseline_table(a, o));
     if (a.pivot) tables.push_back(pivot_table(a, o));
+    if (a.downstream_pivot) tables.push_back(downstream_table(a, o));
     if (!a.iso.empty()) tables.push_back(iso_quality_table(a, o));
     if (with_skipped && !a.loaded.skipped.empty()) tables.push_back(skipped_table(a));
     return tables;
@@ -217,6 +287,9 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
                                        {"train_tokens_per_s", "train tok/s", true},
                                        {"delta_accuracy_points", "Δ acc (points)", true},
                                        {"train_speedup", "train speedup (×)", true}});
+    if (a.has_downstream)
+        t.columns.insert(t.columns.begin() + static_cast<std::ptrdiff_t>(t.columns.size() - 3),
+                         {table_key(Metric::downstream_accuracy), metric_info(Metric::downstream_accuracy).header, true});
     std::map<std::size_t, const BaselineComparison*> by_group;
     for (const BaselineComparison& c : a.comparisons.rows) by_group[c.group] = &c;
     for (std::size_t i = 0; i < a.groups.size(); ++i) {
@@ -225,6 +298,7 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
         row.push_back(Cell::of_number(static_cast<double>(g.trials.size()), 0));
         row.push_back(metric_cell(g, Metric::eval_loss));
         row.push_back(metric_cell(g, Metric::token_accuracy));
+        if (a.has_downstream) row.push_back(metric_cell(g, Metric::downstream_accuracy));
         row.push_back(metric_cell(g, Metric::train_tokens_per_s));
         auto it = by_group.find(i);
         row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->delta_accuracy_points, 2));

@@ -12,6 +12,7 @@ namespace altup {
 Table groups_table(const Analysis& analysis, const AnalyzeOptions& options);
 Table baseline_table(const Analysis& analysis, const AnalyzeOptions& options);
 Table pivot_table(const Analysis& analysis, const AnalyzeOptions& options);  // needs analysis.pivot
+Table downstream_table(const Analysis& analysis, const AnalyzeOptions& options);  // needs analysis.downstream_pivot
 Table iso_quality_table(const Analysis& analysis, const AnalyzeOptions& options);
 Table skipped_table(const Analysis& analysis);
 

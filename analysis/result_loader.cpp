@@ -65,6 +65,28 @@ std::optional<double> member_number(const json& object, const char* key, const s
     return optional_number(*it, where + "." + key);
 }
 
+// A number inside the optional downstream section: absent or null anywhere on
+// the way is nullopt; a wrong type is an error naming the field.
+std::optional<double> optional_at(const json& root, const std::string& dotted) {
+    const json* node = &root;
+    std::string walked;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t dot = dotted.find('.', start);
+        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (node->is_null()) return std::nullopt;
+        if (!node->is_object())
+            throw FieldError{fmt::format("field '{}': expected an object or null, got {}", walked, type_name(*node))};
+        walked += (walked.empty() ? "" : ".") + key;
+        auto it = node->find(key);
+        if (it == node->end()) return std::nullopt;
+        node = &*it;
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+    }
+    return optional_number(*node, dotted);
+}
+
 std::vector<CurvePoint> parse_curve(const json& curve, const std::string& where) {
     if (curve.is_null()) return {};
     if (!curve.is_array()) throw FieldError{fmt::format("field '{}': expected an array, got {}", where, type_name(curve))};
@@ -158,8 +180,28 @@ ParsedResult parse_result_file(const std::string& path) {
             for (const auto& [key, value] : labels.items()) trial.labels[key] = label_text(value);
         // params may be null as a whole (a trial that failed before building its model).
         const json& params = require(root, "params");
+        if (auto it = root.find("stage"); it != root.end() && !it->is_null()) {
+            if (!it->is_string() || (*it != "pretrain" && *it != "finetune"))
+                throw FieldError{fmt::format("field 'stage': expected \"pretrain\" or \"finetune\", got {}", it->dump())};
+            trial.stage = it->get<std::string>();
+        }
+        // downstream: absent or null for pretraining trials (docs/results.md).
+        if (auto it = root.find("downstream"); it != root.end() && !it->is_null()) {
+            if (!it->is_object())
+                throw FieldError{fmt::format("field 'downstream': expected an object or null, got {}", type_name(*it))};
+            trial.has_downstream = true;
+            if (auto task = it->find("task"); task != it->end() && !task->is_null()) {
+                if (!task->is_string())
+                    throw FieldError{fmt::format("field 'downstream.task': expected a string or null, got {}", type_name(*task))};
+                trial.downstream_task = task->get<std::string>();
+            }
+        }
         for (const MetricInfo& info : all_metrics()) {
             const std::string dotted = info.json_path;
+            if (info.downstream) {
+                trial.values[metric_index(info.metric)] = optional_at(root, dotted);
+                continue;
+            }
             if (dotted.rfind("params.", 0) == 0 && params.is_null()) continue;
             trial.values[metric_index(info.metric)] = optional_number(require(root, dotted), dotted);
         }

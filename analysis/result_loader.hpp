@@ -27,7 +27,15 @@ struct TrialResult {
     std::map<std::string, std::string> labels;  // including seed
     MetricValues values;
     std::vector<CurvePoint> curve;  // quality.curve, else metrics.jsonl's eval lines
+    std::string stage = "pretrain";  // "pretrain" | "finetune" (absent in old files: pretrain)
+    bool has_downstream = false;     // the file has a downstream section (an object)
+    std::string downstream_task;     // downstream.task ("pos", "genre", ...), "" when absent
 };
+
+// The label naming a fine-tune trial's downstream task. Fine-tune trials
+// without it get it from downstream.task when grouped, so that trials of
+// different tasks, or pretraining and fine-tuning, never share a group.
+inline constexpr const char* kTaskLabel = "finetune.task";
 
 struct SkippedResult {
     std::string path;

@@ -31,7 +31,7 @@ struct Column {
 };
 
 struct Table {
-    std::string id;  // groups | baseline | pivot | iso_quality | skipped
+    std::string id;  // groups | baseline | pivot | downstream | iso_quality | skipped
     std::string title;
     std::vector<Column> columns;
     std::vector<std::vector<Cell>> rows;
