@@ -78,6 +78,7 @@ private:
     std::unique_ptr<Optimizer> body_opt_, head_opt_;
     TaskExamples train_, valid_, test_;
     int classes_ = 0;
+    size_t documents_[3] = {0, 0, 0};  // fine-tune train / valid / test
     Rng rng_;
     int64_t step_ = 0;
     double elapsed_before_ = 0;
@@ -115,6 +116,9 @@ void FinetuneRun::prepare_data() {
             throw std::runtime_error(fmt::format("finetune.task {}: a split has no examples of {} tokens (documents: {} / {} / {})",
                                                  ft_.task, T, split.train.size(), split.valid.size(), split.test.size()));
     classes_ = task_class_count(ft_.task);
+    documents_[0] = split.train.size();
+    documents_[1] = split.valid.size();
+    documents_[2] = split.test.size();
 
     // Baselines on the evaluation splits, from the fine-tuning training labels only.
     auto labelled = [](const TaskExamples& ex) {
@@ -136,8 +140,10 @@ void FinetuneRun::prepare_data() {
         word_majority_test_ = share(test_gold, word_majority_predictions(train_.words, train_labels, test_.words, classes_));
     }
     if (!opts_.quiet)
-        std::cerr << fmt::format("{}: task {} ({} classes): {} / {} / {} examples (train / valid / test), majority baseline {:.2f}%\n",
-                                 cfg_.name, ft_.task, classes_, train_.count(), valid_.count(), test_.count(), 100 * majority_valid_);
+        std::cerr << fmt::format("{}: task {} ({} classes): {} / {} / {} examples from {} / {} / {} documents (train / valid / test), "
+                                 "majority baseline {:.2f}%\n",
+                                 cfg_.name, ft_.task, classes_, train_.count(), valid_.count(), test_.count(), documents_[0],
+                                 documents_[1], documents_[2], 100 * majority_valid_);
 }
 
 // Logits for the examples `rows` of `ex`, and their targets (tagging: one per
@@ -329,6 +335,7 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     d["tokens_per_s"] = num_or_null(tokens_per_step / (median / 1000.0));
     d["peak_rss_mb"] = peak_rss_mb();
     d["examples"] = {{"train", train_.count()}, {"valid", valid_.count()}, {"test", test_.count()}};
+    d["documents"] = {{"train", documents_[0]}, {"valid", documents_[1]}, {"test", documents_[2]}};
     r["downstream"] = d;
     r["env"] = run_env(threads_, 1);
     r["started_at"] = started_at_;
