@@ -1,7 +1,8 @@
 // `altup sweep FILE --launcher slurm`: the pending trials become one Slurm job
-// array (one array task per trial, `%M` throttle). Each task runs `altup train`
-// for its trial into the shared runs folder, under the trial's lock, so local
-// runners, `--status` and a second submission see it as running.
+// array (one array task per trial, `%M` throttle), or two when fine-tune trials
+// must wait for pretraining trials of the same submission. Each task runs
+// `altup train` for its trial into the shared runs folder, under the trial's
+// lock, so local runners, `--status` and a second submission see it as running.
 #pragma once
 #include <string>
 #include <vector>
@@ -21,19 +22,38 @@ struct SlurmOptions {
     std::string altup_binary;              // "" = this executable
 };
 
-struct SlurmSubmission {
-    std::vector<std::string> trial_ids;    // submitted, in array-task order
+// One sbatch job array: one task per trial, task i = line i of the list.
+struct SlurmArray {
+    std::vector<std::string> trial_ids;    // in array-task order
     std::string script_path, list_path;
     std::string script;                    // the sbatch script's text
-    std::string job_id;                    // "" for a dry run or when nothing was pending
+    std::string sbatch_command;            // as run; in a dry run the second array names "<first job id>"
+    std::string job_id;                    // "" for a dry run
+    bool after_first = false;              // fine-tune trials: --dependency=afterany:<first array's job id>
+};
+
+struct SlurmSubmission {
+    std::vector<std::string> trial_ids;    // every submitted trial
+    // Two-stage sweeps (docs/sweeps.md): the pending trials whose pretraining
+    // trial is pending too go into a second array that starts after the first
+    // has ended; every other pending trial is in the first.
+    std::vector<SlurmArray> arrays;        // empty when nothing was pending
+    // The first array's fields, as before there were two.
+    std::string script_path, list_path;
+    std::string script;
+    std::string job_id;
 };
 
 // Trials that are neither completed (nor failed/diverged, unless retry_failed)
 // nor held by a running task.
 std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const RunnerOptions& options);
 
-// Writes the trial configs, the task list and the sbatch script under
-// <out>/<sweep>/slurm/, then submits with `sbatch --parsable` (unless dry_run).
+// Writes the trial configs, the task lists and the sbatch scripts under
+// <out>/<sweep>/slurm/, then submits with `sbatch --parsable` (unless dry_run),
+// the second array with --dependency=afterany:<first>. A task of a fine-tune
+// trial checks that its pretraining trial completed and passes `--pretrained
+// <its folder>`; if it failed or diverged, it records the trial as failed.
+// options.trainer_command, when set, replaces `<altup> train` (tests).
 // Throws std::runtime_error when sbatch is missing or refuses the job.
 SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOptions& options, const SlurmOptions& slurm);
 

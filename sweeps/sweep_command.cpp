@@ -34,13 +34,14 @@ const char* const kUsage =
     "  --threads T      threads per trial (default: cores / N)\n"
     "  --retry-failed   run failed and diverged trials again\n"
     "  --launcher L     local (default): processes on this machine; slurm: one sbatch job array\n"
-    "                   of the pending trials (prints the job id; --dry-run prints the script)\n"
+    "                   of the pending trials, a second one after it for fine-tune trials whose\n"
+    "                   pretraining trial is pending (prints the job ids; --dry-run the scripts)\n"
     "slurm options:\n"
     "  --partition P    --time T    --cpus-per-task C (default: --threads or 1)\n"
     "  --max-parallel M array throttle (%M)\n"
     "  --sbatch-arg A   an extra #SBATCH line, e.g. --sbatch-arg=--account=ml (repeatable)\n"
     "  --mpi-ranks R    run each trial as an MPI job of R ranks (srun), data parallel\n"
-    "  --trainer CMD    run CMD instead of `altup train` (same arguments and protocol)\n"
+    "  --trainer CMD    run CMD instead of `altup train` (same arguments and protocol; local or slurm)\n"
     "\n"
     "exit code: 0 all trials completed, 1 some failed/diverged/not run, 2 bad sweep or usage,\n"
     "130 stopped by Ctrl-C/SIGTERM (run again to resume).\n";
@@ -141,7 +142,7 @@ int report_status(const SweepExpansion& sweep, const RunnerOptions& options) {
             ++timed;
         }
     }
-    const ProgressCounts counts = count_statuses(records);
+    const ProgressCounts counts = count_statuses(sweep, records);
     const double eta = timed == 0 ? -1
                                   : finished_seconds / timed * (counts.pending + 0.5 * counts.running) / std::max(1, options.jobs);
     print_summary_table(stdout, sweep, records);
@@ -156,12 +157,16 @@ int submit_to_slurm(const SweepExpansion& sweep, const Arguments& args) {
         return 0;
     }
     if (args.dry_run) {
-        fmt::print("{}", sub.script);
-        fmt::print(stderr, "# dry run: {} pending trials, task list {}; nothing submitted\n", sub.trial_ids.size(), sub.list_path);
+        for (const auto& array : sub.arrays) fmt::print("# {}\n{}", array.sbatch_command, array.script);
+        fmt::print(stderr, "# dry run: {} pending trials, task list{} {}; nothing submitted\n", sub.trial_ids.size(),
+                   sub.arrays.size() > 1 ? "s" : "", sub.arrays.size() > 1 ? sub.list_path + " and " + sub.arrays[1].list_path : sub.list_path);
         return 0;
     }
     fmt::print("submitted job array {} ({} trials of sweep '{}'); follow it with: altup sweep {} --status --out {}\n", sub.job_id,
-               sub.trial_ids.size(), sweep.spec.name, args.file, args.runner.out_dir);
+               sub.arrays[0].trial_ids.size(), sweep.spec.name, args.file, args.runner.out_dir);
+    if (sub.arrays.size() > 1)
+        fmt::print("submitted job array {} ({} fine-tune trials, after array {} has ended: --dependency=afterany:{})\n",
+                   sub.arrays[1].job_id, sub.arrays[1].trial_ids.size(), sub.job_id, sub.job_id);
     return 0;
 }
 

@@ -186,6 +186,19 @@ Trial build_trial(const SweepSpec& spec, Draft draft) {
 
 }  // namespace
 
+std::string pretraining_trial_id(const Config& config) {
+    if (config.finetune.task == "none" || config.finetune.from != "pretrain") return "";
+    Config pretraining = config;
+    pretraining.finetune = FinetuneConfig{};
+    return config_id(pretraining);
+}
+
+size_t trial_index(const SweepExpansion& sweep, const std::string& id) {
+    for (size_t i = 0; i < sweep.trials.size(); ++i)
+        if (sweep.trials[i].id == id) return i;
+    return sweep.trials.size();
+}
+
 std::vector<std::pair<std::string, std::string>> ordered_labels(const std::map<std::string, std::string>& labels) {
     std::vector<std::pair<std::string, std::string>> out;
     if (labels.count("variant")) out.emplace_back("variant", labels.at("variant"));
@@ -241,6 +254,26 @@ SweepExpansion expand_sweep(const SweepSpec& spec) {
         expansion.trials.push_back(std::move(trial));
     }
     if (expansion.trials.empty()) throw SweepError(fmt::format("{}: the sweep expands to no trials", spec.file));
+
+    // Two-stage sweeps: a fine-tune trial with finetune.from: pretrain starts
+    // from the trial of this sweep whose config is the same with task none.
+    for (auto& trial : expansion.trials) {
+        const std::string pretraining = pretraining_trial_id(trial.config);
+        if (pretraining.empty()) continue;
+        if (!index_by_id.count(pretraining)) {
+            std::map<std::string, std::string> wanted = trial.labels;
+            for (auto& [key, value] : wanted)
+                if (key.rfind("finetune.", 0) == 0) value = key == "finetune.task" ? "none" : "(default)";
+            throw SweepError(fmt::format(
+                "{}: trial '{}' fine-tunes from the sweep's pretraining trial (finetune.from: pretrain), but the sweep "
+                "has no pretraining trial with the same config and finetune.task none (id {}{}); add none to "
+                "finetune.task (e.g. grid: {{finetune.task: [none, {}]}}) or an include entry with finetune.task: none, "
+                "or set finetune.from to a trial folder or checkpoint outside the sweep",
+                spec.file, labels_text(trial.labels), pretraining,
+                wanted == trial.labels ? "" : ", labels " + labels_text(wanted), trial.config.finetune.task));
+        }
+        trial.depends_on = pretraining;
+    }
     return expansion;
 }
 

@@ -19,6 +19,9 @@ struct Trial {
     std::map<std::string, std::string> labels;              // variant, axis keys, seed
     std::vector<std::pair<std::string, std::string>> overrides;  // key, value text, in application order
     Config config;
+    // Two-stage sweeps: the id of the sweep's pretraining trial this fine-tune
+    // trial starts from (finetune.from: pretrain), or empty (docs/sweeps.md).
+    std::string depends_on;
 };
 
 struct SweepExpansion {
@@ -30,6 +33,14 @@ struct SweepExpansion {
 // Expands and validates every trial (parse_config) before anything runs.
 // Throws SweepError; a trial's config error names the trial by its labels.
 SweepExpansion expand_sweep(const SweepSpec& spec);
+
+// The id of the pretraining trial a trial depends on: for finetune.task != none
+// with finetune.from == "pretrain", config_id of its config with the finetune
+// section reset to defaults; otherwise empty.
+std::string pretraining_trial_id(const Config& config);
+
+// Index of the trial with this id in sweep.trials, or sweep.trials.size().
+size_t trial_index(const SweepExpansion& sweep, const std::string& id);
 
 // "variant=altup-k2 model.preset=small seed=1": variant first, seed last.
 std::string labels_text(const std::map<std::string, std::string>& labels);

@@ -40,19 +40,30 @@ std::string format_duration(double seconds) {
 }
 
 void print_trial_table(std::FILE* out, const SweepExpansion& sweep) {
+    bool two_stage = false;
+    for (const auto& trial : sweep.trials) two_stage = two_stage || !trial.depends_on.empty();
     std::vector<std::vector<std::string>> rows;
+    int dependent = 0;
     for (const auto& trial : sweep.trials) {
         std::vector<std::string> overrides;
         for (const auto& [key, value] : trial.overrides) overrides.push_back(key + "=" + value);
         rows.push_back({trial.id, labels_text(trial.labels), overrides.empty() ? "-" : fmt::format("{}", fmt::join(overrides, " "))});
+        if (two_stage) rows.back().push_back(trial.depends_on.empty() ? "-" : trial.depends_on);
+        dependent += !trial.depends_on.empty();
     }
-    print_table(out, {"id", "labels", "overrides"}, rows);
-    fmt::print(out, "{} trial{} in sweep '{}'\n", sweep.trials.size(), sweep.trials.size() == 1 ? "" : "s", sweep.spec.name);
+    std::vector<std::string> header = {"id", "labels", "overrides"};
+    if (two_stage) header.push_back("after");
+    print_table(out, header, rows);
+    fmt::print(out, "{} trial{} in sweep '{}'", sweep.trials.size(), sweep.trials.size() == 1 ? "" : "s", sweep.spec.name);
+    if (dependent > 0)
+        fmt::print(out, "; {} fine-tune trial{} run after the pretraining trial named in 'after'", dependent, dependent == 1 ? "" : "s");
+    fmt::print(out, "\n");
 }
 
 std::string progress_line(const std::string& sweep_name, const ProgressCounts& counts, double eta_s) {
-    return fmt::format("[{}] {}/{} done, {} running, {} failed, {} pending, ETA {}", sweep_name, counts.completed,
+    return fmt::format("[{}] {}/{} done, {} running, {} failed, {} pending{}, ETA {}", sweep_name, counts.completed,
                        counts.total(), counts.running, counts.failed, counts.pending,
+                       counts.waiting > 0 ? fmt::format(" ({} waiting for pretraining)", counts.waiting) : std::string(),
                        eta_s < 0 ? std::string("unknown") : format_duration(eta_s));
 }
 
@@ -67,11 +78,25 @@ ProgressCounts count_statuses(const std::vector<TrialRecord>& records) {
     return counts;
 }
 
+bool is_waiting(const SweepExpansion& sweep, const std::vector<TrialRecord>& records, size_t i) {
+    const Trial& trial = sweep.trials[i];
+    if (trial.depends_on.empty()) return false;
+    if (records[i].status != TrialStatus::pending && records[i].status != TrialStatus::interrupted) return false;
+    const size_t dep = trial_index(sweep, trial.depends_on);
+    return dep < records.size() && records[dep].status != TrialStatus::completed;
+}
+
+ProgressCounts count_statuses(const SweepExpansion& sweep, const std::vector<TrialRecord>& records) {
+    ProgressCounts counts = count_statuses(records);
+    for (size_t i = 0; i < records.size() && i < sweep.trials.size(); ++i) counts.waiting += is_waiting(sweep, records, i);
+    return counts;
+}
+
 void print_summary_table(std::FILE* out, const SweepExpansion& sweep, const std::vector<TrialRecord>& records) {
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < sweep.trials.size(); ++i) {
         const TrialRecord& r = records[i];
-        rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), to_string(r.status),
+        rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), is_waiting(sweep, records, i) ? "waiting" : to_string(r.status),
                         number_or_dash(r.eval_loss, "{:.4f}"), number_or_dash(r.token_accuracy, "{:.4f}"),
                         number_or_dash(r.train_tokens_per_s, "{:.0f}")});
     }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -98,6 +99,27 @@ std::vector<std::string> default_trainer_command() {
     return {ec ? std::string("/proc/self/exe") : self.string(), "train"};
 }
 
+// What analysis needs to list a trial that never wrote its own result (docs/results.md).
+nlohmann::json failed_result(const SweepExpansion& sweep, const Trial& trial, const std::string& message) {
+    return {
+        {"schema_version", 1},
+        {"trial_id", trial.id},
+        {"name", trial.name},
+        {"sweep", sweep.spec.name},
+        {"labels", trial.labels},
+        {"status", "failed"},
+        {"message", message},
+        {"diverged_at_step", nullptr},
+        {"config", to_json(trial.config)},
+        {"params", nullptr},
+        {"quality", {{"eval_loss", nullptr}, {"perplexity", nullptr}, {"token_accuracy", nullptr}}},
+        {"train", nullptr},
+        {"speed", {{"train_tokens_per_s", nullptr}}},
+        {"env", nullptr},
+        {"finished_at", utc_now()},
+    };
+}
+
 struct RunningTrial {
     size_t index;
     pid_t pid;
@@ -115,6 +137,8 @@ public:
         jobs_ = std::max(1, options.jobs);
         threads_ = threads_per_trial(available_cores(), jobs_, options.threads);
         trainer_ = options.trainer_command.empty() ? default_trainer_command() : options.trainer_command;
+        for (size_t i = 0; i < sweep.trials.size(); ++i)
+            dependency_.push_back(sweep.trials[i].depends_on.empty() ? kNoDependency : trial_index(sweep, sweep.trials[i].depends_on));
     }
 
     int run() {
@@ -205,7 +229,7 @@ private:
             threads_ == 1 ? "" : "s", (fs::path(options_.out_dir) / sweep_.spec.name).string());
     }
 
-    ProgressCounts counts() const { return count_statuses(records_); }
+    ProgressCounts counts() const { return count_statuses(sweep_, records_); }
 
     double eta_seconds() const {
         if (durations_.empty()) return -1;
@@ -222,7 +246,8 @@ private:
         for (const auto& r : running_) ::kill(-r.pid, sig);  // its process group: the trainer and any helpers
     }
 
-    // Starts queued trials while slots are free; trials another runner holds stay queued.
+    // Starts queued trials while slots are free; trials another runner holds
+    // and fine-tune trials whose pretraining trial is not done stay queued.
     bool start_pending() {
         bool changed = false;
         for (auto it = queue_.begin(); it != queue_.end() && static_cast<int>(running_.size()) < jobs_;) {
@@ -242,10 +267,53 @@ private:
     }
 
     enum class StartResult { started, settled, busy };
+    enum class Dependency { none, ready, waiting, failed };
+    static constexpr size_t kNoDependency = std::numeric_limits<size_t>::max();
+
+    // Trial i's pretraining trial: still to run (queued or running here, or held
+    // by another runner), completed, or settled unsuccessful (failed or diverged
+    // in this run, or kept so without --retry-failed).
+    Dependency dependency_state(size_t i) const {
+        const size_t d = dependency_[i];
+        if (d == kNoDependency) return Dependency::none;
+        if (std::find(queue_.begin(), queue_.end(), d) != queue_.end()) return Dependency::waiting;
+        for (const auto& r : running_)
+            if (r.index == d) return Dependency::waiting;
+        return records_[d].status == TrialStatus::completed ? Dependency::ready : Dependency::failed;
+    }
+
+    // Records a fine-tune trial whose pretraining trial failed as failed, without
+    // starting it; --retry-failed retries it after its pretraining trial.
+    void record_not_fine_tuned(size_t i, TrialLock& lock, int attempts) {
+        const Trial& trial = sweep_.trials[i];
+        const Trial& pretraining = sweep_.trials[dependency_[i]];
+        const std::string dir = dir_of(i);
+        const std::string dep_status = is_unsuccessful(records_[dependency_[i]].status) ? to_string(records_[dependency_[i]].status) : "did not complete";
+        const std::string message = not_fine_tuned_message(pretraining, dep_status);
+        write_file_atomically(dir + "/config.yaml", trial_config_yaml(trial));
+        nlohmann::json runner = {
+            {"schema_version", 1},     {"trial_id", trial.id}, {"name", trial.name},       {"sweep", sweep_.spec.name},
+            {"labels", trial.labels}, {"status", "failed"},   {"exit_code", nullptr},     {"attempts", attempts},
+            {"threads", threads_},    {"started_at", nullptr}, {"finished_at", utc_now()}, {"wall_time_s", nullptr},
+            {"command", nullptr},     {"log_tail", nlohmann::json::array()},
+            {"depends_on", pretraining.id}, {"message", message},
+        };
+        write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
+        write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
+        {
+            std::ofstream log(dir + "/train.log", std::ios::app);
+            log << fmt::format("=== altup sweep: not started at {}: {}\n", utc_now(), message);
+        }
+        lock.release();
+        records_[i] = read_trial_record(dir);
+        say("{:<11} {} {}: {}", "not run", trial.id, labels_text(trial.labels), message);
+    }
 
     StartResult try_start(size_t i) {
         const Trial& trial = sweep_.trials[i];
         const std::string dir = dir_of(i);
+        const Dependency dependency = dependency_state(i);
+        if (dependency == Dependency::waiting) return StartResult::busy;
         try {
             fs::create_directories(dir);
             TrialLock lock = TrialLock::try_acquire(dir);
@@ -259,10 +327,19 @@ private:
                 records_[i] = record;
                 return StartResult::settled;
             }
+            if (dependency == Dependency::failed) {
+                record_not_fine_tuned(i, lock, record.attempts);
+                return StartResult::settled;
+            }
             write_file_atomically(dir + "/config.yaml", trial_config_yaml(trial));
 
             RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now(), record.attempts + 1, trainer_};
             run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--sweep", sweep_.spec.name});
+            if (dependency == Dependency::ready) {
+                // finetune.from: pretrain resolves to this folder (its ckpt.safetensors and result.json).
+                run.argv.push_back("--pretrained");
+                run.argv.push_back(fs::absolute(dir_of(dependency_[i])).lexically_normal().string());
+            }
             for (const auto& [key, value] : ordered_labels(trial.labels)) {
                 run.argv.push_back("--label");
                 run.argv.push_back(key + "=" + value);
@@ -346,7 +423,7 @@ private:
         if (!message.empty()) runner["message"] = message;
         try {
             write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
-            if (!message.empty()) write_file_atomically(dir + "/result.json", failed_result(trial, message).dump(2) + "\n");
+            if (!message.empty()) write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
         } catch (const std::exception& e) {
             say("{:<11} {}: {}", "error", trial.id, e.what());
         }
@@ -360,27 +437,6 @@ private:
         return read_trial_record(dir);
     }
 
-    // What analysis needs to list a trial that never wrote its own result (docs/results.md).
-    nlohmann::json failed_result(const Trial& trial, const std::string& message) const {
-        return {
-            {"schema_version", 1},
-            {"trial_id", trial.id},
-            {"name", trial.name},
-            {"sweep", sweep_.spec.name},
-            {"labels", trial.labels},
-            {"status", "failed"},
-            {"message", message},
-            {"diverged_at_step", nullptr},
-            {"config", to_json(trial.config)},
-            {"params", nullptr},
-            {"quality", {{"eval_loss", nullptr}, {"perplexity", nullptr}, {"token_accuracy", nullptr}}},
-            {"train", nullptr},
-            {"speed", {{"train_tokens_per_s", nullptr}}},
-            {"env", nullptr},
-            {"finished_at", utc_now()},
-        };
-    }
-
     const SweepExpansion& sweep_;
     RunnerOptions options_;
     int jobs_ = 1;
@@ -390,6 +446,7 @@ private:
     std::vector<size_t> queue_;
     std::vector<RunningTrial> running_;
     std::vector<double> durations_;
+    std::vector<size_t> dependency_;  // index of each trial's pretraining trial, or kNoDependency
 };
 
 }  // namespace
@@ -425,6 +482,14 @@ int threads_per_trial(int cores, int jobs, int requested) {
 
 std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial) {
     return (fs::path(options.out_dir) / sweep.spec.name / trial.id).string();
+}
+
+std::string not_fine_tuned_message(const Trial& pretraining, const std::string& status) {
+    return fmt::format("pretraining trial {} ({}) {}; not fine-tuned", pretraining.id, labels_text(pretraining.labels), status);
+}
+
+std::string failed_result_text(const SweepExpansion& sweep, const Trial& trial, const std::string& message) {
+    return failed_result(sweep, trial, message).dump(2) + "\n";
 }
 
 int run_sweep(const SweepExpansion& sweep, const RunnerOptions& options) { return Runner(sweep, options).run(); }

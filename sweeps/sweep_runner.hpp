@@ -33,9 +33,20 @@ std::string trial_config_yaml(const Trial& trial);
 // <out_dir>/<sweep name>/<trial id>
 std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial);
 
+// Two-stage sweeps: what result.json says for a fine-tune trial that is not
+// started because its pretraining trial ended `status` (failed or diverged).
+std::string not_fine_tuned_message(const Trial& pretraining, const std::string& status);
+
+// A result.json (text) with status failed and `message`, for a trial that never
+// wrote its own final result, so that `altup analyze` lists it (docs/results.md).
+std::string failed_result_text(const SweepExpansion& sweep, const Trial& trial, const std::string& message);
+
 // Runs what is pending; returns the exit code of `altup sweep`: 0 when every
 // trial completed, 1 when some failed or diverged, 130 when stopped by
-// SIGINT/SIGTERM (children are sent SIGTERM and awaited first).
+// SIGINT/SIGTERM (children are sent SIGTERM and awaited first). A fine-tune
+// trial (Trial::depends_on) starts only once its pretraining trial has
+// completed, with `--pretrained <its folder>`; if that trial failed or
+// diverged it is recorded as failed without being started.
 int run_sweep(const SweepExpansion& sweep, const RunnerOptions& options);
 
 }  // namespace altup

@@ -7,13 +7,17 @@
 # name to $FAKE_COMPLETIONS, so tests can count how often each trial finished.
 # FAKE_FAIL_LABEL=k=v fails (exit 1, no result.json) trials with that label;
 # FAKE_DIVERGE_LABEL=k=v makes them diverge (result.json diverged, exit 3).
+# Two-stage sweeps: --pretrained DIR is echoed to the log, and with $FAKE_EVENTS
+# set every start ("start TRIAL pretrained=DIR") and completion ("finish TRIAL")
+# is appended to that file, so tests can check the order of the trials.
 config="$1"; shift
-run_dir=""; labels=""; sweep=""
+run_dir=""; labels=""; sweep=""; pretrained=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --run-dir) run_dir="$2"; shift 2 ;;
     --sweep) sweep="$2"; shift 2 ;;
     --label) labels="$labels $2"; shift 2 ;;
+    --pretrained) pretrained="$2"; shift 2 ;;
     *) shift ;;
   esac
 done
@@ -22,6 +26,8 @@ step=0
 [ -f "$run_dir/progress" ] && step=$(cat "$run_dir/progress")
 echo "fake trainer: config=$config sweep=$sweep labels=$labels OMP_NUM_THREADS=$OMP_NUM_THREADS"
 echo "fake trainer: start at step $step"
+[ -n "$pretrained" ] && echo "fake trainer: pretrained=$pretrained"
+[ -n "$FAKE_EVENTS" ] && echo "start $trial pretrained=$pretrained" >> "$FAKE_EVENTS"
 
 write_result() {  # status
   printf '{"schema_version":1,"trial_id":"%s","sweep":"%s","status":"%s","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
@@ -44,5 +50,6 @@ if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is na
 trap '' TERM INT  # finishing is quick and must not be cut in half
 write_result completed
 [ -n "$FAKE_COMPLETIONS" ] && echo "$trial" >> "$FAKE_COMPLETIONS"
+[ -n "$FAKE_EVENTS" ] && echo "finish $trial" >> "$FAKE_EVENTS"
 echo "fake trainer: completed"
 exit 0

@@ -2,10 +2,14 @@
 # A real Slurm job array: starts a one-node cluster on localhost (munge,
 # slurmctld, slurmd with a config written here), submits a 4-trial tiny sweep
 # with `altup sweep --launcher slurm`, waits for it, and checks all four
-# results. Exit 77 (CTest: skipped) with the reason when the daemons cannot run.
+# results. Then a two-stage sweep with the fake trainer: the fine-tune trials
+# go into a second array that runs after the first (--dependency=afterany),
+# get --pretrained, and are recorded failed when their pretraining diverged.
+# Exit 77 (CTest: skipped) with the reason when the daemons cannot run.
 # Usage: slurm_array_test.sh ALTUP_BINARY WORKDIR
 set -uo pipefail
 altup=$(readlink -f "$1")
+fake=$(readlink -f "$(dirname "$0")/fake_trainer.sh")
 work=$2
 rm -rf "$work" && mkdir -p "$work"
 work=$(readlink -f "$work")
@@ -98,3 +102,38 @@ completed=$(grep -l '"status": "completed"' runs/slurm-check/*/result.json 2>/de
 grep -q "4/4 done" status.txt || grep -q "4 done" status.txt || fail "--status does not report 4 done"
 "$altup" sweep sweep.yaml --launcher slurm --out runs | grep -q "nothing to submit" || fail "resubmission should find nothing pending"
 echo "4 trials ran as Slurm array $job; resubmission found nothing pending"
+
+# Two stages: baseline and `bad` pretraining trials (bad diverges), each with a pos fine-tune trial.
+cat > "$work/two.yaml" <<YAML
+name: two-stage
+base: {model: {preset: tiny}, train: {steps: 10}}
+set: {finetune.from: pretrain}
+variants: {baseline: {}, bad: {model.altup.k: 2}}
+grid: {finetune.task: [pos, none]}
+YAML
+export FAKE_EVENTS=$work/events FAKE_DIVERGE_LABEL=variant=bad FAKE_STEPS=3 FAKE_STEP_SLEEP=0.3 FAKE_FAIL_LABEL=
+"$altup" sweep two.yaml --launcher slurm --dry-run --out runs --trainer "/bin/sh $fake" > dry2.txt || fail "two-stage dry run"
+grep -q -- "--dependency=afterany:" dry2.txt || fail "the dry run shows no dependent sbatch command: $(cat dry2.txt)"
+"$altup" sweep two.yaml --launcher slurm --out runs --trainer "/bin/sh $fake" --cpus-per-task 1 > submit2.txt || fail "two-stage submission: $(cat submit2.txt)"
+cat submit2.txt
+jobs=$(sed -n 's/^submitted job array \([0-9]*\).*/\1/p' submit2.txt | tr '\n' ' ')
+[ "$(echo $jobs | wc -w)" -eq 2 ] || fail "expected two job arrays, got: $(cat submit2.txt)"
+for _ in $(seq 1 120); do
+  [ -z "$(squeue -h -j "${jobs// /,}" 2>/dev/null)" ] && break
+  sleep 1
+done
+[ -z "$(squeue -h -j "${jobs// /,}" 2>/dev/null)" ] || fail "two-stage arrays $jobs still running after 120 s"
+cat "$FAKE_EVENTS"
+ok=$(grep -l '"status":"completed"' runs/two-stage/*/result.json 2>/dev/null | wc -l)
+[ "$ok" -eq 2 ] || fail "$ok of 2 baseline trials completed"
+grep -q '"status": "diverged"\|"status":"diverged"' runs/two-stage/*/result.json || fail "the bad pretraining trial did not diverge"
+not_run=$(grep -l 'diverged; not fine-tuned' runs/two-stage/*/result.json 2>/dev/null | wc -l)
+[ "$not_run" -eq 1 ] || fail "the bad fine-tune trial was not recorded as not fine-tuned"
+[ "$(grep -c '^start' "$FAKE_EVENTS")" -eq 3 ] || fail "expected 3 trainer starts (the bad fine-tune trial must not start)"
+line=$(grep -n '^start .* pretrained=/' "$FAKE_EVENTS") || fail "no fine-tune trial started with --pretrained"
+pre=$(basename "${line##*pretrained=}")
+[ -f "runs/two-stage/$pre/result.json" ] || fail "--pretrained $pre is not a trial folder of the sweep"
+finish=$(grep -n "^finish $pre\$" "$FAKE_EVENTS" | cut -d: -f1)
+[ -n "$finish" ] && [ "$finish" -lt "${line%%:*}" ] || fail "the fine-tune trial started before its pretraining trial $pre finished"
+"$altup" sweep two.yaml --status --out runs | tee status2.txt
+echo "two-stage sweep: fine-tune array ran after the pretraining array; the diverged trial's fine-tune was not started"
