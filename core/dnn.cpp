@@ -1,8 +1,10 @@
 #include "core/dnn.hpp"
 
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <tuple>
+#include <vector>
 
 namespace altup::dnn {
 
@@ -50,22 +52,25 @@ size_t primitives_created() { return g_created; }
 
 // ---------------------------------------------------------------- matmul
 namespace {
+Precision g_precision = Precision::f32;
+
 struct MatmulEntry {
     dnnl::matmul prim;
     memory a, b, c, bias;
 };
-using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool>;
+using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool, bool>;
 
-MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate) {
+MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate, bool bf16) {
     static std::map<MatmulKey, MatmulEntry> cache;
-    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate};
+    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate, bf16};
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
 
     const int64_t bb = s.broadcast_b ? 1 : s.batch;
-    const memory::desc a_md({s.batch, s.M, s.K}, dt::f32,
+    const dt in = bf16 ? dt::bf16 : dt::f32;  // the converted copies keep the f32 layout
+    const memory::desc a_md({s.batch, s.M, s.K}, in,
                             s.trans_a ? memory::dims{s.M * s.K, 1, s.M} : memory::dims{s.M * s.K, s.K, 1});
-    const memory::desc b_md({bb, s.K, s.N}, dt::f32,
+    const memory::desc b_md({bb, s.K, s.N}, in,
                             s.trans_b ? memory::dims{s.K * s.N, 1, s.K} : memory::dims{s.K * s.N, s.N, 1});
     const memory::desc c_md({s.batch, s.M, s.N}, dt::f32, memory::dims{s.M * s.N, s.N, 1});
     const memory::desc bias_md({1, 1, s.N}, dt::f32, memory::dims{s.N, s.N, 1});
@@ -107,9 +112,22 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
                 for (int64_t c = 0; c < s.N; ++c) C[r * s.N + c] += bias[c];
         return;
     }
-    MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate);
-    e.a.set_data_handle(mut(A));
-    e.b.set_data_handle(mut(B));
+    const bool bf16 = g_precision == Precision::bf16;
+    MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, bf16);
+    if (bf16) {
+        // Grow-only buffers: after the first step no call allocates.
+        static std::vector<uint16_t> a16, b16;
+        const int64_t na = s.batch * s.M * s.K, nb = (s.broadcast_b ? 1 : s.batch) * s.K * s.N;
+        if (int64_t(a16.size()) < na) a16.resize(size_t(na));
+        if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
+        to_bf16(A, a16.data(), na);
+        to_bf16(B, b16.data(), nb);
+        e.a.set_data_handle(a16.data());
+        e.b.set_data_handle(b16.data());
+    } else {
+        e.a.set_data_handle(mut(A));
+        e.b.set_data_handle(mut(B));
+    }
     e.c.set_data_handle(C);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
     if (bias) {
@@ -118,6 +136,21 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     }
     e.prim.execute(stream(), args);
     stream().wait();
+}
+
+void set_matmul_precision(Precision p) { g_precision = p; }
+Precision matmul_precision() { return g_precision; }
+
+void to_bf16(const float* src, uint16_t* dst, int64_t n) {
+    // Round to nearest even on the bit pattern; NaNs stay NaNs (quiet bit set).
+#pragma omp parallel for simd schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) {
+        uint32_t u;
+        std::memcpy(&u, src + i, 4);
+        const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+        const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        dst[i] = static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
+    }
 }
 
 // ---------------------------------------------------------------- eltwise

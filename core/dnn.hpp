@@ -25,6 +25,18 @@ struct MatmulShape {
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
 
+// The precision of matmul inputs (train.dtype). bf16: A and B are rounded to
+// bfloat16 (round to nearest even) and multiplied by oneDNN's bf16 kernels
+// with f32 accumulation and an f32 result; parameters, activations,
+// gradients and the optimizer stay f32 (the "f32 master weights" scheme).
+// Process-wide: a trial is one process. Shapes that take the dnnl_sgemm path
+// (not multiples of 16, e.g. MoE expert batches) stay f32.
+enum class Precision { f32, bf16 };
+void set_matmul_precision(Precision p);
+Precision matmul_precision();
+// Round n floats to bfloat16 (stored as the upper 16 bits), in parallel.
+void to_bf16(const float* src, uint16_t* dst, int64_t n);
+
 // Elementwise activation forward/backward over n contiguous values.
 enum class Eltwise { gelu_tanh, relu, exp };
 void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n);

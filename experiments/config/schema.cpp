@@ -171,8 +171,8 @@ std::vector<KeyDef> build() {
     s.push_back(choice("train.schedule", FIELD(train.schedule), {"cosine", "rsqrt", "constant"}));
     s.push_back(number("train.min_lr_ratio", FIELD(train.min_lr_ratio), [](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]"));
     s.push_back(number("train.clip", FIELD(train.clip), non_negative, "a number >= 0 (0 = off)"));
-    // The engine computes in f32 only (core/tensor.hpp); bf16 is reserved.
-    s.push_back(choice("train.dtype", FIELD(train.dtype), {"f32"}, "f32 (bf16 is not implemented yet)"));
+    // bf16 = bf16 matmul inputs, f32 everything else (core/dnn.hpp).
+    s.push_back(choice("train.dtype", FIELD(train.dtype), {"f32", "bf16"}));
     s.push_back(integer("train.threads", FIELD(train.threads), 0, "(0 = all cores)"));
     s.push_back(integer("train.checkpoint_every", FIELD(train.checkpoint_every), 0, "(0 = only at the end)"));
     s.push_back(integer("train.log_every", FIELD(train.log_every), 1));

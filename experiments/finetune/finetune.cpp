@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/dnn.hpp"
 #include "core/ops.hpp"
 #include "core/optim.hpp"
 #include "experiments/config/config_io.hpp"
@@ -349,6 +350,7 @@ int FinetuneRun::run() {
         throw std::runtime_error("fine-tuning runs in one process: start it without mpirun/srun ranks");
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
+    dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
     {
         YAML::Emitter out;
         out << to_yaml(cfg_);

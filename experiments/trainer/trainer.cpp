@@ -222,6 +222,7 @@ int TrialRun::run() {
     fs::create_directories(opts_.run_dir);
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
+    dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
     if (cfg_.train.batch % dist_.size() != 0)
         throw std::runtime_error(fmt::format("train.batch = {} does not split over {} MPI ranks", cfg_.train.batch, dist_.size()));
     if (root_) {

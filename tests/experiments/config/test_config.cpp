@@ -67,7 +67,7 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
          "q.yaml:3:3: data.path: expected a readable file, \"/nonexistent/corpus.txt\" does not exist"},
         {"model: 3\n", "q.yaml:1:1: model: expected a mapping of keys, got \"3\""},
         {"train:\n  optimizer: sgd\n", "q.yaml:2:3: train.optimizer: expected one of adamw or adafactor, got \"sgd\""},
-        {"train:\n  dtype: bf16\n", "q.yaml:2:3: train.dtype: expected f32 (bf16 is not implemented yet), got \"bf16\""},
+        {"train:\n  dtype: fp16\n", "q.yaml:2:3: train.dtype: expected one of f32 or bf16, got \"fp16\""},
         {"eval:\n  every: [1, 2]\n", "q.yaml:2:3: eval.every: expected an integer >= 0 (0 = only at the end), got \"a list\""},
         {"model:\n  heads: 4\n   d_ff: 3\n", "q.yaml:3:8: malformed YAML: illegal map value"},
         {"", "q.yaml: the config is empty"},

@@ -1,0 +1,102 @@
+// bf16 matmul inputs (train.dtype: bf16): the rounding on hand-worked bit
+// patterns, and every matmul form against a double-precision reference whose
+// inputs are rounded to 8 significant bits independently (frexp/nearbyint).
+#include <catch2/catch.hpp>
+
+#include <cfenv>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/dnn.hpp"
+#include "core/rng.hpp"
+
+using namespace altup;
+
+namespace {
+uint16_t bf16_of(uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    uint16_t out;
+    dnn::to_bf16(&f, &out, 1);
+    return out;
+}
+
+// x rounded to 8 significant bits, ties to even (the default rounding mode).
+double round_to_bf16(double x) {
+    if (x == 0) return 0;
+    int e;
+    const double m = std::frexp(x, &e);  // x = m * 2^e, 0.5 <= |m| < 1
+    return std::ldexp(std::nearbyint(std::ldexp(m, 8)), e - 8);
+}
+
+struct PrecisionScope {
+    explicit PrecisionScope(dnn::Precision p) { dnn::set_matmul_precision(p); }
+    ~PrecisionScope() { dnn::set_matmul_precision(dnn::Precision::f32); }
+};
+}  // namespace
+
+TEST_CASE("bf16 rounding: nearest, ties to even, infinities and NaNs", "[core][bf16]") {
+    REQUIRE(std::fegetround() == FE_TONEAREST);
+    CHECK(bf16_of(0x3F800000u) == 0x3F80);  // 1.0
+    CHECK(bf16_of(0x3F808000u) == 0x3F80);  // halfway between 0x3F80 and 0x3F81: to the even one
+    CHECK(bf16_of(0x3F818000u) == 0x3F82);  // halfway between 0x3F81 and 0x3F82: to the even one
+    CHECK(bf16_of(0x3F808001u) == 0x3F81);  // just above halfway
+    CHECK(bf16_of(0xBF80FFFFu) == 0xBF81);  // negative numbers round by magnitude
+    CHECK(bf16_of(0x7F800000u) == 0x7F80);  // +inf
+    CHECK(bf16_of(0x7F7FFFFFu) == 0x7F80);  // the largest float overflows to inf, as rounding says
+    const uint16_t nan = bf16_of(0x7F800001u);  // a NaN whose payload sits in the dropped bits
+    CHECK((nan & 0x7F80) == 0x7F80);
+    CHECK((nan & 0x007F) != 0);  // still a NaN, not inf
+}
+
+TEST_CASE("bf16 matmul equals the product of bf16-rounded inputs, in every form the ops use", "[core][bf16]") {
+    Rng rng(17);
+    auto fill = [&](std::vector<float>& v) {
+        for (auto& x : v) x = float(rng.uniform() * 2.0 - 1.0);
+    };
+    struct Case {
+        int64_t batch, M, N, K;
+        bool ta, tb, bcast, acc;
+        float alpha;
+    };
+    const Case cases[] = {
+        {1, 32, 48, 64, false, false, false, false, 1.0f},  // Y = X W
+        {1, 32, 48, 64, false, true, false, false, 1.0f},   // Y = X W^T (linear forward)
+        {1, 32, 48, 64, true, false, false, true, 1.0f},    // dW += dY^T X (accumulate)
+        {3, 16, 32, 16, false, true, false, false, 0.25f},  // attention scores, scaled
+        {2, 16, 16, 32, false, false, true, false, 1.0f},   // B broadcast over the batch
+    };
+    for (const Case& c : cases) {
+        const int64_t bb = c.bcast ? 1 : c.batch;
+        std::vector<float> A(c.batch * c.M * c.K), B(bb * c.K * c.N), C(c.batch * c.M * c.N), bias;
+        fill(A);
+        fill(B);
+        fill(C);
+        const std::vector<float> C0 = C;
+        dnn::MatmulShape s{c.batch, c.M, c.N, c.K, c.ta, c.tb, c.bcast};
+        {
+            PrecisionScope bf16(dnn::Precision::bf16);
+            dnn::matmul(s, A.data(), B.data(), C.data(), nullptr, c.alpha, c.acc);
+        }
+        double max_err = 0, max_vs_f32 = 0;
+        for (int64_t b = 0; b < c.batch; ++b)
+            for (int64_t i = 0; i < c.M; ++i)
+                for (int64_t j = 0; j < c.N; ++j) {
+                    double ref = 0, exact = 0;
+                    for (int64_t k = 0; k < c.K; ++k) {
+                        const double a = A[b * c.M * c.K + (c.ta ? k * c.M + i : i * c.K + k)];
+                        const double w = B[(c.bcast ? 0 : b) * c.K * c.N + (c.tb ? j * c.K + k : k * c.N + j)];
+                        ref += round_to_bf16(a) * round_to_bf16(w);
+                        exact += a * w;
+                    }
+                    const size_t o = size_t(b * c.M * c.N + i * c.N + j);
+                    const double base = c.acc ? C0[o] : 0.0;
+                    max_err = std::max(max_err, std::abs(C[o] - (base + c.alpha * ref)));
+                    max_vs_f32 = std::max(max_vs_f32, std::abs(C[o] - (base + c.alpha * exact)));
+                }
+        INFO("batch " << c.batch << " M " << c.M << " N " << c.N << " K " << c.K << " ta " << c.ta << " tb " << c.tb);
+        CHECK(max_err < 1e-5);     // f32 accumulation of the rounded products
+        CHECK(max_vs_f32 > 1e-4);  // and the inputs really were rounded
+    }
+}
