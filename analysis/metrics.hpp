@@ -1,5 +1,5 @@
 // The per-trial numbers analysis aggregates over seeds, and how each is read
-// from result.json (docs/results.md) and shown in tables (docs/analysis.md).
+// from result.json (docs/result-files.md) and shown in tables (docs/analysis.md).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -19,7 +19,7 @@ enum class Metric {
     params_embedding,
     params_non_embedding,
     altup_scalars,
-    // From the optional `downstream` section of a fine-tune trial (docs/results.md):
+    // From the optional `downstream` section of a fine-tune trial (docs/result-files.md):
     // absent for pretraining trials, then every one of them is nullopt.
     downstream_accuracy,
     downstream_macro_f1,

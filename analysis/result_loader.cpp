@@ -185,7 +185,7 @@ ParsedResult parse_result_file(const std::string& path) {
                 throw FieldError{fmt::format("field 'stage': expected \"pretrain\" or \"finetune\", got {}", it->dump())};
             trial.stage = it->get<std::string>();
         }
-        // downstream: absent or null for pretraining trials (docs/results.md).
+        // downstream: absent or null for pretraining trials (docs/result-files.md).
         if (auto it = root.find("downstream"); it != root.end() && !it->is_null()) {
             if (!it->is_object())
                 throw FieldError{fmt::format("field 'downstream': expected an object or null, got {}", type_name(*it))};

@@ -1,4 +1,4 @@
-// Finds and reads every result.json under a runs directory (docs/results.md).
+// Finds and reads every result.json under a runs directory (docs/result-files.md).
 // Files that cannot be used (bad JSON, missing fields, unfinished or failed
 // trials) are listed with the reason instead of stopping the analysis.
 #pragma once

@@ -99,7 +99,7 @@ std::vector<std::string> default_trainer_command() {
     return {ec ? std::string("/proc/self/exe") : self.string(), "train"};
 }
 
-// What analysis needs to list a trial that never wrote its own result (docs/results.md).
+// What analysis needs to list a trial that never wrote its own result (docs/result-files.md).
 nlohmann::json failed_result(const SweepExpansion& sweep, const Trial& trial, const std::string& message) {
     return {
         {"schema_version", 1},

@@ -38,7 +38,7 @@ std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep,
 std::string not_fine_tuned_message(const Trial& pretraining, const std::string& status);
 
 // A result.json (text) with status failed and `message`, for a trial that never
-// wrote its own final result, so that `altup analyze` lists it (docs/results.md).
+// wrote its own final result, so that `altup analyze` lists it (docs/result-files.md).
 std::string failed_result_text(const SweepExpansion& sweep, const Trial& trial, const std::string& message);
 
 // Runs what is pending; returns the exit code of `altup sweep`: 0 when every

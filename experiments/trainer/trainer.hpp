@@ -1,6 +1,6 @@
 // One trial, end to end: data, model, optimizer, the training loop with
 // evaluation, checkpoints and honest speed measurement, and the result files
-// described in docs/results.md.
+// described in docs/result-files.md.
 #pragma once
 #include <map>
 #include <string>
