@@ -138,6 +138,70 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     stream().wait();
 }
 
+namespace {
+struct StridedEntry {
+    dnnl::matmul prim;
+    memory a, b, c;
+};
+memory::desc strided_md(const StridedView& v, dt type) {
+    return memory::desc(memory::dims(v.dims, v.dims + 4), type, memory::dims(v.strides, v.strides + 4));
+}
+// Elements from a view's first to its last, inclusive: what a bf16 copy must cover.
+int64_t extent(const StridedView& v) {
+    int64_t e = 1;
+    for (int i = 0; i < 4; ++i) e += (v.dims[i] - 1) * v.strides[i];
+    return e;
+}
+}  // namespace
+
+void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
+                    float* C, float alpha, bool accumulate) {
+    const bool bf16 = g_precision == Precision::bf16;
+    using Key = std::tuple<std::vector<int64_t>, float, bool, bool>;
+    static std::map<Key, StridedEntry> cache;
+    std::vector<int64_t> shape;
+    for (const StridedView* v : {&a, &b, &c}) {
+        shape.insert(shape.end(), v->dims, v->dims + 4);
+        shape.insert(shape.end(), v->strides, v->strides + 4);
+    }
+    Key key{shape, alpha, accumulate, bf16};
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        const dt in = bf16 ? dt::bf16 : dt::f32;
+        dnnl::primitive_attr attr;
+        if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+        if (accumulate) {
+            dnnl::post_ops po;
+            po.append_sum(1.0f);
+            attr.set_post_ops(po);
+        }
+        const auto a_md = strided_md(a, in), b_md = strided_md(b, in), c_md = strided_md(c, dt::f32);
+        dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine());
+        StridedEntry e{dnnl::matmul(pd), memory(a_md, engine(), nullptr), memory(b_md, engine(), nullptr),
+                       memory(c_md, engine(), nullptr)};
+        ++g_created;
+        it = cache.emplace(std::move(key), std::move(e)).first;
+    }
+    StridedEntry& e = it->second;
+    if (bf16) {
+        // The copies keep the f32 layout (same strides), so only the covered span is converted.
+        static std::vector<uint16_t> a16, b16;
+        const int64_t na = extent(a), nb = extent(b);
+        if (int64_t(a16.size()) < na) a16.resize(size_t(na));
+        if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
+        to_bf16(A, a16.data(), na);
+        to_bf16(B, b16.data(), nb);
+        e.a.set_data_handle(a16.data());
+        e.b.set_data_handle(b16.data());
+    } else {
+        e.a.set_data_handle(mut(A));
+        e.b.set_data_handle(mut(B));
+    }
+    e.c.set_data_handle(C);
+    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+    stream().wait();
+}
+
 void set_matmul_precision(Precision p) { g_precision = p; }
 Precision matmul_precision() { return g_precision; }
 

@@ -25,6 +25,17 @@ struct MatmulShape {
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
 
+// A 4-D batched matmul on strided views: C[i,j] = alpha * A[i,j] . B[i,j]
+// (+ C when accumulate) for the two batch indices i, j; each operand is its
+// dims {b0, b1, rows, cols} and element strides, so attention can read q, k
+// and v straight out of a packed [B*T, 3d] buffer and write heads merged.
+struct StridedView {
+    int64_t dims[4];
+    int64_t strides[4];
+};
+void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
+                    float* C, float alpha = 1.0f, bool accumulate = false);
+
 // The precision of matmul inputs (train.dtype). bf16: A and B are rounded to
 // bfloat16 (round to nearest even) and multiplied by oneDNN's bf16 kernels
 // with f32 accumulation and an f32 result; parameters, activations,

@@ -37,6 +37,12 @@ Var softmax(const Var& x);
 // are masked to probability 0 (fused: no mask tensor).
 Var causal_softmax(const Var& x);
 
+// ---- attention (ops_attention.cpp)
+// Causal multi-head self-attention from packed projections: qkv [B*T, 3d]
+// (q | k | v per token, heads of d/H contiguous within each) -> [B*T, d] with
+// heads merged: softmax(q k^T / sqrt(d/H), keys <= query) v per head.
+Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H);
+
 // ---- norms (ops_norm.cpp), over the last axis.
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps = 1e-5f);
 Var rmsnorm(const Var& x, const Var& gamma, float eps = 1e-6f);

@@ -39,13 +39,8 @@ Var CausalSelfAttention::forward(const Var& x, int64_t B, int64_t T) {
         qkv_w_ = fused_parameter_view(store_, q_w_, 3 * d_);
         qkv_b_ = fused_parameter_view(store_, q_b_, 3 * d_);
     }
-    const int64_t H = heads_, Dh = d_ / heads_;
     Var qkv = linear(x, qkv_w_, qkv_b_);  // [B*T, 3d]
-    auto heads = [&](int64_t which) { return transpose_heads(reshape(slice(qkv, which * d_, d_), {B, T, H, Dh})); };
-    Var q = heads(0), k = heads(1), v = heads(2);                    // [B, H, T, Dh]
-    Var scores = bmm(q, k, /*trans_b=*/true, 1.0f / std::sqrt(float(Dh)));  // [B, H, T, T]
-    Var ctx = bmm(causal_softmax(scores), v);                        // [B, H, T, Dh]
-    Var merged = reshape(transpose_heads(ctx), {B * T, d_});
+    Var merged = causal_attention(qkv, B, T, heads_);  // [B*T, d], heads merged
     return linear(merged, o_w_, o_b_);
 }
 

@@ -173,3 +173,35 @@ TEST_CASE("clamp and rms_match", "[core][forward]") {
     const float s = 1.0f / std::sqrt(12.5f);
     require_close(rms_match(val({1, 2}, {3, 4}), val({1, 2}, {1, 1}), 0.0f)->value, {3 * s, 4 * s}, 1e-6);
 }
+
+TEST_CASE("fused causal attention matches the definition, head by head", "[core][forward][attention]") {
+    const int64_t B = 2, T = 16, H = 4, d = 32, Dh = d / H;
+    Rng rng(41);
+    Tensor qkv = Tensor::empty({B * T, 3 * d});
+    for (int64_t i = 0; i < qkv.numel(); ++i) qkv.data()[i] = float(rng.normal());
+    Var out = causal_attention(leaf(qkv), B, T, H);
+    REQUIRE(out->value.shape() == Shape{B * T, d});
+    double max_err = 0;
+    auto at = [&](int64_t b, int64_t t, int64_t part, int64_t h, int64_t e) {
+        return double(qkv.data()[(b * T + t) * 3 * d + part * d + h * Dh + e]);
+    };
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t i = 0; i < T; ++i) {
+                std::vector<double> w(i + 1);
+                double mx = -1e300, sum = 0;
+                for (int64_t j = 0; j <= i; ++j) {
+                    double s = 0;
+                    for (int64_t e = 0; e < Dh; ++e) s += at(b, i, 0, h, e) * at(b, j, 1, h, e);
+                    w[j] = s / std::sqrt(double(Dh));
+                    mx = std::max(mx, w[j]);
+                }
+                for (auto& x : w) sum += (x = std::exp(x - mx));
+                for (int64_t e = 0; e < Dh; ++e) {
+                    double ref = 0;
+                    for (int64_t j = 0; j <= i; ++j) ref += w[j] / sum * at(b, j, 2, h, e);
+                    max_err = std::max(max_err, std::abs(ref - out->value.data()[(b * T + i) * d + h * Dh + e]));
+                }
+            }
+    CHECK(max_err < 1e-5);
+}

@@ -135,3 +135,10 @@ TEST_CASE("clamp and rms_match gradients", "[core][grad]") {
     CHECK_GRAD([](const std::vector<Var>& v) { return clamp(v[0], -1.0f, 1.0f); }, (std::vector<Var>{x}));
     CHECK_GRAD([](const std::vector<Var>& v) { return rms_match(v[0], v[1]); }, (std::vector<Var>{param({3, 5}, rng), param({3, 5}, rng)}));
 }
+
+TEST_CASE("fused causal attention gradient", "[core][grad][attention]") {
+    Rng rng(31);
+    // B 2, T 5, H 2, d 6 (Dh 3): q, k and v come out of one packed [B*T, 3d] buffer.
+    CHECK_GRAD([](const std::vector<Var>& v) { return causal_attention(v[0], 2, 5, 2); },
+               (std::vector<Var>{param({10, 18}, rng)}));
+}
