@@ -11,7 +11,7 @@ every step (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_=1e11). The script
 re-executes itself once with that environment.
 
   /usr/bin/python3 bench/torch_reference.py [--preset small] [--batch 16] [--steps 10] [--threads 2]
-  /usr/bin/python3 bench/torch_reference.py --compare build/bench/bench_train_step
+  /usr/bin/python3 bench/torch_reference.py --compare build/bench/bench_train_step [--bf16]
 """
 import argparse
 import json
@@ -188,28 +188,36 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--compare", metavar="BENCH_TRAIN_STEP", help="also run our bench binary and print the ratio")
+    ap.add_argument("--bf16", action="store_true", help="with --compare: also run ours with train.dtype bf16")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_environment(args.threads)
     torch_rows = run_torch(args)
-    ours = {}
-    if args.compare:
+    def run_ours(dtype):
         out = subprocess.run([args.compare, "--preset", args.preset, "--batch", str(args.batch), "--steps", str(args.steps),
-                              "--only", args.configs, "--json"], check=True, capture_output=True, text=True,
+                              "--only", args.configs, "--dtype", dtype, "--json"], check=True, capture_output=True, text=True,
                              env=dict(os.environ, OMP_NUM_THREADS=str(args.threads))).stdout
-        ours = {r["config"]: r for r in json.loads(out)}
+        return {r["config"]: r for r in json.loads(out)}
+    ours = run_ours("f32") if args.compare else {}
+    ours16 = run_ours("bf16") if args.compare and args.bf16 else {}
     if args.json:
-        print(json.dumps({"torch": torch_rows, "altup_lab": list(ours.values())}, indent=2))
+        print(json.dumps({"torch": torch_rows, "altup_lab": list(ours.values()), "altup_lab_bf16": list(ours16.values())}, indent=2))
         return
     import torch
     print(f"PyTorch {torch.__version__}, {args.threads} threads, OpenBLAS from {OPENBLAS_OPENMP}; preset {args.preset}, "
           f"batch {args.batch}, seq 128, AdamW")
-    print(f"{'config':<18}{'torch ms':>10}{'torch tok/s':>13}" + (f"{'ours ms':>10}{'ours tok/s':>12}{'ratio':>8}" if ours else ""))
+    print(f"{'config':<18}{'torch ms':>10}{'torch tok/s':>13}" + (f"{'ours ms':>10}{'ours tok/s':>12}{'ratio':>8}" if ours else "")
+          + (f"{'bf16 ms':>10}{'bf16 tok/s':>12}{'ratio':>8}{'vs f32':>8}" if ours16 else ""))
     for r in torch_rows:
         line = f"{r['config']:<18}{r['ms_per_step']:>10.1f}{r['tokens_per_s']:>13.0f}"
         if r["config"] in ours:
             o = ours[r["config"]]
             line += f"{o['ms_per_step']:>10.1f}{o['tokens_per_s']:>12.0f}{o['tokens_per_s'] / r['tokens_per_s']:>7.2f}x"
+        if r["config"] in ours16:
+            h = ours16[r["config"]]
+            line += f"{h['ms_per_step']:>10.1f}{h['tokens_per_s']:>12.0f}{h['tokens_per_s'] / r['tokens_per_s']:>7.2f}x"
+            if r["config"] in ours:
+                line += f"{h['tokens_per_s'] / ours[r['config']]['tokens_per_s']:>7.2f}x"
         print(line)
 
 

@@ -1,7 +1,7 @@
 // Full training steps (forward, backward, grad clip, AdamW) for the canonical
 // configs, on random tokens, as the trainer runs them:
 //   OMP_NUM_THREADS=2 build/bench/bench_train_step [--preset small] [--batch 16] [--steps 10]
-//                                                  [--only NAME[,NAME]] [--profile] [--json]
+//                                                  [--only NAME[,NAME]] [--dtype f32|bf16] [--profile] [--json]
 // Per config: tokens/s, ms/step (median, p10, p90), forward+backward alone,
 // achieved GFLOP/s (model FLOPs counted analytically / time), that as a share
 // of the matmul limit measured at start-up on this machine, resident memory
@@ -41,12 +41,14 @@ double peak_rss_mb() {
     return double(u.ru_maxrss) / 1024.0;
 }
 
-// GFLOP/s of one f32 matmul primitive at a transformer shape: the practical limit.
-double matmul_limit_gflops() {
+// GFLOP/s of one matmul primitive at a transformer shape with f32 or bf16
+// inputs (f32 output): the practical limit.
+double matmul_limit_gflops(bool bf16) {
     const int64_t M = 2048, K = 256, N = 1024;
-    std::vector<float> a(M * K, 0.5f), w(N * K, 0.25f), y(M * N);
+    std::vector<float> a(M * K, 0.5f), w(N * K, 0.25f), y(M * N);  // bf16 reads the first half of each
     using dt = dnnl::memory::data_type;
-    dnnl::memory::desc a_md({M, K}, dt::f32, dnnl::memory::format_tag::ab), w_md({K, N}, dt::f32, dnnl::memory::format_tag::ba),
+    const dt in = bf16 ? dt::bf16 : dt::f32;
+    dnnl::memory::desc a_md({M, K}, in, dnnl::memory::format_tag::ab), w_md({K, N}, in, dnnl::memory::format_tag::ba),
         y_md({M, N}, dt::f32, dnnl::memory::format_tag::ab);
     dnnl::matmul prim(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, w_md, y_md), dnn::engine()));
     dnnl::memory am(a_md, dnn::engine(), a.data()), wm(w_md, dnn::engine(), w.data()), ym(y_md, dnn::engine(), y.data());
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
     int64_t B = 16;
     int steps = 10;
     bool profile = false, json = false;
+    std::string dtype = "f32";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -70,10 +73,14 @@ int main(int argc, char** argv) {
         else if (a == "--batch") B = std::atoi(next().c_str());
         else if (a == "--steps") steps = std::atoi(next().c_str());
         else if (a == "--only") only = "," + next() + ",";
+        else if (a == "--dtype") dtype = next();
         else if (a == "--profile") profile = true;
         else if (a == "--json") json = true;
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
+    if (dtype != "f32" && dtype != "bf16") { std::fprintf(stderr, "--dtype: expected f32 or bf16, got %s\n", dtype.c_str()); return 2; }
+    const bool bf16 = dtype == "bf16";
+    dnn::set_matmul_precision(bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
     ModelConfig base;
     if (!apply_preset(preset, base)) { std::fprintf(stderr, "unknown preset %s\n", preset.c_str()); return 2; }
     const int64_t T = base.seq_len;
@@ -88,10 +95,12 @@ int main(int argc, char** argv) {
     c = base; c.altup.k = 2; c.moe.experts = 4; variants.push_back({"altup-k2+moe-e4", c});
     c = base; c.sequence_altup.stride = 2; variants.push_back({"seq-altup-s2", c});
 
-    const double limit = matmul_limit_gflops();
+    const double limit = matmul_limit_gflops(bf16);
     if (!json) {
-        std::printf("preset %s, batch %ld, seq %ld, threads %d, ISA %s; f32 matmul limit %.0f GFLOP/s (2048x256 . 256x1024)\n\n",
-                    preset.c_str(), long(B), long(T), omp_get_max_threads(), dnn::isa_string().c_str(), limit);
+        std::printf("preset %s, batch %ld, seq %ld, threads %d, ISA %s, matmul inputs %s; %s matmul limit %.0f GFLOP/s "
+                    "(2048x256 . 256x1024)\n\n",
+                    preset.c_str(), long(B), long(T), omp_get_max_threads(), dnn::isa_string().c_str(), dtype.c_str(),
+                    dtype.c_str(), limit);
         std::printf("%-16s %10s %9s %7s %7s %9s %9s %8s %6s %9s %8s\n", "config", "params", "ms/step", "p10", "p90", "fwd+bwd",
                     "tokens/s", "GFLOP/s", "limit", "RSS MB", "growth");
     }
@@ -126,7 +135,7 @@ int main(int argc, char** argv) {
         const double tps = double(B * T) / (t.median_ms / 1000.0);
         if (json) {
             json_rows += (json_rows.empty() ? "" : ",\n") +
-                         std::string("  {\"config\": \"") + v.name + "\", \"ms_per_step\": " + std::to_string(t.median_ms) +
+                         std::string("  {\"config\": \"") + v.name + "\", \"dtype\": \"" + dtype + "\", \"ms_per_step\": " + std::to_string(t.median_ms) +
                          ", \"p10\": " + std::to_string(t.p10_ms) + ", \"p90\": " + std::to_string(t.p90_ms) +
                          ", \"tokens_per_s\": " + std::to_string(tps) + ", \"gflops\": " + std::to_string(gflops) + "}";
         } else {
