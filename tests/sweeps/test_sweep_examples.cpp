@@ -13,6 +13,7 @@ TEST_CASE("every example sweep expands and validates", "[examples]") {
     const std::map<std::string, size_t> expected_trials = {
         {"quickstart.yaml", 3},     {"altup_vs_baseline.yaml", 45},  {"moe_synergy.yaml", 12},
         {"sequence_altup.yaml", 12}, {"selection_ablation.yaml", 18}, {"gemma3n_vs_paper.yaml", 20},
+        {"downstream.yaml", 18},
     };
     std::set<std::string> seen;
     for (const auto& entry : std::filesystem::directory_iterator(std::string(ALTUP_SOURCE_DIR) + "/sweeps/examples")) {
