@@ -1,5 +1,8 @@
 // AltUp's predict-and-correct (../shared/docs/altup.md), fused so that the K
 // blocks of a token are read once. Blocks are token-major: x [N, K*d].
+#include <algorithm>
+#include <vector>
+
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
@@ -8,6 +11,24 @@
 namespace altup {
 using detail::check;
 using detail::grad_of;
+
+namespace {
+// Sums over the N tokens of a reduction into `out[0..m)`, in parallel but in
+// an order fixed by N alone: 64 chunks of rows (whatever the thread count),
+// each accumulated in double by `chunk(lo, hi, partial)`, then added in chunk order.
+template <class Chunk>
+void token_reduction(int64_t N, int m, Chunk chunk, float* out) {
+    constexpr int64_t kChunks = 64;
+    std::vector<double> partial(size_t(kChunks * m), 0.0);
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < kChunks; ++c) chunk(N * c / kChunks, N * (c + 1) / kChunks, partial.data() + c * m);
+    for (int r = 0; r < m; ++r) {
+        double s = 0.0;
+        for (int64_t c = 0; c < kChunks; ++c) s += partial[size_t(c * m + r)];
+        out[r] += static_cast<float>(s);
+    }
+}
+}  // namespace
 
 Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
     profiler::Scope prof_("weighted_sum");
@@ -67,15 +88,13 @@ Var altup_predict(const Var& x, const Var& p, int k) {
                 }
         }
         if (float* dp = grad_of(p)) {
-            // dp[i][j] = sum_n <g_i, x_j>: per-thread partials would make the sum order
-            // depend on the thread count, so each (i, j) is one sequential dot.
+            // dp[i][j] = sum_n <g_i, x_j>
             const float* xs = x->value.data();
-            for (int i = 0; i < k; ++i)
-                for (int j = 0; j < k; ++j) {
-                    double acc = 0.0;
-                    for (int64_t n = 0; n < N; ++n) acc += kernels::dot(d, g + n * W + i * d, xs + n * W + j * d);
-                    dp[i * k + j] += static_cast<float>(acc);
-                }
+            token_reduction(N, k * k, [&](int64_t lo, int64_t hi, double* acc) {
+                for (int64_t n = lo; n < hi; ++n)
+                    for (int i = 0; i < k; ++i)
+                        for (int j = 0; j < k; ++j) acc[i * k + j] += kernels::dot(d, g + n * W + i * d, xs + n * W + j * d);
+            }, dp);
         }
     });
 }
@@ -108,28 +127,40 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
         float* dxh = grad_of(xhat);
         float* dxt = grad_of(xtilde);
         if (dxh || dxt) {
-#pragma omp parallel for schedule(static)
-            for (int64_t n = 0; n < N; ++n)
-                for (int64_t c = 0; c < d; ++c) {
-                    float s = 0.0f;  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
-                    for (int i = 0; i < k; ++i) s += G[i] * gy[n * W + i * d + c];
-                    if (dxt) dxt[n * d + c] += s;
+#pragma omp parallel
+            {
+                std::vector<float> s(static_cast<size_t>(d));  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
+#pragma omp for schedule(static)
+                for (int64_t n = 0; n < N; ++n) {
+                    const float* gn = gy + n * W;
+                    std::fill(s.begin(), s.end(), 0.0f);
+                    for (int i = 0; i < k; ++i)
+                        for (int64_t c = 0; c < d; ++c) s[c] += G[i] * gn[i * d + c];
+                    if (dxt)
+                        for (int64_t c = 0; c < d; ++c) dxt[n * d + c] += s[c];
                     if (dxh) {
-                        for (int i = 0; i < k; ++i) dxh[n * W + i * d + c] += gy[n * W + i * d + c];
-                        dxh[n * W + j * d + c] -= s;
+                        for (int i = 0; i < k; ++i)
+                            for (int64_t c = 0; c < d; ++c) dxh[n * W + i * d + c] += gn[i * d + c];
+                        for (int64_t c = 0; c < d; ++c) dxh[n * W + j * d + c] -= s[c];
                     }
                 }
+            }
         }
         if (float* dg = grad_of(g)) {
+            // dg[i] = sum_n <dy_i, xtilde - xhat_j>
             const float* xh = xhat->value.data();
             const float* xt = xtilde->value.data();
-            for (int i = 0; i < k; ++i) {
-                double acc = 0.0;
-                for (int64_t n = 0; n < N; ++n)
-                    for (int64_t c = 0; c < d; ++c)
-                        acc += double(gy[n * W + i * d + c]) * (xt[n * d + c] - xh[n * W + j * d + c]);
-                dg[i] += static_cast<float>(acc);
-            }
+            token_reduction(N, k, [&](int64_t lo, int64_t hi, double* acc) {
+                for (int64_t n = lo; n < hi; ++n)
+                    for (int i = 0; i < k; ++i) {
+                        const float* gi = gy + n * W + i * d;
+                        const float* t = xt + n * d;
+                        const float* xj = xh + n * W + j * d;
+                        double a = 0.0;
+                        for (int64_t c = 0; c < d; ++c) a += double(gi[c]) * (t[c] - xj[c]);
+                        acc[i] += a;
+                    }
+            }, dg);
         }
     });
 }

@@ -3,6 +3,8 @@
 // central differences is O(eps^2); f32 rounding of the objective adds ~1e-4).
 #include <catch2/catch.hpp>
 
+#include <omp.h>
+
 #include "core/ops.hpp"
 #include "tests/support/gradcheck.hpp"
 
@@ -141,4 +143,23 @@ TEST_CASE("fused causal attention gradient", "[core][grad][attention]") {
     // B 2, T 5, H 2, d 6 (Dh 3): q, k and v come out of one packed [B*T, 3d] buffer.
     CHECK_GRAD([](const std::vector<Var>& v) { return causal_attention(v[0], 2, 5, 2); },
                (std::vector<Var>{param({10, 18}, rng)}));
+}
+
+TEST_CASE("AltUp scalar gradients do not depend on the thread count", "[core][grad][altup]") {
+    // The reductions over tokens run in parallel over fixed chunks: 1 and 3
+    // threads must give bit-identical gradients (reproducible runs on any machine).
+    auto grads = [](int threads) {
+        omp_set_num_threads(threads);
+        Rng rng(77);
+        Var x = param({300, 2 * 24}, rng), p = param({2, 2}, rng), xt = param({300, 24}, rng), g = param({2}, rng);
+        Var y = altup_correct(altup_predict(x, p, 2), xt, g, 2, 1);
+        backward(sum(mul(y, leaf(random_tensor(y->value.shape(), rng)))));
+        std::vector<float> out(p->grad.data(), p->grad.data() + 4);
+        out.insert(out.end(), g->grad.data(), g->grad.data() + 2);
+        return out;
+    };
+    const int before = omp_get_max_threads();
+    const std::vector<float> one = grads(1), three = grads(3);
+    omp_set_num_threads(before);
+    CHECK(one == three);
 }
