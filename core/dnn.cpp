@@ -95,6 +95,32 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 }
 }  // namespace
 
+namespace {
+bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && ((s.M | s.N | s.K) & 15) != 0; }
+
+void run_matmul(MatmulEntry& e, float* C, const float* bias) {
+    e.c.set_data_handle(C);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
+    if (bias) {
+        e.bias.set_data_handle(mut(bias));
+        args.emplace(DNNL_ARG_BIAS, e.bias);
+    }
+    e.prim.execute(stream(), args);
+    stream().wait();
+}
+}  // namespace
+
+bool uses_bf16(const MatmulShape& s) { return g_precision == Precision::bf16 && !takes_sgemm(s); }
+
+void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
+                 bool accumulate) {
+    if (takes_sgemm(s)) throw std::logic_error("matmul_bf16: shape takes the f32 sgemm path (check uses_bf16 first)");
+    MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, true);
+    e.a.set_data_handle(const_cast<uint16_t*>(A));
+    e.b.set_data_handle(const_cast<uint16_t*>(B));
+    run_matmul(e, C, bias);
+}
+
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C, const float* bias, float alpha,
             bool accumulate) {
     // Shapes that are not multiples of 16 are mostly the ones that change every
@@ -102,7 +128,7 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     // kernel each step and grow the cache without bound, so they go through
     // dnnl_sgemm, which needs no per-shape creation. The choice depends on the
     // shape alone, so a resumed run takes the same path as the original.
-    if (s.batch == 1 && ((s.M | s.N | s.K) & 15) != 0) {
+    if (takes_sgemm(s)) {
         const dnnl_dim_t lda = s.trans_a ? s.M : s.K, ldb = s.trans_b ? s.K : s.N;
         const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
                                             accumulate ? 1.0f : 0.0f, C, s.N);
@@ -128,14 +154,7 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
         e.a.set_data_handle(mut(A));
         e.b.set_data_handle(mut(B));
     }
-    e.c.set_data_handle(C);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
-    if (bias) {
-        e.bias.set_data_handle(mut(bias));
-        args.emplace(DNNL_ARG_BIAS, e.bias);
-    }
-    e.prim.execute(stream(), args);
-    stream().wait();
+    run_matmul(e, C, bias);
 }
 
 namespace {

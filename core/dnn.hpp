@@ -47,6 +47,12 @@ void set_matmul_precision(Precision p);
 Precision matmul_precision();
 // Round n floats to bfloat16 (stored as the upper 16 bits), in parallel.
 void to_bf16(const float* src, uint16_t* dst, int64_t n);
+// Whether matmul(s, ...) multiplies in bf16 now (precision bf16 and a shape
+// that takes a cached primitive), and the same product on inputs the caller
+// has already rounded with to_bf16, so one rounding can serve several products.
+bool uses_bf16(const MatmulShape& s);
+void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias = nullptr,
+                 float alpha = 1.0f, bool accumulate = false);
 
 // Elementwise activation forward/backward over n contiguous values.
 enum class Eltwise { gelu_tanh, relu, exp };

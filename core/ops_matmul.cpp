@@ -26,6 +26,35 @@ void add_column_sums(const float* dy, float* db, int64_t M, int64_t N) {
     }
 }
 
+// bf16 copies live in pooled f32 tensors of half the element count: the pool
+// then recycles them like any activation (no allocation per step).
+Tensor bf16_copy(const float* src, int64_t n) {
+    Tensor t = Tensor::empty({(n + 1) / 2});
+    dnn::to_bf16(src, reinterpret_cast<uint16_t*>(t.data()), n);
+    return t;
+}
+const uint16_t* bf16_data(const Tensor& t) { return reinterpret_cast<const uint16_t*>(t.data()); }
+
+// linear with bf16 matmul inputs: X and W are rounded once in the forward pass
+// and kept for the backward products, dY once for both of them (three
+// roundings instead of six).
+Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K) {
+    Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
+    dnn::matmul_bf16({1, M, N, K, false, true, false}, bf16_data(x16), bf16_data(w16), out.data(),
+                     bias ? bias->value.data() : nullptr);
+    return make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
+        const float* dY = o.grad.data();
+        float* dX = grad_of(x);
+        float* dW = grad_of(weight);
+        if (dX || dW) {
+            const Tensor dy16 = bf16_copy(dY, M * N);
+            if (dX) dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, true);
+            if (dW) dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, true);
+        }
+        if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
+    });
+}
+
 // Shared by matmul and bmm: C[b] = alpha * A[b] . op(B[b]) with B batched or broadcast.
 Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int64_t N, bool trans_b, bool broadcast_b,
             float alpha, Shape out_shape) {
@@ -99,6 +128,7 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
     Shape out_shape = xs;
     out_shape.back() = N;
     Tensor out = Tensor::empty(out_shape);
+    if (dnn::uses_bf16({1, M, N, K, false, true, false})) return linear_bf16(x, weight, bias, out, M, N, K);
     dnn::matmul({1, M, N, K, false, true, false}, x->value.data(), weight->value.data(), out.data(),
                 bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K](Node& o) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/dnn.hpp"
+#include "core/ops.hpp"
 #include "core/rng.hpp"
 
 using namespace altup;
@@ -98,5 +99,49 @@ TEST_CASE("bf16 matmul equals the product of bf16-rounded inputs, in every form 
         INFO("batch " << c.batch << " M " << c.M << " N " << c.N << " K " << c.K << " ta " << c.ta << " tb " << c.tb);
         CHECK(max_err < 1e-5);     // f32 accumulation of the rounded products
         CHECK(max_vs_f32 > 1e-4);  // and the inputs really were rounded
+    }
+}
+
+TEST_CASE("linear in bf16: forward and both gradients from rounded inputs", "[core][bf16]") {
+    const int64_t M = 32, K = 48, N = 64;
+    Rng rng(23);
+    auto random = [&](const Shape& s) {
+        Tensor t = Tensor::empty(s);
+        for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = float(rng.uniform() * 2.0 - 1.0);
+        return t;
+    };
+    Var x = leaf(random({M, K}), true), w = leaf(random({N, K}), true), b = leaf(random({N}), true);
+    Tensor R = random({M, N});
+    {
+        PrecisionScope bf16(dnn::Precision::bf16);
+        Var y = linear(x, w, b);
+        backward(sum(mul(y, leaf(R))));
+        double err_y = 0, err_dx = 0, err_dw = 0, err_db = 0;
+        for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < N; ++j) {
+                double ref = b->value.data()[j];
+                for (int64_t k = 0; k < K; ++k) ref += round_to_bf16(x->value.data()[i * K + k]) * round_to_bf16(w->value.data()[j * K + k]);
+                err_y = std::max(err_y, std::abs(ref - y->value.data()[i * N + j]));
+            }
+        for (int64_t i = 0; i < M; ++i)
+            for (int64_t k = 0; k < K; ++k) {
+                double ref = 0;  // dX = dY . W with dY = R
+                for (int64_t j = 0; j < N; ++j) ref += round_to_bf16(R.data()[i * N + j]) * round_to_bf16(w->value.data()[j * K + k]);
+                err_dx = std::max(err_dx, std::abs(ref - x->grad.data()[i * K + k]));
+            }
+        for (int64_t j = 0; j < N; ++j) {
+            double db = 0;  // the bias gradient is a plain f32 column sum
+            for (int64_t i = 0; i < M; ++i) db += R.data()[i * N + j];
+            err_db = std::max(err_db, std::abs(db - b->grad.data()[j]));
+            for (int64_t k = 0; k < K; ++k) {
+                double ref = 0;  // dW = dY^T . X
+                for (int64_t i = 0; i < M; ++i) ref += round_to_bf16(R.data()[i * N + j]) * round_to_bf16(x->value.data()[i * K + k]);
+                err_dw = std::max(err_dw, std::abs(ref - w->grad.data()[j * K + k]));
+            }
+        }
+        CHECK(err_y < 1e-5);
+        CHECK(err_dx < 1e-5);
+        CHECK(err_dw < 1e-5);
+        CHECK(err_db < 1e-5);
     }
 }
