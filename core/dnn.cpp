@@ -96,6 +96,23 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 }  // namespace
 
 namespace {
+// Points a product's input memories at A and B, or at bf16 roundings of their
+// first na / nb elements in grow-only buffers (no allocation once warm).
+void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* B, int64_t nb, bool bf16) {
+    if (!bf16) {
+        a.set_data_handle(mut(A));
+        b.set_data_handle(mut(B));
+        return;
+    }
+    static std::vector<uint16_t> a16, b16;
+    if (int64_t(a16.size()) < na) a16.resize(size_t(na));
+    if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
+    to_bf16(A, a16.data(), na);
+    to_bf16(B, b16.data(), nb);
+    a.set_data_handle(a16.data());
+    b.set_data_handle(b16.data());
+}
+
 bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && ((s.M | s.N | s.K) & 15) != 0; }
 
 void run_matmul(MatmulEntry& e, float* C, const float* bias) {
@@ -140,20 +157,7 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     }
     const bool bf16 = g_precision == Precision::bf16;
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, bf16);
-    if (bf16) {
-        // Grow-only buffers: after the first step no call allocates.
-        static std::vector<uint16_t> a16, b16;
-        const int64_t na = s.batch * s.M * s.K, nb = (s.broadcast_b ? 1 : s.batch) * s.K * s.N;
-        if (int64_t(a16.size()) < na) a16.resize(size_t(na));
-        if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
-        to_bf16(A, a16.data(), na);
-        to_bf16(B, b16.data(), nb);
-        e.a.set_data_handle(a16.data());
-        e.b.set_data_handle(b16.data());
-    } else {
-        e.a.set_data_handle(mut(A));
-        e.b.set_data_handle(mut(B));
-    }
+    bind_inputs(e.a, e.b, A, s.batch * s.M * s.K, B, (s.broadcast_b ? 1 : s.batch) * s.K * s.N, bf16);
     run_matmul(e, C, bias);
 }
 
@@ -202,20 +206,8 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
         it = cache.emplace(std::move(key), std::move(e)).first;
     }
     StridedEntry& e = it->second;
-    if (bf16) {
-        // The copies keep the f32 layout (same strides), so only the covered span is converted.
-        static std::vector<uint16_t> a16, b16;
-        const int64_t na = extent(a), nb = extent(b);
-        if (int64_t(a16.size()) < na) a16.resize(size_t(na));
-        if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
-        to_bf16(A, a16.data(), na);
-        to_bf16(B, b16.data(), nb);
-        e.a.set_data_handle(a16.data());
-        e.b.set_data_handle(b16.data());
-    } else {
-        e.a.set_data_handle(mut(A));
-        e.b.set_data_handle(mut(B));
-    }
+    // The copies keep the f32 layout (same strides), so only the covered span is converted.
+    bind_inputs(e.a, e.b, A, extent(a), B, extent(b), bf16);
     e.c.set_data_handle(C);
     e.prim.execute(stream(), {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
     stream().wait();

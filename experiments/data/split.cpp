@@ -5,18 +5,9 @@
 #include <cstdint>
 #include <map>
 
-namespace altup {
+#include "util/hash.hpp"
 
-namespace {
-uint64_t fnv1a(const std::string& s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-}  // namespace
+namespace altup {
 
 std::vector<Split> split_documents(const std::vector<Document>& docs, double valid, double test) {
     std::map<char, std::vector<size_t>> by_genre;
@@ -24,7 +15,7 @@ std::vector<Split> split_documents(const std::vector<Document>& docs, double val
     std::vector<Split> out(docs.size(), Split::train);
     for (auto& [genre, idx] : by_genre) {
         // A fixed hash order rather than file order, so a split takes documents from all over the genre.
-        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return fnv1a(docs[a].id) < fnv1a(docs[b].id); });
+        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return fnv1a64(docs[a].id) < fnv1a64(docs[b].id); });
         const size_t n = idx.size();
         const size_t floor_each = n >= 3 ? 1 : 0;
         const size_t n_test = std::max(floor_each, size_t(std::lround(double(n) * test)));

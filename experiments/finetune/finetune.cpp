@@ -273,16 +273,7 @@ bool FinetuneRun::load_checkpoint() {
     curve_ = s.at("curve");
     step_ms_ = s.at("step_ms").get<std::vector<double>>();
     last_loss_ = s.at("last_loss").is_null() ? std::nan("") : s.at("last_loss").get<double>();
-    // Metrics logged after the checkpoint will be logged again: drop them.
-    std::ifstream in(path("metrics.jsonl"));
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        try {
-            if (json::parse(line).value("step", int64_t(0)) <= step_) kept += line + "\n";
-        } catch (const std::exception&) {
-        }
-    }
-    write_file_atomically(path("metrics.jsonl"), kept);
+    drop_metrics_after(path("metrics.jsonl"), step_);
     return true;
 }
 

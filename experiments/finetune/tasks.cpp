@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "experiments/data/split.hpp"
+#include "util/hash.hpp"
 
 namespace altup {
 
@@ -38,15 +39,6 @@ const std::map<std::string, Universal>& base_map() {
         {"uh", X}, {"nil", X}, {"fw", X},
     };
     return m;
-}
-
-uint64_t fnv1a(const std::string& s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
 }
 
 // Brown's `` and '' are plain quotes in the text the model was trained on.
@@ -121,7 +113,7 @@ FinetuneSplit finetune_split(const std::vector<Document>& docs, double data_vali
     for (auto& [genre, list] : held_out) {
         // Salted, so the order is unrelated to the one that chose these documents.
         std::sort(list.begin(), list.end(),
-                  [](const Document* a, const Document* b) { return fnv1a("finetune:" + a->id) < fnv1a("finetune:" + b->id); });
+                  [](const Document* a, const Document* b) { return fnv1a64("finetune:" + a->id) < fnv1a64("finetune:" + b->id); });
         const size_t n = list.size();
         size_t n_test = std::max<size_t>(n >= 2 ? 1 : 0, size_t(std::lround(double(n) * ft_test)));
         size_t n_valid = std::max<size_t>(n >= 3 ? 1 : 0, size_t(std::lround(double(n) * ft_valid)));

@@ -8,7 +8,10 @@
 #include <csignal>
 #include <ctime>
 
+#include <fstream>
+
 #include "core/dnn.hpp"
+#include "util/atomic_file.hpp"
 
 #ifndef ALTUP_GIT_COMMIT
 #define ALTUP_GIT_COMMIT "unknown"
@@ -52,6 +55,19 @@ nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(
 nlohmann::json run_env(int threads, int ranks) {
     return {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},
             {"threads", threads}, {"ranks", ranks}, {"host", hostname()}};
+}
+
+void drop_metrics_after(const std::string& metrics_path, int64_t step) {
+    std::ifstream in(metrics_path);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        try {
+            if (nlohmann::json::parse(line).value("step", int64_t(0)) <= step) kept += line + "\n";
+        } catch (const std::exception&) {
+            // a torn last line from a killed process: drop it
+        }
+    }
+    write_file_atomically(metrics_path, kept);
 }
 
 int stop_signal() { return g_stop_signal; }

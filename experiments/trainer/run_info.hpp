@@ -1,6 +1,7 @@
 // Small facts every result file records (times, memory, host, percentiles),
 // shared by the pretraining and the fine-tuning trainers.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ double percentile(std::vector<double> v, double q);   // linear interpolation; N
 nlohmann::json num_or_null(double v);                 // JSON has no NaN/inf: they become null
 // result.json's "env": commit, oneDNN version and ISA, threads, MPI ranks, host.
 nlohmann::json run_env(int threads, int ranks);
+
+// On resume: metrics.jsonl lines logged after the checkpoint's step will be
+// logged again, so they are dropped (and a torn last line with them).
+void drop_metrics_after(const std::string& metrics_path, int64_t step);
 
 // The signal (SIGINT or SIGTERM) that asked the running trial to stop, or 0.
 // install_stop_handlers() (trainer.hpp) sets it; loops poll it between steps.

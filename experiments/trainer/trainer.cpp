@@ -174,18 +174,7 @@ bool TrialRun::load_checkpoint() {
     const auto& le = s.at("last_eval");
     auto num = [](const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); };
     last_eval_ = {num(le[0]), num(le[1]), num(le[2]), num(le[3]), 0};
-    if (!root_) return true;
-    // Metrics logged after the checkpoint will be logged again: drop them.
-    std::ifstream in(path("metrics.jsonl"));
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        try {
-            if (json::parse(line).value("step", int64_t(0)) <= p_.step) kept += line + "\n";
-        } catch (const std::exception&) {
-            // a torn last line from a killed process: drop it
-        }
-    }
-    write_file_atomically(path("metrics.jsonl"), kept);
+    if (root_) drop_metrics_after(path("metrics.jsonl"), p_.step);
     return true;
 }
 
