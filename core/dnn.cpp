@@ -1,5 +1,7 @@
 #include "core/dnn.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -54,6 +56,18 @@ size_t primitives_created() { return g_created; }
 namespace {
 Precision g_precision = Precision::f32;
 
+// C = alpha * A.B, plus the old C when accumulating (gradients add up).
+dnnl::primitive_attr product_attr(float alpha, bool accumulate) {
+    dnnl::primitive_attr attr;
+    if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
+    if (accumulate) {
+        dnnl::post_ops po;
+        po.append_sum(1.0f);
+        attr.set_post_ops(po);
+    }
+    return attr;
+}
+
 struct MatmulEntry {
     dnnl::matmul prim;
     memory a, b, c, bias;
@@ -75,13 +89,7 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
     const memory::desc c_md({s.batch, s.M, s.N}, dt::f32, memory::dims{s.M * s.N, s.N, 1});
     const memory::desc bias_md({1, 1, s.N}, dt::f32, memory::dims{s.N, s.N, 1});
 
-    dnnl::primitive_attr attr;
-    if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
-    if (accumulate) {
-        dnnl::post_ops po;
-        po.append_sum(1.0f);
-        attr.set_post_ops(po);
-    }
+    const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
     auto desc = has_bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
     dnnl::matmul::primitive_desc pd(desc, attr, engine());
     MatmulEntry e;
@@ -180,24 +188,19 @@ int64_t extent(const StridedView& v) {
 void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
                     float* C, float alpha, bool accumulate) {
     const bool bf16 = g_precision == Precision::bf16;
-    using Key = std::tuple<std::vector<int64_t>, float, bool, bool>;
+    using Key = std::tuple<std::array<int64_t, 24>, float, bool, bool>;
     static std::map<Key, StridedEntry> cache;
-    std::vector<int64_t> shape;
+    std::array<int64_t, 24> shape{};  // dims and strides of a, b, c: the lookup allocates nothing
+    auto out = shape.begin();
     for (const StridedView* v : {&a, &b, &c}) {
-        shape.insert(shape.end(), v->dims, v->dims + 4);
-        shape.insert(shape.end(), v->strides, v->strides + 4);
+        out = std::copy(v->dims, v->dims + 4, out);
+        out = std::copy(v->strides, v->strides + 4, out);
     }
     Key key{shape, alpha, accumulate, bf16};
     auto it = cache.find(key);
     if (it == cache.end()) {
         const dt in = bf16 ? dt::bf16 : dt::f32;
-        dnnl::primitive_attr attr;
-        if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
-        if (accumulate) {
-            dnnl::post_ops po;
-            po.append_sum(1.0f);
-            attr.set_post_ops(po);
-        }
+        const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
         const auto a_md = strided_md(a, in), b_md = strided_md(b, in), c_md = strided_md(c, dt::f32);
         dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine());
         StridedEntry e{dnnl::matmul(pd), memory(a_md, engine(), nullptr), memory(b_md, engine(), nullptr),

@@ -278,17 +278,7 @@ bool FinetuneRun::load_checkpoint() {
 }
 
 void FinetuneRun::write_result(const std::string& status, const std::string& message) {
-    json r;
-    r["schema_version"] = 1;
-    r["trial_id"] = config_id(cfg_);
-    r["name"] = cfg_.name;
-    r["stage"] = "finetune";
-    r["sweep"] = opts_.sweep.empty() ? json(nullptr) : json(opts_.sweep);
-    r["labels"] = opts_.labels;
-    r["status"] = status;
-    r["message"] = message;
-    r["diverged_at_step"] = diverged_at_ >= 0 ? json(diverged_at_) : json(nullptr);
-    r["config"] = to_json(cfg_);
+    json r = result_header(cfg_, opts_.sweep, opts_.labels, "finetune", status, message, diverged_at_);
     r["pretrain"] = {{"trial_id", src_.trial_id.empty() ? json(nullptr) : json(src_.trial_id)},
                      {"run_dir", src_.run_dir.empty() ? json(nullptr) : json(fs::absolute(src_.run_dir).string())},
                      {"checkpoint", src_.checkpoint.empty() ? json(nullptr) : json(fs::absolute(src_.checkpoint).string())}};

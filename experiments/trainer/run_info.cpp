@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "core/dnn.hpp"
+#include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
 
 #ifndef ALTUP_GIT_COMMIT
@@ -55,6 +56,24 @@ nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(
 nlohmann::json run_env(int threads, int ranks) {
     return {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},
             {"threads", threads}, {"ranks", ranks}, {"host", hostname()}};
+}
+
+nlohmann::json result_header(const Config& cfg, const std::string& sweep, const std::map<std::string, std::string>& labels,
+                             const std::string& stage, const std::string& status, const std::string& message,
+                             int64_t diverged_at) {
+    using json = nlohmann::json;
+    json r;
+    r["schema_version"] = 1;
+    r["trial_id"] = config_id(cfg);
+    r["name"] = cfg.name;
+    r["stage"] = stage;
+    r["sweep"] = sweep.empty() ? json(nullptr) : json(sweep);
+    r["labels"] = labels;
+    r["status"] = status;
+    r["message"] = message;
+    r["diverged_at_step"] = diverged_at >= 0 ? json(diverged_at) : json(nullptr);
+    r["config"] = to_json(cfg);
+    return r;
 }
 
 void drop_metrics_after(const std::string& metrics_path, int64_t step) {

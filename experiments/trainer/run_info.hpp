@@ -2,10 +2,13 @@
 // shared by the pretraining and the fine-tuning trainers.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "experiments/config/config.hpp"
 
 namespace altup {
 
@@ -15,6 +18,13 @@ double percentile(std::vector<double> v, double q);   // linear interpolation; N
 nlohmann::json num_or_null(double v);                 // JSON has no NaN/inf: they become null
 // result.json's "env": commit, oneDNN version and ISA, threads, MPI ranks, host.
 nlohmann::json run_env(int threads, int ranks);
+
+// The fields every result.json starts with (docs/result-files.md): schema,
+// id, name, stage ("pretrain" | "finetune"), sweep, labels, status, message,
+// diverged_at_step (-1 = null) and the resolved config.
+nlohmann::json result_header(const Config& cfg, const std::string& sweep, const std::map<std::string, std::string>& labels,
+                             const std::string& stage, const std::string& status, const std::string& message,
+                             int64_t diverged_at);
 
 // On resume: metrics.jsonl lines logged after the checkpoint's step will be
 // logged again, so they are dropped (and a torn last line with them).

@@ -94,17 +94,7 @@ void TrialRun::log_metrics(const json& line) {
 
 void TrialRun::write_result(const std::string& status, const std::string& message) {
     if (!root_) return;
-    json r;
-    r["schema_version"] = 1;
-    r["trial_id"] = config_id(cfg_);
-    r["name"] = cfg_.name;
-    r["stage"] = "pretrain";
-    r["sweep"] = opts_.sweep.empty() ? json(nullptr) : json(opts_.sweep);
-    r["labels"] = opts_.labels;
-    r["status"] = status;
-    r["message"] = message;
-    r["diverged_at_step"] = p_.diverged_at >= 0 ? json(p_.diverged_at) : json(nullptr);
-    r["config"] = to_json(cfg_);
+    json r = result_header(cfg_, opts_.sweep, opts_.labels, "pretrain", status, message, p_.diverged_at);
     if (model_) {
         const ParamCounts c = model_->param_counts();
         r["params"] = {{"total", c.total}, {"embedding", c.embedding}, {"non_embedding", c.non_embedding},
