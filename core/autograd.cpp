@@ -20,6 +20,12 @@ Tensor& Node::grad_buffer() {
     return grad;
 }
 
+Tensor& Node::grad_buffer_for_write(bool& fresh) {
+    fresh = !grad.defined();
+    if (fresh) grad = Tensor::empty(value.shape());
+    return grad;
+}
+
 void Node::accumulate_grad(const Tensor& g) {
     if (!grad.defined()) {
         grad = Tensor::empty(value.shape());

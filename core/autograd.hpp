@@ -24,6 +24,10 @@ struct Node {
 
     // The gradient buffer, zero-filled on first use.
     Tensor& grad_buffer();
+    // The gradient buffer for an op that writes a whole contribution at once.
+    // On first use it is left unfilled and `fresh` is set: the op then writes
+    // (=) instead of adding (+=), which saves zeroing and re-reading it.
+    Tensor& grad_buffer_for_write(bool& fresh);
     void accumulate_grad(const Tensor& g);
 };
 

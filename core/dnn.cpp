@@ -237,7 +237,6 @@ dnnl::algorithm to_alg(Eltwise a) {
     switch (a) {
         case Eltwise::gelu_tanh: return dnnl::algorithm::eltwise_gelu_tanh;
         case Eltwise::relu: return dnnl::algorithm::eltwise_relu;
-        case Eltwise::exp: return dnnl::algorithm::eltwise_exp;
     }
     return dnnl::algorithm::eltwise_relu;
 }
@@ -341,31 +340,6 @@ void softmax_backward(const float* dst, const float* diff_dst, float* diff_src, 
     e.diff_dst.set_data_handle(mut(diff_dst));
     e.diff_src.set_data_handle(diff_src);
     e.bwd.execute(stream(), {{DNNL_ARG_DST, e.dst}, {DNNL_ARG_DIFF_DST, e.diff_dst}, {DNNL_ARG_DIFF_SRC, e.diff_src}});
-    stream().wait();
-}
-
-void exp_forward(const float* src, float* dst, int64_t n) { eltwise_forward(Eltwise::exp, src, dst, n); }
-
-void log_softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols) {
-    struct Entry {
-        dnnl::softmax_v2_forward prim;
-        memory src, dst;
-    };
-    static std::map<std::pair<int64_t, int64_t>, Entry> cache;
-    const auto key = std::make_pair(rows, cols);
-    auto it = cache.find(key);
-    if (it == cache.end()) {
-        const auto md = md2(rows, cols);
-        dnnl::softmax_v2_forward::primitive_desc pd(
-            dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::softmax_log, md, md, 1),
-            engine());
-        it = cache.emplace(key, Entry{dnnl::softmax_v2_forward(pd), memory(md, engine(), nullptr), memory(md, engine(), nullptr)}).first;
-        ++g_created;
-    }
-    Entry& e = it->second;
-    e.src.set_data_handle(mut(src));
-    e.dst.set_data_handle(dst);
-    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
     stream().wait();
 }
 

@@ -55,18 +55,13 @@ void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, flo
                  float alpha = 1.0f, bool accumulate = false);
 
 // Elementwise activation forward/backward over n contiguous values.
-enum class Eltwise { gelu_tanh, relu, exp };
+enum class Eltwise { gelu_tanh, relu };
 void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n);
 void eltwise_backward(Eltwise alg, const float* src, const float* diff_dst, float* diff_src, int64_t n);
 
 // Softmax over the last axis of a rows x cols matrix.
 void softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols);
 void softmax_backward(const float* dst, const float* diff_dst, float* diff_src, int64_t rows, int64_t cols);
-
-// Log-softmax over the last axis (softmax_v2 with softmax_log), and exp over
-// n values: the vectorised pieces of the fused cross-entropy.
-void log_softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols);
-void exp_forward(const float* src, float* dst, int64_t n);
 
 // LayerNorm over the last axis (rows x cols) with scale and shift.
 // mean/var: rows floats each, written by forward, read by backward.

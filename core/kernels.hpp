@@ -1,6 +1,8 @@
 // Plain loops for the few things oneDNN has no primitive for (or where a
 // primitive call costs more than the work). Small and vectorisable.
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace altup::kernels {
@@ -9,5 +11,27 @@ void axpy(int64_t n, float a, const float* x, float* y);   // y += a*x
 float dot(int64_t n, const float* x, const float* y);      // double accumulation
 double sum_sq(int64_t n, const float* x);
 void scale(int64_t n, float a, float* x);                  // x *= a
+
+// e^x within about 2 ulp (Cephes' expf: a degree-6 polynomial on
+// x - n ln 2, times 2^n built from the exponent bits). Branch-free, so a loop
+// over it vectorises, which std::exp does not without -ffast-math: softmax
+// and cross-entropy spend their time here. Returns 0 below -87.33 (float
+// underflow) and saturates at e^88.
+inline float exp_fast(float x) {
+    const float c = std::min(std::max(x, -87.33654f), 88.0f);
+    const float n = std::floor(c * 1.44269504088896341f + 0.5f);
+    float r = c - n * 0.693359375f;  // ln 2 in two parts, so r is exact
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    // 2^n from its exponent bits (a bit cast the vectoriser understands; memcpy it does not).
+    const float two_n = __builtin_bit_cast(float, (static_cast<int32_t>(n) + 127) << 23);
+    return x < -87.33654f ? 0.0f : p * two_n;
+}
 
 }  // namespace altup::kernels

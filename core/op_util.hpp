@@ -10,6 +10,15 @@ namespace altup::detail {
 // The gradient buffer of an input that wants one, else nullptr.
 inline float* grad_of(const Var& v) { return v && v->requires_grad ? v->grad_buffer().data() : nullptr; }
 
+// The same for an op that writes its whole contribution to v's gradient in
+// one go: `fresh` says the buffer is uninitialised and must be written (=),
+// not added to (+=). Take the pointer only when about to write it: an op whose
+// two inputs are the same node then writes the first and adds the second.
+inline float* grad_to_write(const Var& v, bool& fresh) {
+    fresh = false;
+    return v && v->requires_grad ? v->grad_buffer_for_write(fresh).data() : nullptr;
+}
+
 inline void check(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument(what);
 }

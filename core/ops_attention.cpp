@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/dnn.hpp"
+#include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
 #include "core/profiler.hpp"
@@ -46,13 +47,16 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
         const int64_t i = r % T;  // query position: keys 0..i are visible
         float* row = p + r * T;
         float mx = row[0];
+#pragma omp simd reduction(max : mx)
         for (int64_t j = 1; j <= i; ++j) mx = std::max(mx, row[j]);
         float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
         for (int64_t j = 0; j <= i; ++j) {
-            row[j] = std::exp(row[j] - mx);
+            row[j] = kernels::exp_fast(row[j] - mx);
             sum += row[j];
         }
         const float inv = 1.0f / sum;
+#pragma omp simd
         for (int64_t j = 0; j <= i; ++j) row[j] *= inv;
         std::fill(row + i + 1, row + T, 0.0f);
     }
@@ -60,18 +64,19 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
     dnn::matmul_strided(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, d), p, q + 2 * d,
                         out.data());
     return make_result(out, {qkv}, [qkv, probs, B, T, H, d, Dh, W, scale](Node& o) {
-        float* dqkv = grad_of(qkv);
+        bool fresh = false;  // dV, dQ and dK each write their own third of dqkv
+        float* dqkv = detail::grad_to_write(qkv, fresh);
         if (!dqkv) return;
         const float* q = qkv->value.data();
         const float* p = probs.data();
         const float* dout = o.grad.data();
         Tensor dscores = Tensor::empty({B, H, T, T});
         float* ds = dscores.data();
-        // dP = dO . V^T; dV += P^T . dO
+        // dP = dO . V^T; dV (+)= P^T . dO
         dnn::matmul_strided(heads_view(B, H, T, Dh, d), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), dout,
                             q + 2 * d, ds);
         dnn::matmul_strided(square(B, H, T, true), heads_view(B, H, T, Dh, d), heads_view(B, H, T, Dh, W), p, dout,
-                            dqkv + 2 * d, 1.0f, true);
+                            dqkv + 2 * d, 1.0f, !fresh);
         // Softmax backward over the visible keys: dS = P * (dP - sum(P * dP)); 0 above the diagonal.
 #pragma omp parallel for schedule(static)
         for (int64_t r = 0; r < B * H * T; ++r) {
@@ -79,15 +84,17 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
             const float* prow = p + r * T;
             float* row = ds + r * T;
             float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
             for (int64_t j = 0; j <= i; ++j) dot += prow[j] * row[j];
+#pragma omp simd
             for (int64_t j = 0; j <= i; ++j) row[j] = prow[j] * (row[j] - dot);
             std::fill(row + i + 1, row + T, 0.0f);
         }
-        // dQ += scale * dS . K; dK += scale * dS^T . Q
+        // dQ (+)= scale * dS . K; dK (+)= scale * dS^T . Q
         dnn::matmul_strided(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), ds, q + d,
-                            dqkv, scale, true);
+                            dqkv, scale, !fresh);
         dnn::matmul_strided(square(B, H, T, true), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), ds, q,
-                            dqkv + d, scale, true);
+                            dqkv + d, scale, !fresh);
     });
 }
 

@@ -46,7 +46,11 @@ Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
     for (int64_t r = 0; r < outer; ++r)
         for (int64_t c = 0; c < inner; ++c) z[r * inner + c] = x[r * inner + c] + sb * y[c];
     return make_result(out, {a, b}, [a, b, inner, outer, sb](Node& o) {
-        if (float* da = grad_of(a)) kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), da);
+        bool fresh = false;
+        if (float* da = detail::grad_to_write(a, fresh)) {
+            if (fresh) std::copy(o.grad.data(), o.grad.data() + o.grad.numel(), da);
+            else kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), da);
+        }
         if (float* db = grad_of(b)) {
             if (sb == 1.0f) {
                 reduce_rows_into(o.grad.data(), db, outer, inner);
@@ -115,11 +119,16 @@ Var activation(const Var& x, dnn::Eltwise alg) {
     Tensor out = Tensor::empty(x->value.shape());
     dnn::eltwise_forward(alg, x->value.data(), out.data(), n);
     return make_result(out, {x}, [x, alg, n](Node& o) {
-        if (float* dx = grad_of(x)) {
-            Tensor tmp = Tensor::empty(x->value.shape());
-            dnn::eltwise_backward(alg, x->value.data(), o.grad.data(), tmp.data(), n);
-            kernels::axpy(n, 1.0f, tmp.data(), dx);
+        bool fresh = false;
+        float* dx = detail::grad_to_write(x, fresh);
+        if (!dx) return;
+        if (fresh) {
+            dnn::eltwise_backward(alg, x->value.data(), o.grad.data(), dx, n);
+            return;
         }
+        Tensor tmp = Tensor::empty(x->value.shape());
+        dnn::eltwise_backward(alg, x->value.data(), o.grad.data(), tmp.data(), n);
+        kernels::axpy(n, 1.0f, tmp.data(), dx);
     });
 }
 }  // namespace

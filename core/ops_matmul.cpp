@@ -8,6 +8,7 @@
 namespace altup {
 using detail::check;
 using detail::grad_of;
+using detail::grad_to_write;
 
 namespace {
 // Column sums of dy [M, N] added into db [N]. Threads split columns, so the
@@ -44,12 +45,14 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
                      bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
         const float* dY = o.grad.data();
-        float* dX = grad_of(x);
-        float* dW = grad_of(weight);
-        if (dX || dW) {
+        const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
+        if (wants_dx || wants_dw) {
             const Tensor dy16 = bf16_copy(dY, M * N);
-            if (dX) dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, true);
-            if (dW) dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, true);
+            bool fresh = false;
+            if (float* dX = grad_to_write(x, fresh))
+                dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
+            if (float* dW = grad_to_write(weight, fresh))
+                dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
         }
         if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
     });
@@ -63,27 +66,28 @@ Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int
     dnn::matmul(s, a->value.data(), b->value.data(), out.data(), nullptr, alpha);
     return make_result(out, {a, b}, [a, b, batch, M, K, N, trans_b, broadcast_b, alpha](Node& o) {
         const float* dC = o.grad.data();
-        if (float* dA = grad_of(a)) {
-            // dA[M,K] = dC[M,N] . op(B)^T
+        bool fresh = false;
+        if (float* dA = grad_to_write(a, fresh)) {
+            // dA[M,K] (+)= dC[M,N] . op(B)^T
             dnn::MatmulShape sa{batch, M, K, N, false, !trans_b, broadcast_b};
-            dnn::matmul(sa, dC, b->value.data(), dA, nullptr, alpha, true);
+            dnn::matmul(sa, dC, b->value.data(), dA, nullptr, alpha, !fresh);
         }
-        if (float* dB = grad_of(b)) {
+        if (float* dB = grad_to_write(b, fresh)) {
             if (broadcast_b) {
                 // B shared by the batch: fold the batch into rows. A is [batch*M, K].
                 if (!trans_b) {  // dB[K,N] = A^T . dC
                     dnn::MatmulShape sb{1, K, N, batch * M, true, false, false};
-                    dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, true);
+                    dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
                 } else {  // dB[N,K] = dC^T . A
                     dnn::MatmulShape sb{1, N, K, batch * M, true, false, false};
-                    dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, true);
+                    dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
                 }
             } else if (!trans_b) {
                 dnn::MatmulShape sb{batch, K, N, M, true, false, false};
-                dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, true);
+                dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
             } else {
                 dnn::MatmulShape sb{batch, N, K, M, true, false, false};
-                dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, true);
+                dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
             }
         }
     });
@@ -133,10 +137,11 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
                 bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K](Node& o) {
         const float* dY = o.grad.data();
-        if (float* dX = grad_of(x))  // dX[M,K] += dY[M,N] . W[N,K]
-            dnn::matmul({1, M, K, N, false, false, false}, dY, weight->value.data(), dX, nullptr, 1.0f, true);
-        if (float* dW = grad_of(weight))  // dW[N,K] += dY^T . X
-            dnn::matmul({1, N, K, M, true, false, false}, dY, x->value.data(), dW, nullptr, 1.0f, true);
+        bool fresh = false;
+        if (float* dX = grad_to_write(x, fresh))  // dX[M,K] (+)= dY[M,N] . W[N,K]
+            dnn::matmul({1, M, K, N, false, false, false}, dY, weight->value.data(), dX, nullptr, 1.0f, !fresh);
+        if (float* dW = grad_to_write(weight, fresh))  // dW[N,K] (+)= dY^T . X
+            dnn::matmul({1, N, K, M, true, false, false}, dY, x->value.data(), dW, nullptr, 1.0f, !fresh);
         if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
     });
 }

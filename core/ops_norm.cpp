@@ -22,11 +22,13 @@ Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps) {
     dnn::layernorm_forward(x->value.data(), gamma->value.data(), beta->value.data(), out.data(), stats.data(),
                            stats.data() + rows, rows, cols, eps);
     return make_result(out, {x, gamma, beta}, [x, gamma, beta, stats, rows, cols, eps](Node& o) {
-        Tensor dx = Tensor::empty(x->value.shape());
+        bool fresh = false;  // a fresh dx buffer is written by oneDNN directly
+        float* gx = detail::grad_to_write(x, fresh);
+        Tensor dx = fresh ? Tensor() : Tensor::empty(x->value.shape());
         Tensor dgb = Tensor::empty({2, cols});
         dnn::layernorm_backward(x->value.data(), gamma->value.data(), beta->value.data(), stats.data(), stats.data() + rows,
-                                o.grad.data(), dx.data(), dgb.data(), dgb.data() + cols, rows, cols, eps);
-        if (float* g = grad_of(x)) kernels::axpy(rows * cols, 1.0f, dx.data(), g);
+                                o.grad.data(), fresh ? gx : dx.data(), dgb.data(), dgb.data() + cols, rows, cols, eps);
+        if (gx && !fresh) kernels::axpy(rows * cols, 1.0f, dx.data(), gx);
         if (float* g = grad_of(gamma)) kernels::axpy(cols, 1.0f, dgb.data(), g);
         if (float* g = grad_of(beta)) kernels::axpy(cols, 1.0f, dgb.data() + cols, g);
     });

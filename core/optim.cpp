@@ -1,5 +1,7 @@
 #include "core/optim.hpp"
 
+#include "core/kernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -10,29 +12,36 @@ AdamW::AdamW(ParamStore& store, double beta1, double beta2, double eps, double w
     : store_(store), beta1_(beta1), beta2_(beta2), eps_(eps), wd_(weight_decay) {
     m_ = Tensor::zeros({store.total()});
     v_ = Tensor::zeros({store.total()});
-    decay_mask_ = Tensor::zeros({store.total()});
-    for (const auto& p : store.params())
-        if (p.decay) decay_mask_.slice0(p.offset, numel_of(p.shape)).fill(1.0f);
+    for (const auto& p : store.params()) {
+        const int64_t end = p.offset + numel_of(p.shape);
+        if (!spans_.empty() && spans_.back().decay == p.decay && spans_.back().end == p.offset) spans_.back().end = end;
+        else spans_.push_back({p.offset, end, p.decay});
+    }
 }
 
-void AdamW::step(double lr) {
+void AdamW::step(double lr, float grad_scale) {
     ++t_;
     const float b1 = static_cast<float>(beta1_), b2 = static_cast<float>(beta2_);
     const float c1 = static_cast<float>(1.0 / (1.0 - std::pow(beta1_, double(t_))));
     const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2_, double(t_))));
-    const float flr = static_cast<float>(lr), eps = static_cast<float>(eps_), wd = static_cast<float>(wd_);
+    const float flr = static_cast<float>(lr), eps = static_cast<float>(eps_);
     float* w = store_.data().data();
     const float* g = store_.grad().data();
     float* m = m_.data();
     float* v = v_.data();
-    const float* mask = decay_mask_.data();
-    const int64_t n = store_.total();
-#pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        const float mhat = m[i] * c1, vhat = v[i] * c2;
-        w[i] -= flr * (mhat / (std::sqrt(vhat) + eps) + wd * mask[i] * w[i]);
+    // One pass over weights, gradients and both moments: memory-bound, so
+    // every extra pass (a decay mask, a separate clipping scale) costs time.
+#pragma omp parallel
+    for (const Span& s : spans_) {
+        const float wd = s.decay ? static_cast<float>(wd_) : 0.0f;
+#pragma omp for simd schedule(static) nowait
+        for (int64_t i = s.begin; i < s.end; ++i) {
+            const float gi = g[i] * grad_scale;
+            m[i] = b1 * m[i] + (1.0f - b1) * gi;
+            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+            const float mhat = m[i] * c1, vhat = v[i] * c2;
+            w[i] -= flr * (mhat / (std::sqrt(vhat) + eps) + wd * w[i]);
+        }
     }
 }
 
@@ -56,8 +65,9 @@ Adafactor::Adafactor(ParamStore& store, double weight_decay, double clip_thresho
     update_ = Tensor::empty({std::max<int64_t>(largest, 1)});
 }
 
-void Adafactor::step(double lr) {
+void Adafactor::step(double lr, float grad_scale) {
     ++t_;
+    if (grad_scale != 1.0f) kernels::scale(store_.total(), grad_scale, store_.grad().data());
     const double beta2 = 1.0 - std::pow(double(t_), -decay_rate_);
     constexpr double eps1 = 1e-30;
     auto& params = store_.params();

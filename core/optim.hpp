@@ -12,8 +12,10 @@ namespace altup {
 class Optimizer {
 public:
     virtual ~Optimizer() = default;
-    // One update with learning rate lr from the gradients in store.grad().
-    virtual void step(double lr) = 0;
+    // One update with learning rate lr from the gradients in store.grad(),
+    // each multiplied by grad_scale first (the clipping factor: folding it in
+    // here saves a pass over the gradients).
+    virtual void step(double lr, float grad_scale = 1.0f) = 0;
     int64_t steps_taken() const { return t_; }
     void set_steps_taken(int64_t t) { t_ = t; }
     // Named state tensors, for checkpoints (written and restored in place).
@@ -27,12 +29,17 @@ protected:
 class AdamW : public Optimizer {
 public:
     AdamW(ParamStore& store, double beta1, double beta2, double eps, double weight_decay);
-    void step(double lr) override;
+    void step(double lr, float grad_scale = 1.0f) override;
     std::vector<std::pair<std::string, Tensor>> state() override;
 private:
+    struct Span {  // consecutive parameters that share the weight-decay flag
+        int64_t begin, end;
+        bool decay;
+    };
     ParamStore& store_;
     double beta1_, beta2_, eps_, wd_;
-    Tensor m_, v_, decay_mask_;
+    Tensor m_, v_;
+    std::vector<Span> spans_;
 };
 
 // Adafactor (Shazeer & Stern 2018), as T5 trains with it: no momentum,
@@ -43,7 +50,7 @@ private:
 class Adafactor : public Optimizer {
 public:
     Adafactor(ParamStore& store, double weight_decay, double clip_threshold = 1.0, double decay_rate = 0.8);
-    void step(double lr) override;
+    void step(double lr, float grad_scale = 1.0f) override;
     std::vector<std::pair<std::string, Tensor>> state() override;
 private:
     ParamStore& store_;

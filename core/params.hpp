@@ -52,6 +52,14 @@ private:
 // Fills `t` according to init (identity needs a square 2-D shape).
 void initialize(const Tensor& t, Init init, float std, Rng& rng);
 
+// The global L2 norm of the gradients of one or several stores (fine-tuning:
+// the model and a task head count as one set).
+double grad_norm(const std::vector<const ParamStore*>& stores);
+// The factor that brings a gradient of L2 norm `norm` to at most max_norm
+// (1 when it is within, or when max_norm <= 0). The trainers hand it to
+// Optimizer::step rather than scaling the gradients in a pass of their own.
+float clip_factor(double norm, double max_norm);
+
 // Scales all gradients so that their global L2 norm is at most max_norm
 // (max_norm <= 0: no clipping). Returns the norm before clipping.
 double clip_grad_norm(const ParamStore& store, double max_norm);

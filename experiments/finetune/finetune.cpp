@@ -391,10 +391,10 @@ int FinetuneRun::run() {
             return kDiverged;
         }
         backward(loss);
-        clip_grad_norm(trained, tc.clip);
+        const float clip = clip_factor(grad_norm(trained), tc.clip);
         const double lr = schedule.at(step_);
-        head_opt_->step(lr);
-        if (body_opt_) body_opt_->step(lr);
+        head_opt_->step(lr, clip);
+        if (body_opt_) body_opt_->step(lr, clip);
         head_store_.zero_grad();
         model_->params().zero_grad();
         ++step_;

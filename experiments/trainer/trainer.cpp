@@ -275,8 +275,8 @@ int TrialRun::run() {
             if (!opts_.quiet && root_) std::cerr << "\ndiverged at step " << p_.step << "\n";
             return kDiverged;
         }
-        clip_grad_norm(model_->params(), tc.clip);
-        optim_->step(schedule.at(p_.step));
+        const double norm = grad_norm({&model_->params()});
+        optim_->step(schedule.at(p_.step), clip_factor(norm, tc.clip));
         model_->params().zero_grad();
         ++p_.step;
         p_.last_train_loss = loss;

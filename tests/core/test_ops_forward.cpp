@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/dnn.hpp"
+#include "core/kernels.hpp"
 #include "core/ops.hpp"
 #include "tests/support/gradcheck.hpp"
 
@@ -95,6 +96,20 @@ TEST_CASE("elementwise ops and activations", "[core][forward]") {
     }
     require_close(gelu(a)->value, g, 1e-5);
     require_close(tanh(a)->value, t, 1e-6);
+}
+
+TEST_CASE("kernels::exp_fast matches std::exp within a few ulp", "[core][forward]") {
+    double worst = 0.0;
+    for (int i = 0; i <= 200000; ++i) {
+        const float x = -87.0f + 175.0f * float(i) / 200000.0f;  // the whole finite range
+        const double ref = std::exp(double(x));
+        worst = std::max(worst, std::fabs(double(altup::kernels::exp_fast(x)) - ref) / ref);
+    }
+    CHECK(worst < 3e-7);  // 2.5 ulp at float's 1.19e-7 spacing
+    CHECK(altup::kernels::exp_fast(0.0f) == 1.0f);
+    CHECK(altup::kernels::exp_fast(-88.0f) == 0.0f);  // below float's normal range
+    CHECK(altup::kernels::exp_fast(-1e30f) == 0.0f);
+    CHECK(std::isfinite(altup::kernels::exp_fast(1e30f)));  // saturates, never inf
 }
 
 TEST_CASE("softmax and causal softmax", "[core][forward]") {

@@ -145,6 +145,26 @@ TEST_CASE("fused causal attention gradient", "[core][grad][attention]") {
                (std::vector<Var>{param({10, 18}, rng)}));
 }
 
+TEST_CASE("a node read by several ops gets the sum of their gradients", "[core][grad]") {
+    // The first op to reach a node's gradient in the backward pass writes it
+    // (no zero-fill), the later ones add to it. Here h, a and qkv are each read
+    // by two or three ops of the kinds that write: linear, add, GELU,
+    // layernorm, attention and cross-entropy (twice on the same logits).
+    Rng rng(32);
+    const std::vector<int32_t> t1{0, 1, 2, 3, 0, 1, 2, 3, 0, 1}, t2{3, 3, 2, 2, 1, 1, 0, -100, 0, 1};
+    CHECK_GRAD(
+        [&](const std::vector<Var>& v) {
+            const Var& x = v[0];
+            Var h = gelu(x);
+            Var a = add(linear(h, v[1], nullptr), gelu(h));
+            Var qkv = linear(layernorm(a, v[3], v[4]), v[2], nullptr);
+            Var o = add(causal_attention(qkv, 2, 5, 2), a);
+            Var logits = add(o, linear(slice(qkv, 0, 4), v[1], nullptr));
+            return add(cross_entropy(logits, t1), cross_entropy(logits, t2));
+        },
+        (std::vector<Var>{param({10, 4}, rng), param({4, 4}, rng), param({12, 4}, rng), param({4}, rng), param({4}, rng)}));
+}
+
 TEST_CASE("AltUp scalar gradients do not depend on the thread count", "[core][grad][altup]") {
     // The reductions over tokens run in parallel over fixed chunks: 1 and 3
     // threads must give bit-identical gradients (reproducible runs on any machine).

@@ -75,6 +75,41 @@ TEST_CASE("gradient-norm clipping", "[core][optim]") {
     CHECK(p.w->grad.item() == Approx(0.6).epsilon(1e-5));
 }
 
+TEST_CASE("AdamW with a clipping factor equals clipping the gradients first", "[core][optim]") {
+    // Gradient (3, 4): norm 5, clipped to 1 -> factor 0.2 (minus the 1e-6 guard).
+    CHECK(grad_norm(std::vector<const ParamStore*>{}) == 0.0);
+    TwoParams a({1}, {1}), b({1}, {1});
+    for (TwoParams* p : {&a, &b}) {
+        p->w->value.fill(1.0f);
+        p->b->value.fill(1.0f);
+        p->w->grad.fill(3.0f);
+        p->b->grad.fill(4.0f);
+    }
+    CHECK(grad_norm({&a.store}) == Approx(5.0));
+    CHECK(clip_factor(5.0, 1.0) == Approx(0.2).epsilon(1e-6));
+    CHECK(clip_factor(5.0, 10.0) == 1.0f);
+    CHECK(clip_factor(5.0, 0.0) == 1.0f);  // max_norm <= 0: no clipping
+    AdamW opt_a(a.store, 0.9, 0.999, 1e-8, 0.01), opt_b(b.store, 0.9, 0.999, 1e-8, 0.01);
+    for (int step = 0; step < 3; ++step) {
+        clip_grad_norm(a.store, 1.0);
+        opt_a.step(0.1);
+        opt_b.step(0.1, clip_factor(grad_norm({&b.store}), 1.0));
+        CHECK(a.w->value.item() == b.w->value.item());  // bit for bit
+        CHECK(a.b->value.item() == b.b->value.item());
+        for (TwoParams* p : {&a, &b}) {
+            p->w->grad.fill(3.0f);
+            p->b->grad.fill(4.0f);
+        }
+    }
+    // By hand, first step of w: g = 0.6 -> mhat = 0.6, vhat = 0.36, update 1; w = 1 - 0.1 * 1.01.
+    TwoParams c({1}, {1});
+    c.w->value.fill(1.0f);
+    c.w->grad.fill(3.0f);
+    AdamW opt_c(c.store, 0.9, 0.999, 1e-8, 0.01);
+    opt_c.step(0.1, 0.2f);
+    CHECK(c.w->value.item() == Approx(0.899).epsilon(1e-6));
+}
+
 TEST_CASE("learning-rate schedules", "[core][optim]") {
     LrSchedule s{"cosine", 1.0, 10, 110, 0.0};
     CHECK(s.at(0) == Approx(0.1));        // warmup: (0+1)/10
