@@ -35,6 +35,8 @@ double rss_mb() {  // current resident set, from /proc
     return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
+double pool_mb() { return double(tensor_bytes_in_use() + tensor_bytes_pooled()) / (1024.0 * 1024.0); }
+
 double peak_rss_mb() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -101,8 +103,8 @@ int main(int argc, char** argv) {
                     "(2048x256 . 256x1024)\n\n",
                     preset.c_str(), long(B), long(T), omp_get_max_threads(), dnn::isa_string().c_str(), dtype.c_str(),
                     dtype.c_str(), limit);
-        std::printf("%-16s %10s %9s %7s %7s %9s %9s %8s %6s %9s %8s\n", "config", "params", "ms/step", "p10", "p90", "fwd+bwd",
-                    "tokens/s", "GFLOP/s", "limit", "RSS MB", "growth");
+        std::printf("%-16s %10s %9s %7s %7s %9s %9s %8s %6s %9s %8s %7s %6s\n", "config", "params", "ms/step", "p10", "p90", "fwd+bwd",
+                    "tokens/s", "GFLOP/s", "limit", "RSS MB", "growth", "pool+", "prims+");
     }
     std::string json_rows;
     Rng rng(1);
@@ -125,9 +127,14 @@ int main(int argc, char** argv) {
             model.params().zero_grad();
         };
         for (int i = 0; i < 3; ++i) step();  // warm-up: primitives created, pool filled
+        // Growth over the timed steps: resident memory, and the two caches that
+        // can explain it (the tensor pool, in MB, and oneDNN primitives created).
         const double rss_before = rss_mb();
+        const double pool_before = pool_mb();
+        const size_t prims_before = dnn::primitives_created();
         const auto t = bench::time_it(step, 0, steps);
-        const double growth = rss_mb() - rss_before;
+        const double growth = rss_mb() - rss_before, pool_growth = pool_mb() - pool_before;
+        const size_t new_prims = dnn::primitives_created() - prims_before;
         const auto fb = bench::time_it([&] { fwd_bwd(); model.params().zero_grad(); }, 0, std::max(3, steps / 2));
         const double flops = 3.0 * model.forward_flops_per_token(T) * double(B * T);
         const double gflops = flops / t.median_ms / 1e6;
@@ -138,8 +145,9 @@ int main(int argc, char** argv) {
                          ", \"p10\": " + std::to_string(t.p10_ms) + ", \"p90\": " + std::to_string(t.p90_ms) +
                          ", \"tokens_per_s\": " + std::to_string(tps) + ", \"gflops\": " + std::to_string(gflops) + "}";
         } else {
-            std::printf("%-16s %10ld %9.1f %7.1f %7.1f %9.1f %9.0f %8.1f %5.0f%% %9.0f %+8.1f\n", v.name, long(model.param_counts().total),
-                        t.median_ms, t.p10_ms, t.p90_ms, fb.median_ms, tps, gflops, 100 * gflops / limit, peak_rss_mb(), growth);
+            std::printf("%-16s %10ld %9.1f %7.1f %7.1f %9.1f %9.0f %8.1f %5.0f%% %9.0f %+8.1f %+7.1f %6zu\n", v.name, long(model.param_counts().total),
+                        t.median_ms, t.p10_ms, t.p90_ms, fb.median_ms, tps, gflops, 100 * gflops / limit, peak_rss_mb(), growth,
+                        pool_growth, new_prims);
         }
         if (profile) {
             profiler::reset();

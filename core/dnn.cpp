@@ -121,7 +121,8 @@ void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* 
     b.set_data_handle(b16.data());
 }
 
-bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && ((s.M | s.N | s.K) & 15) != 0; }
+bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && (s.varying || ((s.M | s.N | s.K) & 15) != 0); }
+thread_local bool g_shapes_vary = false;
 
 void run_matmul(MatmulEntry& e, float* C, const float* bias) {
     e.c.set_data_handle(C);
@@ -134,6 +135,10 @@ void run_matmul(MatmulEntry& e, float* C, const float* bias) {
     stream().wait();
 }
 }  // namespace
+
+VaryingShapes::VaryingShapes() : previous_(g_shapes_vary) { g_shapes_vary = true; }
+VaryingShapes::~VaryingShapes() { g_shapes_vary = previous_; }
+bool shapes_vary() { return g_shapes_vary; }
 
 bool uses_bf16(const MatmulShape& s) { return g_precision == Precision::bf16 && !takes_sgemm(s); }
 
@@ -158,9 +163,12 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
         const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
                                             accumulate ? 1.0f : 0.0f, C, s.N);
         if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(int(st)));
-        if (bias)
+        if (bias) {
+#pragma omp parallel for schedule(static) if (s.M * s.N > (1 << 15))
             for (int64_t r = 0; r < s.M; ++r)
+#pragma omp simd
                 for (int64_t c = 0; c < s.N; ++c) C[r * s.N + c] += bias[c];
+        }
         return;
     }
     const bool bf16 = g_precision == Precision::bf16;
@@ -229,66 +237,6 @@ void to_bf16(const float* src, uint16_t* dst, int64_t n) {
         const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
         dst[i] = static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
     }
-}
-
-// ---------------------------------------------------------------- eltwise
-namespace {
-dnnl::algorithm to_alg(Eltwise a) {
-    switch (a) {
-        case Eltwise::gelu_tanh: return dnnl::algorithm::eltwise_gelu_tanh;
-        case Eltwise::relu: return dnnl::algorithm::eltwise_relu;
-    }
-    return dnnl::algorithm::eltwise_relu;
-}
-struct EltwiseEntry {
-    dnnl::eltwise_forward::primitive_desc fwd_pd;
-    dnnl::eltwise_forward fwd;
-    dnnl::eltwise_backward bwd;
-    bool has_bwd = false;
-    memory src, dst, diff_dst, diff_src;
-};
-EltwiseEntry& eltwise_entry(Eltwise alg, int64_t n) {
-    static std::map<std::pair<int, int64_t>, EltwiseEntry> cache;
-    const auto key = std::make_pair(static_cast<int>(alg), n);
-    auto it = cache.find(key);
-    if (it != cache.end()) return it->second;
-    EltwiseEntry e;
-    const auto md = md1(n);
-    e.fwd_pd = dnnl::eltwise_forward::primitive_desc(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, to_alg(alg), md, 0.f, 0.f), engine());
-    e.fwd = dnnl::eltwise_forward(e.fwd_pd);
-    e.src = memory(md, engine(), nullptr);
-    e.dst = memory(md, engine(), nullptr);
-    e.diff_dst = memory(md, engine(), nullptr);
-    e.diff_src = memory(md, engine(), nullptr);
-    ++g_created;
-    return cache.emplace(key, std::move(e)).first->second;
-}
-}  // namespace
-
-void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n) {
-    auto& e = eltwise_entry(alg, n);
-    e.src.set_data_handle(mut(src));
-    e.dst.set_data_handle(dst);
-    e.fwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
-    stream().wait();
-}
-
-void eltwise_backward(Eltwise alg, const float* src, const float* diff_dst, float* diff_src, int64_t n) {
-    auto& e = eltwise_entry(alg, n);
-    if (!e.has_bwd) {
-        const auto md = md1(n);
-        dnnl::eltwise_backward::primitive_desc pd(
-            dnnl::eltwise_backward::desc(to_alg(alg), md, md, 0.f, 0.f), engine(), e.fwd_pd);
-        e.bwd = dnnl::eltwise_backward(pd);
-        e.has_bwd = true;
-        ++g_created;
-    }
-    e.src.set_data_handle(mut(src));
-    e.diff_dst.set_data_handle(mut(diff_dst));
-    e.diff_src.set_data_handle(diff_src);
-    e.bwd.execute(stream(), {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DIFF_DST, e.diff_dst}, {DNNL_ARG_DIFF_SRC, e.diff_src}});
-    stream().wait();
 }
 
 // ---------------------------------------------------------------- softmax

@@ -21,7 +21,22 @@ std::string isa_string();       // e.g. "avx512_core_bf16"
 struct MatmulShape {
     int64_t batch = 1, M = 0, N = 0, K = 0;
     bool trans_a = false, trans_b = false, broadcast_b = false;
+    // A dimension changes from step to step (an MoE expert's token count):
+    // such products run on dnnl_sgemm, which needs no primitive per shape.
+    bool varying = false;
 };
+// While one of these is alive, linear layers mark their products (forward and
+// backward) as varying: MixtureOfExperts wraps its experts in one.
+class VaryingShapes {
+public:
+    VaryingShapes();
+    ~VaryingShapes();
+    VaryingShapes(const VaryingShapes&) = delete;
+    VaryingShapes& operator=(const VaryingShapes&) = delete;
+private:
+    bool previous_;
+};
+bool shapes_vary();
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
 
@@ -53,11 +68,6 @@ void to_bf16(const float* src, uint16_t* dst, int64_t n);
 bool uses_bf16(const MatmulShape& s);
 void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias = nullptr,
                  float alpha = 1.0f, bool accumulate = false);
-
-// Elementwise activation forward/backward over n contiguous values.
-enum class Eltwise { gelu_tanh, relu };
-void eltwise_forward(Eltwise alg, const float* src, float* dst, int64_t n);
-void eltwise_backward(Eltwise alg, const float* src, const float* diff_dst, float* diff_src, int64_t n);
 
 // Softmax over the last axis of a rows x cols matrix.
 void softmax_forward(const float* src, float* dst, int64_t rows, int64_t cols);

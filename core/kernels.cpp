@@ -3,12 +3,18 @@
 namespace altup::kernels {
 
 void axpy(int64_t n, float a, const float* x, float* y) {
-#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
+    if (n <= (1 << 16)) {  // ops call this once per row: no OpenMP region for those
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+        return;
+    }
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
 float dot(int64_t n, const float* x, const float* y) {
-    double s = 0.0;
+    double s = 0.0;  // vector lanes summed in a fixed order: deterministic
+#pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * y[i];
     return static_cast<float>(s);
 }
@@ -33,7 +39,12 @@ double sum_sq(int64_t n, const float* x) {
 }
 
 void scale(int64_t n, float a, float* x) {
-#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
+    if (n <= (1 << 16)) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) x[i] *= a;
+        return;
+    }
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) x[i] *= a;
 }
 

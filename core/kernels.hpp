@@ -8,7 +8,7 @@
 namespace altup::kernels {
 
 void axpy(int64_t n, float a, const float* x, float* y);   // y += a*x
-float dot(int64_t n, const float* x, const float* y);      // double accumulation
+float dot(int64_t n, const float* x, const float* y);      // double accumulation, vectorised
 double sum_sq(int64_t n, const float* x);
 void scale(int64_t n, float a, float* x);                  // x *= a
 

@@ -25,7 +25,7 @@ Var add(const Var& a, const Var& b);
 Var sub(const Var& a, const Var& b);
 Var mul(const Var& a, const Var& b);
 Var scale(const Var& a, float s);
-Var gelu(const Var& x);   // tanh approximation (oneDNN eltwise_gelu_tanh)
+Var gelu(const Var& x);   // tanh approximation
 Var relu(const Var& x);
 Var tanh(const Var& x);
 // min(max(x, lo), hi); the gradient passes where lo < x < hi.

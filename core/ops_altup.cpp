@@ -124,8 +124,10 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
     return make_result(out, {xhat, xtilde, g}, [xhat, xtilde, g, k, j, N, W, d](Node& o) {
         const float* gy = o.grad.data();
         const float* G = g->value.data();
-        float* dxh = grad_of(xhat);
-        float* dxt = grad_of(xtilde);
+        // Both are usually fresh (read by this op only): written, not added to.
+        bool fresh_h = false, fresh_t = false;
+        float* dxh = detail::grad_to_write(xhat, fresh_h);
+        float* dxt = detail::grad_to_write(xtilde, fresh_t);
         if (dxh || dxt) {
 #pragma omp parallel
             {
@@ -136,11 +138,15 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
                     std::fill(s.begin(), s.end(), 0.0f);
                     for (int i = 0; i < k; ++i)
                         for (int64_t c = 0; c < d; ++c) s[c] += G[i] * gn[i * d + c];
-                    if (dxt)
-                        for (int64_t c = 0; c < d; ++c) dxt[n * d + c] += s[c];
+                    if (dxt) {
+                        if (fresh_t) std::copy(s.begin(), s.end(), dxt + n * d);
+                        else
+                            for (int64_t c = 0; c < d; ++c) dxt[n * d + c] += s[c];
+                    }
                     if (dxh) {
-                        for (int i = 0; i < k; ++i)
-                            for (int64_t c = 0; c < d; ++c) dxh[n * W + i * d + c] += gn[i * d + c];
+                        if (fresh_h) std::copy(gn, gn + W, dxh + n * W);
+                        else
+                            for (int64_t c = 0; c < W; ++c) dxh[n * W + c] += gn[c];
                         for (int64_t c = 0; c < d; ++c) dxh[n * W + j * d + c] -= s[c];
                     }
                 }
@@ -157,6 +163,7 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
                         const float* t = xt + n * d;
                         const float* xj = xh + n * W + j * d;
                         double a = 0.0;
+#pragma omp simd reduction(+ : a)
                         for (int64_t c = 0; c < d; ++c) a += double(gi[c]) * (t[c] - xj[c]);
                         acc[i] += a;
                     }

@@ -1,5 +1,5 @@
 // add / sub / mul / scale with broadcasting over leading dims, and the
-// activations (GELU and ReLU on oneDNN eltwise; tanh as a loop).
+// activations (GELU, ReLU and tanh as vectorised loops).
 #include <algorithm>
 #include <cmath>
 
@@ -51,7 +51,12 @@ Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
             if (fresh) std::copy(o.grad.data(), o.grad.data() + o.grad.numel(), da);
             else kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), da);
         }
-        if (float* db = grad_of(b)) {
+        if (outer == 1 && sb == 1.0f) {  // same shapes: b's gradient is o's, like a's
+            if (float* db = detail::grad_to_write(b, fresh)) {
+                if (fresh) std::copy(o.grad.data(), o.grad.data() + inner, db);
+                else kernels::axpy(inner, 1.0f, o.grad.data(), db);
+            }
+        } else if (float* db = grad_of(b)) {
             if (sb == 1.0f) {
                 reduce_rows_into(o.grad.data(), db, outer, inner);
             } else {
@@ -114,32 +119,65 @@ Var scale(const Var& a, float s) {
 }
 
 namespace {
-Var activation(const Var& x, dnn::Eltwise alg) {
+// GELU (tanh approximation, as GPT-2 and T5 use) and ReLU as plain vectorised
+// loops rather than oneDNN eltwise primitives: a primitive is made per element
+// count, and the experts of a mixture-of-experts layer see a new count every
+// step (a new JIT kernel each time, and a cache that only grows).
+enum class Act { gelu, relu };
+constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2 / pi)
+constexpr float kGeluA = 0.044715f;
+inline float tanh_fast(float u) { return 1.0f - 2.0f / (1.0f + kernels::exp_fast(2.0f * u)); }
+
+template <Act A>
+void act_forward(const float* x, float* y, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n > (1 << 15))
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        if constexpr (A == Act::gelu) y[i] = 0.5f * v * (1.0f + tanh_fast(kGeluC * (v + kGeluA * v * v * v)));
+        else y[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+// dx = g * act'(x), written (fresh gradient buffer) or added.
+template <Act A, bool Add>
+void act_backward(const float* x, const float* g, float* dx, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n > (1 << 15))
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        float d;
+        if constexpr (A == Act::gelu) {
+            const float t = tanh_fast(kGeluC * (v + kGeluA * v * v * v));
+            d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * v * v);
+        } else {
+            d = v > 0.0f ? 1.0f : 0.0f;
+        }
+        if constexpr (Add) dx[i] += g[i] * d;
+        else dx[i] = g[i] * d;
+    }
+}
+
+template <Act A>
+Var activation(const Var& x) {
     const int64_t n = x->value.numel();
     Tensor out = Tensor::empty(x->value.shape());
-    dnn::eltwise_forward(alg, x->value.data(), out.data(), n);
-    return make_result(out, {x}, [x, alg, n](Node& o) {
+    act_forward<A>(x->value.data(), out.data(), n);
+    return make_result(out, {x}, [x, n](Node& o) {
         bool fresh = false;
         float* dx = detail::grad_to_write(x, fresh);
         if (!dx) return;
-        if (fresh) {
-            dnn::eltwise_backward(alg, x->value.data(), o.grad.data(), dx, n);
-            return;
-        }
-        Tensor tmp = Tensor::empty(x->value.shape());
-        dnn::eltwise_backward(alg, x->value.data(), o.grad.data(), tmp.data(), n);
-        kernels::axpy(n, 1.0f, tmp.data(), dx);
+        if (fresh) act_backward<A, false>(x->value.data(), o.grad.data(), dx, n);
+        else act_backward<A, true>(x->value.data(), o.grad.data(), dx, n);
     });
 }
 }  // namespace
 
 Var gelu(const Var& x) {
     profiler::Scope prof_("gelu");
-    return activation(x, dnn::Eltwise::gelu_tanh);
+    return activation<Act::gelu>(x);
 }
 Var relu(const Var& x) {
     profiler::Scope prof_("relu");
-    return activation(x, dnn::Eltwise::relu);
+    return activation<Act::relu>(x);
 }
 
 Var tanh(const Var& x) {

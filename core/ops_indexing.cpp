@@ -2,6 +2,8 @@
 // concat / slice / split along the last axis, reshape, heads transpose.
 #include <algorithm>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
@@ -64,16 +66,35 @@ Var scatter_add_rows(const Var& src, const std::vector<int32_t>& rows, const Var
     Tensor out = Tensor::zeros({num_rows, d});
     const float* s = src->value.data();
     const float* w = weights ? weights->value.data() : nullptr;
-    for (int64_t i = 0; i < n; ++i) kernels::axpy(d, w ? w[i] : 1.0f, s + i * d, out.data() + rows[i] * d);
+    // Distinct target rows (one MoE expert's tokens) can be written in
+    // parallel; repeated ones are added in row order on one thread.
+    std::vector<char> seen(static_cast<size_t>(num_rows), 0);
+    bool distinct = true;
+    for (int64_t i = 0; i < n && distinct; ++i) distinct = !std::exchange(seen[rows[i]], 1);
+    float* o = out.data();
+#pragma omp parallel for schedule(static) if (distinct && n * d > (1 << 15))
+    for (int64_t i = 0; i < n; ++i) kernels::axpy(d, w ? w[i] : 1.0f, s + i * d, o + rows[i] * d);
     return make_result(out, {src, weights}, [src, rows, weights, n, d](Node& o) {
         const float* g = o.grad.data();
         const float* w = weights ? weights->value.data() : nullptr;
-        if (float* ds = grad_of(src)) {
-#pragma omp parallel for schedule(static) if (n * d > (1 << 16))
-            for (int64_t i = 0; i < n; ++i) kernels::axpy(d, w ? w[i] : 1.0f, g + rows[i] * d, ds + i * d);
+        bool fresh = false;
+        if (float* ds = detail::grad_to_write(src, fresh)) {
+#pragma omp parallel for schedule(static) if (n * d > (1 << 15))
+            for (int64_t i = 0; i < n; ++i) {
+                const float a = w ? w[i] : 1.0f;
+                const float* gi = g + rows[i] * d;
+                float* di = ds + i * d;
+                if (fresh) {
+#pragma omp simd
+                    for (int64_t c = 0; c < d; ++c) di[c] = a * gi[c];
+                } else {
+                    kernels::axpy(d, a, gi, di);
+                }
+            }
         }
         if (float* dw = grad_of(weights)) {
             const float* s = src->value.data();
+#pragma omp parallel for schedule(static) if (n * d > (1 << 15))
             for (int64_t i = 0; i < n; ++i) dw[i] += kernels::dot(d, g + rows[i] * d, s + i * d);
         }
     });
@@ -107,8 +128,19 @@ Var concat(const std::vector<Var>& xs) {
         int64_t off = 0;
         for (size_t k = 0; k < xs.size(); ++k) {
             const int64_t w = widths[k];
-            if (float* dx = grad_of(xs[k]))
-                for (int64_t r = 0; r < rows; ++r) kernels::axpy(w, 1.0f, o.grad.data() + r * total + off, dx + r * w);
+            bool fresh = false;  // the same input may come K times (Recycled-AltUp): written, then added
+            if (float* dx = detail::grad_to_write(xs[k], fresh)) {
+                const float* g = o.grad.data() + off;
+#pragma omp parallel for schedule(static) if (rows * w > (1 << 16))
+                for (int64_t r = 0; r < rows; ++r) {
+                    if (fresh) {
+                        std::memcpy(dx + r * w, g + r * total, sizeof(float) * w);
+                        continue;
+                    }
+#pragma omp simd
+                    for (int64_t c = 0; c < w; ++c) dx[r * w + c] += g[r * total + c];
+                }
+            }
             off += w;
         }
     });
@@ -127,12 +159,22 @@ Var slice(const Var& x, int64_t start, int64_t len) {
 #pragma omp parallel for schedule(static) if (rows * len > (1 << 16))
     for (int64_t r = 0; r < rows; ++r) std::memcpy(out.data() + r * len, src + r * W + start, sizeof(float) * len);
     return make_result(out, {x}, [x, start, len, W, rows](Node& o) {
-        float* dx = grad_of(x);
+        bool fresh = false;
+        float* dx = detail::grad_to_write(x, fresh);
         if (!dx) return;
         const float* g = o.grad.data();
 #pragma omp parallel for schedule(static) if (rows * len > (1 << 16))
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t c = 0; c < len; ++c) dx[r * W + start + c] += g[r * len + c];
+        for (int64_t r = 0; r < rows; ++r) {
+            float* d = dx + r * W;
+            if (fresh) {  // the columns outside the slice get zeros
+                std::fill(d, d + start, 0.0f);
+                std::memcpy(d + start, g + r * len, sizeof(float) * len);
+                std::fill(d + start + len, d + W, 0.0f);
+                continue;
+            }
+#pragma omp simd
+            for (int64_t c = 0; c < len; ++c) d[start + c] += g[r * len + c];
+        }
     });
 }
 

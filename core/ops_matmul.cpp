@@ -132,16 +132,17 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
     Shape out_shape = xs;
     out_shape.back() = N;
     Tensor out = Tensor::empty(out_shape);
-    if (dnn::uses_bf16({1, M, N, K, false, true, false})) return linear_bf16(x, weight, bias, out, M, N, K);
-    dnn::matmul({1, M, N, K, false, true, false}, x->value.data(), weight->value.data(), out.data(),
+    const bool vary = dnn::shapes_vary();  // kept for the backward products too
+    if (dnn::uses_bf16({1, M, N, K, false, true, false, vary})) return linear_bf16(x, weight, bias, out, M, N, K);
+    dnn::matmul({1, M, N, K, false, true, false, vary}, x->value.data(), weight->value.data(), out.data(),
                 bias ? bias->value.data() : nullptr);
-    return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K](Node& o) {
+    return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K, vary](Node& o) {
         const float* dY = o.grad.data();
         bool fresh = false;
         if (float* dX = grad_to_write(x, fresh))  // dX[M,K] (+)= dY[M,N] . W[N,K]
-            dnn::matmul({1, M, K, N, false, false, false}, dY, weight->value.data(), dX, nullptr, 1.0f, !fresh);
+            dnn::matmul({1, M, K, N, false, false, false, vary}, dY, weight->value.data(), dX, nullptr, 1.0f, !fresh);
         if (float* dW = grad_to_write(weight, fresh))  // dW[N,K] (+)= dY^T . X
-            dnn::matmul({1, N, K, M, true, false, false}, dY, x->value.data(), dW, nullptr, 1.0f, !fresh);
+            dnn::matmul({1, N, K, M, true, false, false, vary}, dY, x->value.data(), dW, nullptr, 1.0f, !fresh);
         if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
     });
 }

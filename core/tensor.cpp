@@ -42,11 +42,16 @@ size_t size_class(size_t n) {
     return (n + step - 1) / step * step;
 }
 
-float* pool_take(size_t n) {
+// Takes the smallest free buffer of at least n floats and at most 25% more
+// (best fit: a step whose expert batches came out a little larger than the
+// last one's reuses the larger buffers instead of allocating), else a new one.
+// n is updated to the buffer's capacity, under which it is given back.
+float* pool_take(size_t& n) {
     auto& p = pool();
-    auto it = p.free.find(n);
+    auto it = p.free.lower_bound(n);
     float* ptr;
-    if (it != p.free.end()) {
+    if (it != p.free.end() && it->first <= n + n / 4) {
+        n = it->first;
         ptr = it->second;
         p.free.erase(it);
         p.pooled -= n * sizeof(float);
@@ -76,7 +81,7 @@ void release_tensor_pool() {
     p.pooled = 0;
 }
 
-Storage::Storage(size_t n) : data_(pool_take(size_class(n))), n_(size_class(n)) {}
+Storage::Storage(size_t n) : n_(size_class(n)) { data_ = pool_take(n_); }
 Storage::~Storage() { pool_give(data_, n_); }
 
 Tensor Tensor::empty(const Shape& shape) {
