@@ -80,6 +80,10 @@ Var weighted_sum(const std::vector<Var>& xs, const Var& w);
 Var altup_predict(const Var& x, const Var& p, int k);
 // correct: y[n, i] = xhat[n, i] + g[i] * (xtilde[n] - xhat[n, j])   (g [K], xtilde [N, d])
 Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j);
+// The two fused: altup_correct(altup_predict(x, p, k), xtilde, g, k, j) in
+// one pass over the K blocks forward and one backward (xhat is recomputed,
+// never stored). For the paper's AltUp, where the layer reads x's block j.
+Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j);
 // Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
 // (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
 // with computed token c = floor(t/s)*s <= t gets

@@ -173,6 +173,120 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 }
 
 
+Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j) {
+    profiler::Scope prof_("altup_predict_correct");
+    const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
+    check(W % k == 0 && j >= 0 && j < k && p->value.numel() == int64_t(k) * k && g->value.numel() == k &&
+              xtilde->value.numel() == N * d,
+          "altup_predict_correct: x " + shape_str(x->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
+              ", p " + shape_str(p->value.shape()) + ", g " + shape_str(g->value.shape()) + " do not fit K=" +
+              std::to_string(k) + ", j=" + std::to_string(j));
+    Tensor out = Tensor::empty(x->value.shape());
+    const float* X = x->value.data();
+    const float* Xt = xtilde->value.data();
+    const float* P = p->value.data();
+    const float* G = g->value.data();
+    float* Y = out.data();
+    // Per token: xhat_i = sum_m p[i][m] x_m (the same order as altup_predict),
+    // then y_i = xhat_i + g_i (xtilde - xhat_j) as altup_correct: equal bits.
+#pragma omp parallel
+    {
+        std::vector<float> xh(static_cast<size_t>(W));
+#pragma omp for schedule(static)
+        for (int64_t n = 0; n < N; ++n) {
+            const float* xn = X + n * W;
+            for (int i = 0; i < k; ++i) {
+                float* hi = xh.data() + i * d;
+                std::fill(hi, hi + d, 0.0f);
+                for (int m = 0; m < k; ++m) {
+                    const float pim = P[i * k + m];
+                    const float* xm = xn + m * d;
+#pragma omp simd
+                    for (int64_t c = 0; c < d; ++c) hi[c] += pim * xm[c];
+                }
+            }
+            const float* t = Xt + n * d;
+            const float* hj = xh.data() + j * d;
+            for (int i = 0; i < k; ++i) {
+                const float* hi = xh.data() + i * d;
+                float* yi = Y + n * W + i * d;
+#pragma omp simd
+                for (int64_t c = 0; c < d; ++c) yi[c] = hi[c] + G[i] * (t[c] - hj[c]);
+            }
+        }
+    }
+    return make_result(out, {x, xtilde, p, g}, [x, xtilde, p, g, k, j, N, W, d](Node& o) {
+        const float* gy = o.grad.data();
+        const float* X = x->value.data();
+        const float* Xt = xtilde->value.data();
+        const float* P = p->value.data();
+        const float* G = g->value.data();
+        bool fresh_x = false, fresh_t = false;
+        float* dx = detail::grad_to_write(x, fresh_x);
+        float* dxt = detail::grad_to_write(xtilde, fresh_t);
+        const bool want_p = p->requires_grad, want_g = g->requires_grad;
+        // One pass over the tokens: the block gradients row by row, and the
+        // k*k + k scalar gradients as a fixed-order reduction.
+        const int m_red = k * k + k;
+        std::vector<float> red(static_cast<size_t>(m_red), 0.0f);
+        token_reduction(N, m_red, [&](int64_t lo, int64_t hi, double* acc) {
+            std::vector<float> s(static_cast<size_t>(d)), e(static_cast<size_t>(d)), dh(static_cast<size_t>(W));
+            for (int64_t n = lo; n < hi; ++n) {
+                const float* gn = gy + n * W;
+                const float* xn = X + n * W;
+                const float* t = Xt + n * d;
+                // s = sum_i g_i dy_i flows to xtilde, and negated to xhat_j.
+                std::fill(s.begin(), s.end(), 0.0f);
+                for (int i = 0; i < k; ++i)
+#pragma omp simd
+                    for (int64_t c = 0; c < d; ++c) s[c] += G[i] * gn[i * d + c];
+                if (dxt) {
+                    if (fresh_t) std::copy(s.begin(), s.end(), dxt + n * d);
+                    else
+                        for (int64_t c = 0; c < d; ++c) dxt[n * d + c] += s[c];
+                }
+                std::copy(gn, gn + W, dh.begin());  // dxhat_i = dy_i - [i == j] s
+                for (int64_t c = 0; c < d; ++c) dh[j * d + c] -= s[c];
+                if (dx) {  // dx_m = sum_i p[i][m] dxhat_i
+                    for (int m = 0; m < k; ++m) {
+                        float* dxm = dx + n * W + m * d;
+                        if (fresh_x) std::fill(dxm, dxm + d, 0.0f);
+                        for (int i = 0; i < k; ++i) {
+                            const float pim = P[i * k + m];
+                            const float* dhi = dh.data() + i * d;
+#pragma omp simd
+                            for (int64_t c = 0; c < d; ++c) dxm[c] += pim * dhi[c];
+                        }
+                    }
+                }
+                if (want_p)  // dp[i][m] = sum_n <dxhat_i, x_m>
+                    for (int i = 0; i < k; ++i)
+                        for (int m = 0; m < k; ++m) acc[i * k + m] += kernels::dot(d, dh.data() + i * d, xn + m * d);
+                if (want_g) {  // dg[i] = sum_n <dy_i, xtilde - xhat_j>
+                    std::fill(e.begin(), e.end(), 0.0f);
+                    for (int m = 0; m < k; ++m) {
+                        const float pjm = P[j * k + m];
+#pragma omp simd
+                        for (int64_t c = 0; c < d; ++c) e[c] += pjm * xn[m * d + c];
+                    }
+                    for (int64_t c = 0; c < d; ++c) e[c] = t[c] - e[c];
+                    for (int i = 0; i < k; ++i) {
+                        const float* gi = gn + i * d;
+                        double a = 0.0;
+#pragma omp simd reduction(+ : a)
+                        for (int64_t c = 0; c < d; ++c) a += double(gi[c]) * e[c];
+                        acc[k * k + i] += a;
+                    }
+                }
+            }
+        }, red.data());
+        if (float* dp = grad_of(p))
+            for (int r = 0; r < k * k; ++r) dp[r] += red[r];
+        if (float* dg = grad_of(g))
+            for (int i = 0; i < k; ++i) dg[i] += red[k * k + i];
+    });
+}
+
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {
     profiler::Scope prof_("sequence_altup_mix");
     const int64_t d = x->value.dim(-1), Tc = T / s;

@@ -12,9 +12,10 @@ AltUpLayer::AltUpLayer(ParamStore& store, const std::string& prefix, int k, int 
 
 Var AltUpLayer::forward(const Var& x, const LayerFn& layer) const {
     const int64_t d = x->value.dim(-1) / k_;
+    if (compute_on_ == AltUpComputeOn::input)  // the prediction is needed only by the correction: fused
+        return altup_predict_correct(x, layer(slice(x, j_ * d, d)), predict_, correct_, k_, j_);
     Var xhat = altup_predict(x, predict_, k_);
-    Var active = slice(compute_on_ == AltUpComputeOn::input ? x : xhat, j_ * d, d);
-    return altup_correct(xhat, layer(active), correct_, k_, j_);
+    return altup_correct(xhat, layer(slice(xhat, j_ * d, d)), correct_, k_, j_);
 }
 
 Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {

@@ -172,6 +172,19 @@ TEST_CASE("AltUp predict and correct on a hand-worked example", "[core][forward]
     require_close(weighted_sum({val({2}, {1, 2}), val({2}, {3, 4})}, val({2}, {2, -1}))->value, {-1, 0});
 }
 
+TEST_CASE("fused AltUp predict-correct equals predict then correct, bit for bit", "[core][forward][altup]") {
+    Rng rng(77);
+    const int K = 3;
+    const int64_t N = 37, d = 20;
+    Var x = leaf(random_tensor({N, K * d}, rng, 1.0f)), t = leaf(random_tensor({N, d}, rng, 1.0f));
+    Var p = leaf(random_tensor({K, K}, rng, 1.0f)), g = leaf(random_tensor({K}, rng, 1.0f));
+    for (int j = 0; j < K; ++j) {
+        const Tensor fused = altup_predict_correct(x, t, p, g, K, j)->value;
+        const Tensor composed = altup_correct(altup_predict(x, p, K), t, g, K, j)->value;
+        for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+    }
+}
+
 TEST_CASE("Sequence-AltUp mix on a hand-worked example", "[core][forward][altup]") {
     // B = 1, T = 4, stride 2, d = 1: computed tokens 0 and 2 with layer outputs 10, 20.
     Var x = val({4, 1}, {1, 2, 3, 4});
