@@ -71,6 +71,7 @@ dnnl::primitive_attr product_attr(float alpha, bool accumulate) {
 struct MatmulEntry {
     dnnl::matmul prim;
     memory a, b, c, bias;
+    std::unordered_map<int, memory> args;  // built once: executing allocates nothing
 };
 using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool, bool>;
 
@@ -97,7 +98,11 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
     e.a = memory(a_md, engine(), nullptr);
     e.b = memory(b_md, engine(), nullptr);
     e.c = memory(c_md, engine(), nullptr);
-    if (has_bias) e.bias = memory(bias_md, engine(), nullptr);
+    e.args = {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
+    if (has_bias) {
+        e.bias = memory(bias_md, engine(), nullptr);
+        e.args.emplace(DNNL_ARG_BIAS, e.bias);
+    }
     ++g_created;
     return cache.emplace(key, std::move(e)).first->second;
 }
@@ -124,14 +129,11 @@ void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* 
 bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && (s.varying || ((s.M | s.N | s.K) & 15) != 0); }
 thread_local bool g_shapes_vary = false;
 
+// The memories in e.args are handles: rebinding their data is all a call does.
 void run_matmul(MatmulEntry& e, float* C, const float* bias) {
     e.c.set_data_handle(C);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
-    if (bias) {
-        e.bias.set_data_handle(mut(bias));
-        args.emplace(DNNL_ARG_BIAS, e.bias);
-    }
-    e.prim.execute(stream(), args);
+    if (bias) e.bias.set_data_handle(mut(bias));
+    e.prim.execute(stream(), e.args);
     stream().wait();
 }
 }  // namespace
@@ -181,6 +183,7 @@ namespace {
 struct StridedEntry {
     dnnl::matmul prim;
     memory a, b, c;
+    std::unordered_map<int, memory> args;
 };
 memory::desc strided_md(const StridedView& v, dt type) {
     return memory::desc(memory::dims(v.dims, v.dims + 4), type, memory::dims(v.strides, v.strides + 4));
@@ -212,7 +215,8 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
         const auto a_md = strided_md(a, in), b_md = strided_md(b, in), c_md = strided_md(c, dt::f32);
         dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine());
         StridedEntry e{dnnl::matmul(pd), memory(a_md, engine(), nullptr), memory(b_md, engine(), nullptr),
-                       memory(c_md, engine(), nullptr)};
+                       memory(c_md, engine(), nullptr), {}};
+        e.args = {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
         ++g_created;
         it = cache.emplace(std::move(key), std::move(e)).first;
     }
@@ -220,7 +224,7 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
     // The copies keep the f32 layout (same strides), so only the covered span is converted.
     bind_inputs(e.a, e.b, A, extent(a), B, extent(b), bf16);
     e.c.set_data_handle(C);
-    e.prim.execute(stream(), {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+    e.prim.execute(stream(), e.args);
     stream().wait();
 }
 
