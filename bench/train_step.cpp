@@ -2,14 +2,21 @@
 // configs, on random tokens, as the trainer runs them:
 //   OMP_NUM_THREADS=2 build/bench/bench_train_step [--preset small] [--batch 16] [--steps 10]
 //                                                  [--only NAME[,NAME]] [--dtype f32|bf16] [--profile] [--json]
+//                                                  [--paired]
 // Per config: tokens/s, ms/step (median, p10, p90), forward+backward alone,
 // achieved GFLOP/s (model FLOPs counted analytically / time), that as a share
 // of the matmul limit measured at start-up on this machine, resident memory
 // and its growth over the timed steps, and with --profile the per-op shares.
+// --paired instead steps the selected configs in turn (one step each per
+// round) and reports each one's step time relative to the first config's in
+// the same round: on a shared machine whose speed drifts by 5-10% over a
+// minute, that ratio is what can be trusted to a percent or two.
 #include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -60,13 +67,73 @@ double matmul_limit_gflops(bool bf16) {
     }, 5, 30);
     return 2.0 * M * N * K / t.median_ms / 1e6;
 }
+
+struct Variant {
+    const char* name;
+    ModelConfig cfg;
+};
+
+// A model, its optimizer and random tokens, stepped as the trainer steps.
+struct Trainee {
+    LanguageModel model;
+    AdamW opt;
+    std::vector<int32_t> ids, targets;
+    int64_t B, T;
+    Trainee(const ModelConfig& cfg, int64_t b, int64_t t, Rng& rng)
+        : model(cfg, 1), opt(model.params(), 0.9, 0.999, 1e-8, 0.01), ids(b * t), targets(b * t), B(b), T(t) {
+        for (size_t i = 0; i < ids.size(); ++i) {
+            ids[i] = int32_t(rng.uniform_int(cfg.vocab));
+            targets[i] = int32_t(rng.uniform_int(cfg.vocab));
+        }
+    }
+    void fwd_bwd() {
+        ModelOutput out = model.forward(ids, targets, B, T);
+        backward(out.loss);
+    }
+    void step() {
+        fwd_bwd();
+        opt.step(1e-4, clip_factor(grad_norm({&model.params()}), 1.0));  // as the trainer clips
+        model.params().zero_grad();
+    }
+};
+
+double step_ms(Trainee& t) {
+    const auto t0 = std::chrono::steady_clock::now();
+    t.step();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double quantile(std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    return v[size_t(q * double(v.size() - 1))];
+}
+
+// --paired: all selected configs alive at once, stepped round-robin.
+void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int rounds) {
+    Rng rng(1);
+    std::vector<std::unique_ptr<Trainee>> ts;
+    for (const auto& v : variants) ts.push_back(std::make_unique<Trainee>(v.cfg, B, T, rng));
+    for (int i = 0; i < 3; ++i)
+        for (auto& t : ts) t->step();  // warm-up
+    std::vector<std::vector<double>> ms(ts.size());
+    for (int r = 0; r < rounds; ++r)
+        for (size_t c = 0; c < ts.size(); ++c) ms[c].push_back(step_ms(*ts[c]));
+    std::printf("%-16s %9s %7s %7s %12s %9s %9s\n", "config", "ms/step", "p10", "p90",
+                std::string("vs " + std::string(variants[0].name)).c_str(), "p10", "p90");
+    for (size_t c = 0; c < ts.size(); ++c) {
+        std::vector<double> ratio;
+        for (int r = 0; r < rounds; ++r) ratio.push_back(ms[c][r] / ms[0][r]);
+        std::printf("%-16s %9.1f %7.1f %7.1f %11.3fx %8.3fx %8.3fx\n", variants[c].name, quantile(ms[c], 0.5),
+                    quantile(ms[c], 0.1), quantile(ms[c], 0.9), quantile(ratio, 0.5), quantile(ratio, 0.1), quantile(ratio, 0.9));
+    }
+}
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string preset = "small", only;
     int64_t B = 16;
     int steps = 10;
-    bool profile = false, json = false;
+    bool profile = false, json = false, paired = false;
     std::string dtype = "f32";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -78,6 +145,7 @@ int main(int argc, char** argv) {
         else if (a == "--dtype") dtype = next();
         else if (a == "--profile") profile = true;
         else if (a == "--json") json = true;
+        else if (a == "--paired") paired = true;
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
     if (dtype != "f32" && dtype != "bf16") { std::fprintf(stderr, "--dtype: expected f32 or bf16, got %s\n", dtype.c_str()); return 2; }
@@ -86,7 +154,6 @@ int main(int argc, char** argv) {
     ModelConfig base;
     if (!apply_preset(preset, base)) { std::fprintf(stderr, "unknown preset %s\n", preset.c_str()); return 2; }
     const int64_t T = base.seq_len;
-    struct Variant { const char* name; ModelConfig cfg; };
     std::vector<Variant> variants;
     variants.push_back({"baseline", base});
     ModelConfig c = base; c.width_mult = 2; variants.push_back({"dense-2x", c});
@@ -97,6 +164,17 @@ int main(int argc, char** argv) {
     c = base; c.altup.k = 2; c.moe.experts = 4; variants.push_back({"altup-k2+moe-e4", c});
     c = base; c.sequence_altup.stride = 2; variants.push_back({"seq-altup-s2", c});
 
+    if (!only.empty())
+        variants.erase(std::remove_if(variants.begin(), variants.end(),
+                                      [&](const Variant& v) { return only.find("," + std::string(v.name) + ",") == std::string::npos; }),
+                       variants.end());
+    if (variants.empty()) { std::fprintf(stderr, "--only: no such config\n"); return 2; }
+    if (paired) {
+        std::printf("preset %s, batch %ld, seq %ld, threads %d, matmul inputs %s, %d rounds, configs stepped in turn\n\n",
+                    preset.c_str(), long(B), long(T), omp_get_max_threads(), dtype.c_str(), steps);
+        run_paired(variants, B, T, steps);
+        return 0;
+    }
     const double limit = matmul_limit_gflops(bf16);
     if (!json) {
         std::printf("preset %s, batch %ld, seq %ld, threads %d, ISA %s, matmul inputs %s; %s matmul limit %.0f GFLOP/s "
@@ -108,24 +186,11 @@ int main(int argc, char** argv) {
     }
     std::string json_rows;
     Rng rng(1);
-    std::vector<int32_t> ids(B * T), targets(B * T);
     for (auto& v : variants) {
-        if (!only.empty() && only.find("," + std::string(v.name) + ",") == std::string::npos) continue;
-        LanguageModel model(v.cfg, 1);
-        AdamW opt(model.params(), 0.9, 0.999, 1e-8, 0.01);
-        for (size_t i = 0; i < ids.size(); ++i) {
-            ids[i] = int32_t(rng.uniform_int(v.cfg.vocab));
-            targets[i] = int32_t(rng.uniform_int(v.cfg.vocab));
-        }
-        auto fwd_bwd = [&] {
-            ModelOutput out = model.forward(ids, targets, B, T);
-            backward(out.loss);
-        };
-        auto step = [&] {
-            fwd_bwd();
-            opt.step(1e-4, clip_factor(grad_norm({&model.params()}), 1.0));  // as the trainer clips
-            model.params().zero_grad();
-        };
+        Trainee run(v.cfg, B, T, rng);
+        LanguageModel& model = run.model;
+        auto fwd_bwd = [&] { run.fwd_bwd(); };
+        auto step = [&] { run.step(); };
         for (int i = 0; i < 3; ++i) step();  // warm-up: primitives created, pool filled
         // Growth over the timed steps: resident memory, and the two caches that
         // can explain it (the tensor pool, in MB, and oneDNN primitives created).
