@@ -69,8 +69,9 @@ double matmul_limit_gflops(bool bf16) {
 }
 
 struct Variant {
-    const char* name;
+    std::string name;
     ModelConfig cfg;
+    bool bf16 = false;  // --paired --dtype both: each config in f32 and in bf16
 };
 
 // A model, its optimizer and random tokens, stepped as the trainer steps.
@@ -114,16 +115,22 @@ void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int 
     std::vector<std::unique_ptr<Trainee>> ts;
     for (const auto& v : variants) ts.push_back(std::make_unique<Trainee>(v.cfg, B, T, rng));
     for (int i = 0; i < 3; ++i)
-        for (auto& t : ts) t->step();  // warm-up
+        for (size_t c = 0; c < ts.size(); ++c) {  // warm-up
+            dnn::set_matmul_precision(variants[c].bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
+            ts[c]->step();
+        }
     std::vector<std::vector<double>> ms(ts.size());
     for (int r = 0; r < rounds; ++r)
-        for (size_t c = 0; c < ts.size(); ++c) ms[c].push_back(step_ms(*ts[c]));
+        for (size_t c = 0; c < ts.size(); ++c) {
+            dnn::set_matmul_precision(variants[c].bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
+            ms[c].push_back(step_ms(*ts[c]));
+        }
     std::printf("%-16s %9s %7s %7s %12s %9s %9s\n", "config", "ms/step", "p10", "p90",
-                std::string("vs " + std::string(variants[0].name)).c_str(), "p10", "p90");
+                ("vs " + variants[0].name).c_str(), "p10", "p90");
     for (size_t c = 0; c < ts.size(); ++c) {
         std::vector<double> ratio;
         for (int r = 0; r < rounds; ++r) ratio.push_back(ms[c][r] / ms[0][r]);
-        std::printf("%-16s %9.1f %7.1f %7.1f %11.3fx %8.3fx %8.3fx\n", variants[c].name, quantile(ms[c], 0.5),
+        std::printf("%-16s %9.1f %7.1f %7.1f %11.3fx %8.3fx %8.3fx\n", variants[c].name.c_str(), quantile(ms[c], 0.5),
                     quantile(ms[c], 0.1), quantile(ms[c], 0.9), quantile(ratio, 0.5), quantile(ratio, 0.1), quantile(ratio, 0.9));
     }
 }
@@ -148,7 +155,10 @@ int main(int argc, char** argv) {
         else if (a == "--paired") paired = true;
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
     }
-    if (dtype != "f32" && dtype != "bf16") { std::fprintf(stderr, "--dtype: expected f32 or bf16, got %s\n", dtype.c_str()); return 2; }
+    if (dtype != "f32" && dtype != "bf16" && !(paired && dtype == "both")) {
+        std::fprintf(stderr, "--dtype: expected f32 or bf16 (or both, with --paired), got %s\n", dtype.c_str());
+        return 2;
+    }
     const bool bf16 = dtype == "bf16";
     dnn::set_matmul_precision(bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
     ModelConfig base;
@@ -166,10 +176,18 @@ int main(int argc, char** argv) {
 
     if (!only.empty())
         variants.erase(std::remove_if(variants.begin(), variants.end(),
-                                      [&](const Variant& v) { return only.find("," + std::string(v.name) + ",") == std::string::npos; }),
+                                      [&](const Variant& v) { return only.find("," + v.name + ",") == std::string::npos; }),
                        variants.end());
     if (variants.empty()) { std::fprintf(stderr, "--only: no such config\n"); return 2; }
     if (paired) {
+        if (dtype == "both") {  // each config twice, f32 then bf16, in turn
+            std::vector<Variant> both;
+            for (const auto& v : variants) {
+                both.push_back({v.name, v.cfg, false});
+                both.push_back({v.name + "-bf16", v.cfg, true});
+            }
+            variants = both;
+        }
         std::printf("preset %s, batch %ld, seq %ld, threads %d, matmul inputs %s, %d rounds, configs stepped in turn\n\n",
                     preset.c_str(), long(B), long(T), omp_get_max_threads(), dtype.c_str(), steps);
         run_paired(variants, B, T, steps);
@@ -210,7 +228,7 @@ int main(int argc, char** argv) {
                          ", \"p10\": " + std::to_string(t.p10_ms) + ", \"p90\": " + std::to_string(t.p90_ms) +
                          ", \"tokens_per_s\": " + std::to_string(tps) + ", \"gflops\": " + std::to_string(gflops) + "}";
         } else {
-            std::printf("%-16s %10ld %9.1f %7.1f %7.1f %9.1f %9.0f %8.1f %5.0f%% %9.0f %+8.1f %+7.1f %6zu\n", v.name, long(model.param_counts().total),
+            std::printf("%-16s %10ld %9.1f %7.1f %7.1f %9.1f %9.0f %8.1f %5.0f%% %9.0f %+8.1f %+7.1f %6zu\n", v.name.c_str(), long(model.param_counts().total),
                         t.median_ms, t.p10_ms, t.p90_ms, fb.median_ms, tps, gflops, 100 * gflops / limit, peak_rss_mb(), growth,
                         pool_growth, new_prims);
         }

@@ -5,7 +5,9 @@
 // logits of a `small` step this is two passes instead of six.
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "core/dnn.hpp"
 #include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
@@ -50,12 +52,37 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
     const float inv_count = count ? 1.0f / static_cast<float>(count) : 0.0f;
     Tensor out = Tensor::full({1}, static_cast<float>(total) * inv_count);
     return make_result(out, {logits}, [logits, targets, ignore_index, lse, N, V, inv_count](Node& o) {
-        bool fresh = false;
-        float* dx = detail::grad_to_write(logits, fresh);
-        if (!dx) return;
+        if (!logits->requires_grad) return;
         const float g = o.grad.data()[0] * inv_count;
         const float* z = logits->value.data();
         const float* l = lse.data();
+        if (logits->bf16_grad_ok && !logits->has_grad()) {
+            // bf16 training: the head's backward reads only a bf16 rounding of
+            // this gradient, so write that alone (no N x V f32 pass at all).
+            Tensor g16 = Tensor::empty({(N * V + 1) / 2});
+            uint16_t* d16 = reinterpret_cast<uint16_t*>(g16.data());
+#pragma omp parallel
+            {
+                std::vector<float> row(static_cast<size_t>(V));
+#pragma omp for schedule(static)
+                for (int64_t i = 0; i < N; ++i) {
+                    const float* zi = z + i * V;
+                    const float li = l[i];
+                    if (targets[i] == ignore_index) {
+                        std::fill(row.begin(), row.end(), 0.0f);
+                    } else {
+#pragma omp simd
+                        for (int64_t v = 0; v < V; ++v) row[v] = g * kernels::exp_fast(zi[v] - li);
+                        row[targets[i]] -= g;
+                    }
+                    dnn::to_bf16(row.data(), d16 + i * V, V);
+                }
+            }
+            logits->grad16 = g16;
+            return;
+        }
+        bool fresh = false;
+        float* dx = detail::grad_to_write(logits, fresh);
 #pragma omp parallel for schedule(static)
         for (int64_t i = 0; i < N; ++i) {
             float* d = dx + i * V;

@@ -43,19 +43,21 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
     Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
     dnn::matmul_bf16({1, M, N, K, false, true, false}, bf16_data(x16), bf16_data(w16), out.data(),
                      bias ? bias->value.data() : nullptr);
-    return make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
-        const float* dY = o.grad.data();
+    Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
         if (wants_dx || wants_dw) {
-            const Tensor dy16 = bf16_copy(dY, M * N);
+            // The rounding of dY: handed over by the gradient's writer, or made here.
+            const Tensor dy16 = o.grad16.defined() ? o.grad16 : bf16_copy(o.grad.data(), M * N);
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
                 dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))
                 dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
         }
-        if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
+        if (float* db = grad_of(bias)) add_column_sums(o.grad.data(), db, M, N);
     });
+    y->bf16_grad_ok = !bias;  // the bias gradient needs dY in f32
+    return y;
 }
 
 // Shared by matmul and bmm: C[b] = alpha * A[b] . op(B[b]) with B batched or broadcast.

@@ -145,3 +145,47 @@ TEST_CASE("linear in bf16: forward and both gradients from rounded inputs", "[co
         CHECK(err_db < 1e-5);
     }
 }
+
+TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with the same result", "[core][bf16]") {
+    // The head (linear without bias) reads only a bf16 rounding of dlogits, so
+    // cross-entropy writes that rounding alone. Reference: the same graph with
+    // an identity op in between, which makes dlogits an f32 buffer that the
+    // head then rounds itself: the gradients must agree bit for bit.
+    PrecisionScope bf16(dnn::Precision::bf16);
+    Rng rng(5);
+    const int64_t N = 32, K = 48, V = 64;
+    std::vector<float> xv(N * K), wv(V * K);
+    for (auto& v : xv) v = float(rng.uniform() * 2.0 - 1.0);
+    for (auto& v : wv) v = float(rng.uniform() * 2.0 - 1.0);
+    std::vector<int32_t> targets(N);
+    for (int64_t i = 0; i < N; ++i) targets[i] = i == 3 ? -100 : int32_t(rng.uniform_int(V));
+    auto grads = [&](int variant) {
+        Var x = leaf(Tensor::from({N, K}, xv), true), w = leaf(Tensor::from({V, K}, wv), true);
+        Var logits = linear(x, w, nullptr);
+        Var loss;
+        if (variant == 0) loss = cross_entropy(logits, targets);                   // hand-over
+        if (variant == 1) loss = cross_entropy(scale(logits, 1.0f), targets);      // f32 dlogits
+        if (variant >= 2) {  // a second consumer, recorded first so that cross-entropy's backward runs first
+            Var extra = scale(sum(logits), 1e-3f);
+            Var ce = cross_entropy(variant == 2 ? logits : scale(logits, 1.0f), targets);  // 2: widened, then added
+            loss = add(extra, ce);
+        }
+        backward(loss);
+        std::vector<float> g(x->grad.data(), x->grad.data() + N * K);
+        g.insert(g.end(), w->grad.data(), w->grad.data() + V * K);
+        return g;
+    };
+    const auto handed = grads(0), rounded_here = grads(1);
+    REQUIRE(handed.size() == rounded_here.size());
+    for (size_t i = 0; i < handed.size(); ++i) REQUIRE(handed[i] == rounded_here[i]);
+    // A second consumer of the logits: the bf16 gradient is widened and added
+    // to; it then differs from the reference only by one more bf16 rounding.
+    const auto widened = grads(2), reference = grads(3);
+    double worst = 0, scale_ = 0;
+    for (size_t i = 0; i < widened.size(); ++i) {
+        worst = std::max(worst, std::fabs(double(widened[i]) - reference[i]));
+        scale_ = std::max(scale_, std::fabs(double(reference[i])));
+    }
+    CHECK(worst <= 2e-2 * scale_);
+    CHECK(worst > 0.0);  // the path really differed (it went through grad16)
+}
