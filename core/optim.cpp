@@ -26,17 +26,18 @@ void AdamW::step(double lr, float grad_scale) {
     const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(beta2_, double(t_))));
     const float flr = static_cast<float>(lr), eps = static_cast<float>(eps_);
     float* w = store_.data().data();
-    const float* g = store_.grad().data();
+    float* g = store_.grad().data();
     float* m = m_.data();
     float* v = v_.data();
     // One pass over weights, gradients and both moments: memory-bound, so
-    // every extra pass (a decay mask, a separate clipping scale) costs time.
+    // every extra pass (a decay mask, a clipping scale, zeroing) costs time.
 #pragma omp parallel
     for (const Span& s : spans_) {
         const float wd = s.decay ? static_cast<float>(wd_) : 0.0f;
 #pragma omp for simd schedule(static) nowait
         for (int64_t i = s.begin; i < s.end; ++i) {
             const float gi = g[i] * grad_scale;
+            g[i] = 0.0f;
             m[i] = b1 * m[i] + (1.0f - b1) * gi;
             v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
             const float mhat = m[i] * c1, vhat = v[i] * c2;
@@ -115,6 +116,7 @@ void Adafactor::step(double lr, float grad_scale) {
         const double wd = p.decay ? wd_ : 0.0;
         for (int64_t i = 0; i < n; ++i) w[i] -= static_cast<float>(lr * (u[i] / denom + wd * w[i]));
     }
+    store_.zero_grad();
 }
 
 std::vector<std::pair<std::string, Tensor>> Adafactor::state() {

@@ -13,8 +13,9 @@ class Optimizer {
 public:
     virtual ~Optimizer() = default;
     // One update with learning rate lr from the gradients in store.grad(),
-    // each multiplied by grad_scale first (the clipping factor: folding it in
-    // here saves a pass over the gradients).
+    // each multiplied by grad_scale first (the clipping factor), leaving the
+    // gradients zeroed for the next step. Both are folded into the update's
+    // pass over the parameters: separate passes cost time (memory-bound).
     virtual void step(double lr, float grad_scale = 1.0f) = 0;
     int64_t steps_taken() const { return t_; }
     void set_steps_taken(int64_t t) { t_ = t; }

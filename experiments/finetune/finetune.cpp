@@ -395,8 +395,7 @@ int FinetuneRun::run() {
         const double lr = schedule.at(step_);
         head_opt_->step(lr, clip);
         if (body_opt_) body_opt_->step(lr, clip);
-        head_store_.zero_grad();
-        model_->params().zero_grad();
+        if (!body_opt_) model_->params().zero_grad();  // the optimizers zero what they update
         ++step_;
         last_loss_ = loss_value;
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

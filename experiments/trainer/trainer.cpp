@@ -276,8 +276,7 @@ int TrialRun::run() {
             return kDiverged;
         }
         const double norm = grad_norm({&model_->params()});
-        optim_->step(schedule.at(p_.step), clip_factor(norm, tc.clip));
-        model_->params().zero_grad();
+        optim_->step(schedule.at(p_.step), clip_factor(norm, tc.clip));  // leaves the gradients zeroed
         ++p_.step;
         p_.last_train_loss = loss;
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -34,6 +34,8 @@ TEST_CASE("AdamW: one step by hand", "[core][optim]") {
     // b (no decay): mhat = -2, vhat = 4, update = -1: b = 1 + 0.1 = 1.1
     CHECK(p.b->value.item() == Approx(1.1).epsilon(1e-6));
     CHECK(opt.steps_taken() == 1);
+    CHECK(p.w->grad.item() == 0.0f);  // the step leaves the gradients zeroed for the next one
+    CHECK(p.b->grad.item() == 0.0f);
 }
 
 TEST_CASE("Adafactor: one step by hand (factored matrix, full vector)", "[core][optim]") {
@@ -50,6 +52,7 @@ TEST_CASE("Adafactor: one step by hand (factored matrix, full vector)", "[core][
     for (int i = 0; i < 4; ++i) CHECK(p.w->value.data()[i] == Approx(-0.1 * G[i] / std::sqrt(V[i])).epsilon(1e-5));
     // Vector: V = 9, U = 3 / 3 = 1 -> b = -0.1
     CHECK(p.b->value.item() == Approx(-0.1).epsilon(1e-5));
+    for (int i = 0; i < 4; ++i) CHECK(p.w->grad.data()[i] == 0.0f);
 }
 
 TEST_CASE("Adafactor clips updates whose RMS exceeds 1", "[core][optim]") {
