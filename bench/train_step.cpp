@@ -2,7 +2,7 @@
 // configs, on random tokens, as the trainer runs them:
 //   OMP_NUM_THREADS=2 build/bench/bench_train_step [--preset small] [--batch 16] [--steps 10]
 //                                                  [--only NAME[,NAME]] [--dtype f32|bf16] [--profile] [--json]
-//                                                  [--paired]
+//                                                  [--paired] [--warmup 3]
 // Per config: tokens/s, ms/step (median, p10, p90), forward+backward alone,
 // achieved GFLOP/s (model FLOPs counted analytically / time), that as a share
 // of the matmul limit measured at start-up on this machine, resident memory
@@ -141,7 +141,7 @@ void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int 
 int main(int argc, char** argv) {
     std::string preset = "small", only;
     int64_t B = 16;
-    int steps = 10;
+    int steps = 10, warmup = 3;
     bool profile = false, json = false, paired = false;
     std::string dtype = "f32";
     for (int i = 1; i < argc; ++i) {
@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
         if (a == "--preset") preset = next();
         else if (a == "--batch") B = std::atoi(next().c_str());
         else if (a == "--steps") steps = std::atoi(next().c_str());
+        else if (a == "--warmup") warmup = std::max(1, std::atoi(next().c_str()));
         else if (a == "--only") only = "," + next() + ",";
         else if (a == "--dtype") dtype = next();
         else if (a == "--profile") profile = true;
@@ -211,7 +212,7 @@ int main(int argc, char** argv) {
         LanguageModel& model = run.model;
         auto fwd_bwd = [&] { run.fwd_bwd(); };
         auto step = [&] { run.step(); };
-        for (int i = 0; i < 3; ++i) step();  // warm-up: primitives created, pool filled
+        for (int i = 0; i < warmup; ++i) step();  // primitives created, pool filled
         // Growth over the timed steps: resident memory, and the two caches that
         // can explain it (the tensor pool, in MB, and oneDNN primitives created).
         const double rss_before = rss_mb();
