@@ -22,7 +22,7 @@ constexpr int kExitUsage = 2;
 
 const char* const kUsage =
     "usage: altup sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
-    "                   [--retry-failed] [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
+    "                   [--retry-failed] [--only KEY=VALUE]... [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
     "\n"
     "Expands SWEEP.yaml into trials and runs the pending ones as `altup train` processes,\n"
     "N at a time, in DIR/<sweep name>/<trial id>/ (docs/sweeps.md).\n"
@@ -33,6 +33,8 @@ const char* const kUsage =
     "  --out DIR        runs folder (default runs)\n"
     "  --threads T      threads per trial (default: cores / N)\n"
     "  --retry-failed   run failed and diverged trials again\n"
+    "  --only K=V       only the trials labelled K=V, e.g. --only model.preset=tiny (repeatable: all\n"
+    "                   must match; a kept fine-tune trial keeps its pretraining trial)\n"
     "  --launcher L     local (default): processes on this machine; slurm: one sbatch job array\n"
     "                   of the pending trials, a second one after it for fine-tune trials whose\n"
     "                   pretraining trial is pending (prints the job ids; --dry-run the scripts)\n"
@@ -51,6 +53,7 @@ struct Arguments {
     bool dry_run = false;
     bool status = false;
     std::string launcher = "local";
+    std::vector<std::pair<std::string, std::string>> only;
     RunnerOptions runner;
     SlurmOptions slurm;
 };
@@ -98,6 +101,13 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
         else if (option == "--jobs" || option == "-j") args.runner.jobs = parse_count(option, value(), 1);
         else if (option == "--threads") args.runner.threads = parse_count(option, value(), 1);
         else if (option == "--out") args.runner.out_dir = value();
+        else if (option == "--only") {
+            const std::string pair = value();
+            const size_t eq = pair.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+                throw UsageError(fmt::format("--only expects KEY=VALUE (a trial label, e.g. model.preset=tiny), got '{}'", pair));
+            args.only.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+        }
         else if (option == "--trainer") {
             args.runner.trainer_command = split_words(value());
             if (args.runner.trainer_command.empty()) throw UsageError("--trainer needs a program");
@@ -184,7 +194,8 @@ int sweep_command(int argc, char** argv) {
     }
 
     try {
-        const SweepExpansion sweep = expand_sweep(load_sweep(args.file));
+        SweepExpansion sweep = expand_sweep(load_sweep(args.file));
+        select_trials(sweep, args.only);
         print_warnings(sweep);
         if (args.status) return report_status(sweep, args.runner);
         if (args.launcher == "slurm") return submit_to_slurm(sweep, args);

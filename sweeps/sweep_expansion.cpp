@@ -1,5 +1,6 @@
 #include "sweeps/sweep_expansion.hpp"
 
+#include <set>
 #include <cstdlib>
 #include <regex>
 
@@ -275,6 +276,42 @@ SweepExpansion expand_sweep(const SweepSpec& spec) {
         trial.depends_on = pretraining;
     }
     return expansion;
+}
+
+void select_trials(SweepExpansion& sweep, const std::vector<std::pair<std::string, std::string>>& only) {
+    if (only.empty()) return;
+    std::set<std::string> keys;
+    for (const auto& t : sweep.trials)
+        for (const auto& [k, v] : t.labels) keys.insert(k);
+    for (const auto& [k, v] : only)
+        if (!keys.count(k)) {
+            std::string known;
+            for (const auto& key : keys) known += (known.empty() ? "" : ", ") + key;
+            throw SweepError("--only " + k + "=" + v + ": no trial of sweep '" + sweep.spec.name + "' has the label '" + k +
+                             "' (its labels: " + known + ")");
+        }
+    auto matches = [&](const Trial& t) {
+        for (const auto& [k, v] : only) {
+            auto it = t.labels.find(k);
+            if (it == t.labels.end() || it->second != v) return false;
+        }
+        return true;
+    };
+    std::set<std::string> keep;
+    for (const auto& t : sweep.trials)
+        if (matches(t)) {
+            keep.insert(t.id);
+            if (!t.depends_on.empty()) keep.insert(t.depends_on);  // its pretraining trial runs first
+        }
+    if (keep.empty()) {
+        std::string what;
+        for (const auto& [k, v] : only) what += (what.empty() ? "" : " ") + k + "=" + v;
+        throw SweepError("--only " + what + ": no trial of sweep '" + sweep.spec.name + "' matches");
+    }
+    std::vector<Trial> kept;
+    for (auto& t : sweep.trials)
+        if (keep.count(t.id)) kept.push_back(std::move(t));
+    sweep.trials = std::move(kept);
 }
 
 }  // namespace altup

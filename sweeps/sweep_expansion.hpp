@@ -34,6 +34,12 @@ struct SweepExpansion {
 // Throws SweepError; a trial's config error names the trial by its labels.
 SweepExpansion expand_sweep(const SweepSpec& spec);
 
+// `altup sweep --only KEY=VALUE`: keeps the trials whose labels (variant, a
+// grid axis such as model.preset, seed) match every pair, plus the
+// pretraining trials the kept fine-tune trials depend on, in sweep order.
+// Throws SweepError when a key is no trial's label or nothing matches.
+void select_trials(SweepExpansion& sweep, const std::vector<std::pair<std::string, std::string>>& only);
+
 // The id of the pretraining trial a trial depends on: for finetune.task != none
 // with finetune.from == "pretrain", config_id of its config with the finetune
 // section reset to defaults; otherwise empty.

@@ -3,6 +3,8 @@
 // runner and the Slurm launcher start them only after it has completed.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <stdlib.h>
 
 #include <optional>
@@ -159,6 +161,40 @@ TEST_CASE("a fine-tune trial depends on the pretraining trial with the same conf
           find_trial(plain, {{"variant", "altup-k2"}, {"seed", "2"}}).id);
     CHECK(pretraining_trial_id(find_trial(e, {{"variant", "baseline"}, {"finetune.task", "genre"}, {"seed", "1"}}).config) ==
           find_trial(plain, {{"variant", "baseline"}, {"seed", "1"}}).id);
+}
+
+TEST_CASE("altup sweep --only: the matching trials and the pretraining trials they need", "[two-stage][expansion]") {
+    auto e = expand_text(kTwoStage + "seeds: 2\n");
+    REQUIRE(e.trials.size() == 12);
+    const std::vector<std::string> order = [&] {
+        std::vector<std::string> ids;
+        for (const auto& t : e.trials) ids.push_back(t.id);
+        return ids;
+    }();
+    auto picked = e;
+    select_trials(picked, {{"finetune.task", "genre"}, {"seed", "2"}});
+    // 2 variants x genre x seed 2, and their 2 pretraining trials (task none, seed 2).
+    REQUIRE(picked.trials.size() == 4);
+    std::set<std::string> ids;
+    for (const auto& t : picked.trials) {
+        CHECK(t.labels.at("seed") == "2");
+        ids.insert(t.id);
+    }
+    for (const auto& t : picked.trials)
+        if (!t.depends_on.empty()) CHECK(ids.count(t.depends_on) == 1);
+    size_t last = 0;  // sweep order is kept
+    for (const auto& t : picked.trials) {
+        const size_t at = size_t(std::find(order.begin(), order.end(), t.id) - order.begin());
+        CHECK(at >= last);
+        last = at;
+    }
+    auto none = e;
+    select_trials(none, {});
+    CHECK(none.trials.size() == 12);
+    auto bad_key = e;
+    CHECK_THROWS_WITH(select_trials(bad_key, {{"model.preset", "tiny"}}), Catch::Contains("no trial of sweep") && Catch::Contains("has the label 'model.preset'"));
+    auto no_match = e;
+    CHECK_THROWS_WITH(select_trials(no_match, {{"seed", "7"}}), Catch::Contains("seed=7: no trial of sweep"));
 }
 
 TEST_CASE("finetune.from other than pretrain is outside the sweep: no dependency", "[two-stage][expansion]") {
