@@ -35,6 +35,39 @@ TEST_CASE("every example sweep expands and validates", "[examples]") {
     CHECK(seen.size() == expected_trials.size());
 }
 
+TEST_CASE("every study sweep of docs/results.md expands and validates", "[examples]") {
+    // Their trial ids must also stay what the committed results/ folders hold:
+    // a change to a study file that renames its trials shows up here first.
+    const std::map<std::string, size_t> expected_trials = {
+        {"ablations_tiny.yaml", 21}, {"altup_presets.yaml", 45},  {"altup_sizes.yaml", 12}, {"altup_tiny.yaml", 15},
+        {"bf16_quickstart.yaml", 6}, {"downstream_tiny.yaml", 27}, {"moe_table.yaml", 28},
+    };
+    std::set<std::string> seen;
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(ALTUP_SOURCE_DIR) + "/sweeps/studies")) {
+        const std::string file = entry.path().filename().string();
+        if (entry.path().extension() != ".yaml") continue;
+        INFO("study " << file);
+        seen.insert(file);
+        SweepExpansion sweep;
+        try {
+            sweep = expand_sweep(load_sweep(entry.path().string()));
+        } catch (const std::exception& e) {
+            FAIL(e.what());
+        }
+        CHECK(sweep.warnings.empty());
+        REQUIRE(expected_trials.count(file) == 1);
+        CHECK(sweep.trials.size() == expected_trials.at(file));
+        CHECK(sweep.spec.name + ".yaml" == file);
+        const std::string results = std::string(ALTUP_SOURCE_DIR) + "/results/" + sweep.spec.name;
+        if (!std::filesystem::exists(results)) continue;
+        std::set<std::string> ids;
+        for (const auto& t : sweep.trials) ids.insert(t.id);
+        for (const auto& dir : std::filesystem::directory_iterator(results))
+            if (dir.is_directory()) CHECK(ids.count(dir.path().filename().string()) == 1);
+    }
+    CHECK(seen.size() == expected_trials.size());
+}
+
 TEST_CASE("a dry run prints the trial table and the count, and runs nothing", "[examples][cli]") {
     sweep_test::TempDir dir;
     sweep_test::write_text(dir / "s.yaml",
