@@ -196,9 +196,9 @@ int64_t extent(const StridedView& v) {
 }
 }  // namespace
 
-void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
-                    float* C, float alpha, bool accumulate) {
-    const bool bf16 = g_precision == Precision::bf16;
+namespace {
+StridedEntry& strided_entry(const StridedView& a, const StridedView& b, const StridedView& c, float alpha, bool accumulate,
+                            bool bf16) {
     using Key = std::tuple<std::array<int64_t, 24>, float, bool, bool>;
     static std::map<Key, StridedEntry> cache;
     std::array<int64_t, 24> shape{};  // dims and strides of a, b, c: the lookup allocates nothing
@@ -220,12 +220,31 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
         ++g_created;
         it = cache.emplace(std::move(key), std::move(e)).first;
     }
-    StridedEntry& e = it->second;
-    // The copies keep the f32 layout (same strides), so only the covered span is converted.
-    bind_inputs(e.a, e.b, A, extent(a), B, extent(b), bf16);
+    return it->second;
+}
+
+void run_strided(StridedEntry& e, float* C) {
     e.c.set_data_handle(C);
     e.prim.execute(stream(), e.args);
     stream().wait();
+}
+}  // namespace
+
+void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
+                    float* C, float alpha, bool accumulate) {
+    const bool bf16 = g_precision == Precision::bf16;
+    StridedEntry& e = strided_entry(a, b, c, alpha, accumulate, bf16);
+    // The copies keep the f32 layout (same strides), so only the covered span is converted.
+    bind_inputs(e.a, e.b, A, extent(a), B, extent(b), bf16);
+    run_strided(e, C);
+}
+
+void matmul_strided_bf16(const StridedView& a, const StridedView& b, const StridedView& c, const uint16_t* A,
+                         const uint16_t* B, float* C, float alpha, bool accumulate) {
+    StridedEntry& e = strided_entry(a, b, c, alpha, accumulate, true);
+    e.a.set_data_handle(const_cast<uint16_t*>(A));
+    e.b.set_data_handle(const_cast<uint16_t*>(B));
+    run_strided(e, C);
 }
 
 void set_matmul_precision(Precision p) { g_precision = p; }

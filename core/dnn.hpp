@@ -50,6 +50,11 @@ struct StridedView {
 };
 void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
                     float* C, float alpha = 1.0f, bool accumulate = false);
+// The same on inputs already rounded to bf16 (to_bf16 of the f32 buffers,
+// same layout): attention rounds each buffer once and uses it in several
+// products instead of rounding each view's span per product.
+void matmul_strided_bf16(const StridedView& a, const StridedView& b, const StridedView& c, const uint16_t* A,
+                         const uint16_t* B, float* C, float alpha = 1.0f, bool accumulate = false);
 
 // The precision of matmul inputs (train.dtype). bf16: A and B are rounded to
 // bfloat16 (round to nearest even) and multiplied by oneDNN's bf16 kernels

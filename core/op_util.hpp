@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/autograd.hpp"
+#include "core/dnn.hpp"
 
 namespace altup::detail {
 
@@ -18,6 +19,15 @@ inline float* grad_to_write(const Var& v, bool& fresh) {
     fresh = false;
     return v && v->requires_grad ? v->grad_buffer_for_write(fresh).data() : nullptr;
 }
+
+// bf16 copies live in pooled f32 tensors of half the element count: the pool
+// then recycles them like any activation (no allocation per step).
+inline Tensor bf16_copy(const float* src, int64_t n) {
+    Tensor t = Tensor::empty({(n + 1) / 2});
+    dnn::to_bf16(src, reinterpret_cast<uint16_t*>(t.data()), n);
+    return t;
+}
+inline const uint16_t* bf16_data(const Tensor& t) { return reinterpret_cast<const uint16_t*>(t.data()); }
 
 inline void check(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument(what);

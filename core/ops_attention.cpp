@@ -28,6 +28,24 @@ dnn::StridedView square(int64_t B, int64_t H, int64_t T, bool transposed) {
     return transposed ? dnn::StridedView{{B, H, T, T}, {H * T * T, T * T, 1, T}}
                       : dnn::StridedView{{B, H, T, T}, {H * T * T, T * T, T, 1}};
 }
+
+// An input of the products: f32, or with train.dtype bf16 also its rounding,
+// made once per buffer (q, k and v share one) rather than once per product.
+struct Operand {
+    const float* f32;
+    const uint16_t* b16;  // null in f32
+    Operand at(int64_t offset) const { return {f32 + offset, b16 ? b16 + offset : nullptr}; }
+};
+Operand operand(const float* data, const Tensor& rounded) {
+    return {data, rounded.defined() ? detail::bf16_data(rounded) : nullptr};
+}
+Tensor round_if(bool bf16, const float* data, int64_t n) { return bf16 ? detail::bf16_copy(data, n) : Tensor(); }
+
+void product(const dnn::StridedView& a, const dnn::StridedView& b, const dnn::StridedView& c, Operand A, Operand B, float* C,
+             float alpha = 1.0f, bool accumulate = false) {
+    if (A.b16) dnn::matmul_strided_bf16(a, b, c, A.b16, B.b16, C, alpha, accumulate);
+    else dnn::matmul_strided(a, b, c, A.f32, B.f32, C, alpha, accumulate);
+}
 }  // namespace
 
 Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
@@ -37,10 +55,11 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
           "causal_attention: expected qkv [B*T, 3d] with d divisible by heads, got " + shape_str(s));
     const int64_t d = s[1] / 3, Dh = d / H, W = 3 * d;
     const float scale = 1.0f / std::sqrt(float(Dh));
-    const float* q = qkv->value.data();
+    const bool bf16 = dnn::matmul_precision() == dnn::Precision::bf16;
+    const Tensor qkv16 = round_if(bf16, qkv->value.data(), B * T * W);
+    const Operand Q = operand(qkv->value.data(), qkv16);
     Tensor probs = Tensor::empty({B, H, T, T});
-    dnn::matmul_strided(heads_view(B, H, T, Dh, W), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), q, q + d,
-                        probs.data(), scale);
+    product(heads_view(B, H, T, Dh, W), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), Q, Q.at(d), probs.data(), scale);
     float* p = probs.data();
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B * H * T; ++r) {
@@ -60,23 +79,25 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
         for (int64_t j = 0; j <= i; ++j) row[j] *= inv;
         std::fill(row + i + 1, row + T, 0.0f);
     }
+    const Tensor probs16 = round_if(bf16, p, B * H * T * T);
     Tensor out = Tensor::empty({B * T, d});
-    dnn::matmul_strided(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, d), p, q + 2 * d,
-                        out.data());
-    return make_result(out, {qkv}, [qkv, probs, B, T, H, d, Dh, W, scale](Node& o) {
+    product(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, d), operand(p, probs16), Q.at(2 * d),
+            out.data());
+    return make_result(out, {qkv}, [qkv, qkv16, probs, probs16, B, T, H, d, Dh, W, scale](Node& o) {
         bool fresh = false;  // dV, dQ and dK each write their own third of dqkv
         float* dqkv = detail::grad_to_write(qkv, fresh);
         if (!dqkv) return;
-        const float* q = qkv->value.data();
+        const bool bf16 = qkv16.defined();
+        const Operand Q = operand(qkv->value.data(), qkv16), P = operand(probs.data(), probs16);
         const float* p = probs.data();
-        const float* dout = o.grad.data();
+        const Tensor dout16 = round_if(bf16, o.grad.data(), B * T * d);
+        const Operand dO = operand(o.grad.data(), dout16);
         Tensor dscores = Tensor::empty({B, H, T, T});
         float* ds = dscores.data();
         // dP = dO . V^T; dV (+)= P^T . dO
-        dnn::matmul_strided(heads_view(B, H, T, Dh, d), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), dout,
-                            q + 2 * d, ds);
-        dnn::matmul_strided(square(B, H, T, true), heads_view(B, H, T, Dh, d), heads_view(B, H, T, Dh, W), p, dout,
-                            dqkv + 2 * d, 1.0f, !fresh);
+        product(heads_view(B, H, T, Dh, d), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), dO, Q.at(2 * d), ds);
+        product(square(B, H, T, true), heads_view(B, H, T, Dh, d), heads_view(B, H, T, Dh, W), P, dO, dqkv + 2 * d, 1.0f,
+                !fresh);
         // Softmax backward over the visible keys: dS = P * (dP - sum(P * dP)); 0 above the diagonal.
 #pragma omp parallel for schedule(static)
         for (int64_t r = 0; r < B * H * T; ++r) {
@@ -91,10 +112,10 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
             std::fill(row + i + 1, row + T, 0.0f);
         }
         // dQ (+)= scale * dS . K; dK (+)= scale * dS^T . Q
-        dnn::matmul_strided(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), ds, q + d,
-                            dqkv, scale, !fresh);
-        dnn::matmul_strided(square(B, H, T, true), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), ds, q,
-                            dqkv + d, scale, !fresh);
+        const Tensor ds16 = round_if(bf16, ds, B * H * T * T);
+        const Operand dS = operand(ds, ds16);
+        product(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), dS, Q.at(d), dqkv, scale, !fresh);
+        product(square(B, H, T, true), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), dS, Q, dqkv + d, scale, !fresh);
     });
 }
 

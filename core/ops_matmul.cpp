@@ -8,6 +8,8 @@
 namespace altup {
 using detail::check;
 using detail::grad_of;
+using detail::bf16_copy;
+using detail::bf16_data;
 using detail::grad_to_write;
 
 namespace {
@@ -26,15 +28,6 @@ void add_column_sums(const float* dy, float* db, int64_t M, int64_t N) {
         for (int64_t c = c0; c < c1; ++c) db[c] += acc[c - c0];
     }
 }
-
-// bf16 copies live in pooled f32 tensors of half the element count: the pool
-// then recycles them like any activation (no allocation per step).
-Tensor bf16_copy(const float* src, int64_t n) {
-    Tensor t = Tensor::empty({(n + 1) / 2});
-    dnn::to_bf16(src, reinterpret_cast<uint16_t*>(t.data()), n);
-    return t;
-}
-const uint16_t* bf16_data(const Tensor& t) { return reinterpret_cast<const uint16_t*>(t.data()); }
 
 // linear with bf16 matmul inputs: X and W are rounded once in the forward pass
 // and kept for the backward products, dY once for both of them (three

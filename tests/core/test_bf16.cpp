@@ -189,3 +189,55 @@ TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with
     CHECK(worst <= 2e-2 * scale_);
     CHECK(worst > 0.0);  // the path really differed (it went through grad16)
 }
+
+TEST_CASE("bf16: attention rounds q, k, v and the probabilities once, and matches a rounded reference", "[core][bf16]") {
+    // Forward against a double-precision reference whose inputs are rounded to
+    // bf16 at the same points (q, k, v; the probabilities before P.V);
+    // backward against the f32 op (the wiring of the four backward products).
+    const int64_t B = 2, T = 16, H = 2, d = 32, Dh = d / H, W = 3 * d;
+    Rng rng(9);
+    std::vector<float> qkv(B * T * W), g(B * T * d);
+    for (auto& v : qkv) v = float(rng.uniform() * 2.0 - 1.0);
+    for (auto& v : g) v = float(rng.uniform() * 2.0 - 1.0);
+    auto run = [&](dnn::Precision p, std::vector<float>& out, std::vector<float>& grad) {
+        PrecisionScope scope(p);
+        Var x = leaf(Tensor::from({B * T, W}, qkv), true);
+        Var y = causal_attention(x, B, T, H);
+        out.assign(y->value.data(), y->value.data() + B * T * d);
+        backward(sum(mul(y, leaf(Tensor::from({B * T, d}, g)))));
+        grad.assign(x->grad.data(), x->grad.data() + B * T * W);
+    };
+    std::vector<float> out16, grad16, out32, grad32;
+    run(dnn::Precision::bf16, out16, grad16);
+    run(dnn::Precision::f32, out32, grad32);
+    double worst = 0, biggest = 0;
+    for (int64_t b = 0; b < B; ++b)
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t i = 0; i < T; ++i) {
+                auto at = [&](int64_t t, int64_t part, int64_t c) { return round_to_bf16(qkv[(b * T + t) * W + part * d + h * Dh + c]); };
+                std::vector<double> s(i + 1);
+                double mx = -1e300, sum_e = 0;
+                for (int64_t j = 0; j <= i; ++j) {
+                    double dot = 0;
+                    for (int64_t c = 0; c < Dh; ++c) dot += at(i, 0, c) * at(j, 1, c);
+                    s[j] = float(dot / std::sqrt(double(Dh)));
+                    mx = std::max(mx, s[j]);
+                }
+                for (int64_t j = 0; j <= i; ++j) sum_e += (s[j] = std::exp(s[j] - mx));
+                for (int64_t c = 0; c < Dh; ++c) {
+                    double o = 0;
+                    for (int64_t j = 0; j <= i; ++j) o += round_to_bf16(float(s[j] / sum_e)) * at(j, 2, c);
+                    const double got = out16[(b * T + i) * d + h * Dh + c];
+                    worst = std::max(worst, std::fabs(got - o));
+                    biggest = std::max(biggest, std::fabs(o));
+                }
+            }
+    CHECK(worst <= 1e-3 * biggest);  // probabilities on either side of a rounding boundary, at most
+    double gworst = 0, gbig = 0;
+    for (size_t i = 0; i < grad32.size(); ++i) {
+        gworst = std::max(gworst, std::fabs(double(grad16[i]) - grad32[i]));
+        gbig = std::max(gbig, std::fabs(double(grad32[i])));
+    }
+    CHECK(gworst <= 3e-2 * gbig);  // bf16 has 8 significant bits: percent-level agreement
+    CHECK(gworst > 0.0);           // and the bf16 path was taken
+}
