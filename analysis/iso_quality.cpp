@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "analysis/pareto.hpp"
 #include "analysis/pivot.hpp"
 
 namespace altup {
@@ -93,7 +94,8 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
         row.group = i;
         row.accuracy = *accuracy;
         row.speed = *speed;
-        std::vector<QualitySpeedPoint> points;
+        std::vector<SpeedQualityPoint> family;
+        std::vector<std::size_t> family_groups;
         const auto key = family_key(g);
         for (std::size_t j = 0; j < groups.size(); ++j) {
             const Group& b = groups[j];
@@ -101,13 +103,34 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
             const auto ba = b.stat(metric).mean;
             const auto bs = b.stat(Metric::train_tokens_per_s).mean;
             if (!ba || !bs) continue;
-            points.push_back({*ba, *bs});
-            row.baseline_family.push_back(j);
+            family.push_back({*bs, *ba});
+            family_groups.push_back(j);
         }
+        const bool higher = higher_is_better(metric);
+        std::vector<QualitySpeedPoint> points;
+        std::vector<bool> on_front(family.size(), false);
+        for (std::size_t f : pareto_front(family, higher)) {
+            on_front[f] = true;
+            points.push_back({family[f].quality, family[f].speed});
+            row.baseline_family.push_back(family_groups[f]);
+        }
+        for (std::size_t f = 0; f < family.size(); ++f)
+            if (!on_front[f]) row.dominated_family.push_back(family_groups[f]);
         std::sort(row.baseline_family.begin(), row.baseline_family.end(), [&](std::size_t a, std::size_t b) {
             return *groups[a].stat(metric).mean < *groups[b].stat(metric).mean;
         });
         row.baseline = baseline_speed_at(points, row.accuracy, extrapolate);
+        if (row.baseline.status == IsoStatus::below_range || row.baseline.status == IsoStatus::above_range) {
+            for (std::size_t f = 0; f < family.size(); ++f) {
+                const bool better = higher ? family[f].quality >= row.accuracy : family[f].quality <= row.accuracy;
+                const bool strictly = family[f].quality != row.accuracy || family[f].speed > row.speed;
+                if (!better || !strictly || family[f].speed < row.speed) continue;
+                if (!row.dominated_by || family[f].speed > *groups[*row.dominated_by].stat(Metric::train_tokens_per_s).mean)
+                    row.dominated_by = family_groups[f];
+            }
+            if (row.dominated_by)
+                row.speedup_bound = row.speed / *groups[*row.dominated_by].stat(Metric::train_tokens_per_s).mean;
+        }
         if (row.baseline.speed && *row.baseline.speed > 0) {
             row.speedup = row.speed / *row.baseline.speed;
             row.speedup_percent = (*row.speedup - 1.0) * 100.0;

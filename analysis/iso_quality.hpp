@@ -1,7 +1,10 @@
 // Iso-quality speedup: a method's training speed over the speed the baseline
 // family (the baseline at its several sizes) would have at the same accuracy,
 // read off the piecewise-linear curve through the baseline's
-// (accuracy, train tok/s) points sorted by accuracy. Outside the baseline's
+// (accuracy, train tok/s) points sorted by accuracy. Only the family's Pareto
+// front counts: a size that another size beats on both accuracy and speed (a
+// bigger model that is still undertrained, say) is never the fastest way to
+// an accuracy, and a curve through it would bend back. Outside the front's
 // accuracy range the answer would be an extrapolation: it is marked, and only
 // computed (from the nearest segment) when asked for.
 #pragma once
@@ -40,12 +43,17 @@ BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, doubl
 
 struct IsoQualityRow {
     std::size_t group = 0;
-    std::vector<std::size_t> baseline_family;  // group indices, sorted by accuracy
+    std::vector<std::size_t> baseline_family;  // group indices of the family's front, sorted by accuracy
+    std::vector<std::size_t> dominated_family; // family groups off the front (another size better and faster)
     double accuracy = 0;                       // method's mean quality (token accuracy: a fraction)
     double speed = 0;                          // method's mean train tok/s
     BaselineSpeedAt baseline;
     std::optional<double> speedup;             // speed / baseline.speed
     std::optional<double> speedup_percent;     // (speedup - 1) * 100
+    // Out of range and beaten on both axes by a baseline size: the fastest such
+    // size, and speed / its speed, which bounds the iso-quality speedup from above.
+    std::optional<std::size_t> dominated_by;
+    std::optional<double> speedup_bound;
 };
 
 // One row per non-baseline group with a quality (`metric`, token accuracy by

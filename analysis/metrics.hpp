@@ -52,6 +52,9 @@ using MetricValues = std::array<std::optional<double>, kMetricCount>;
 
 inline std::size_t metric_index(Metric metric) { return static_cast<std::size_t>(metric); }
 
+// Direction of a quality metric: losses and perplexity fall as models improve.
+inline bool higher_is_better(Metric metric) { return metric != Metric::eval_loss && metric != Metric::perplexity; }
+
 // A metric by its key ("downstream_accuracy"); nullopt when unknown.
 std::optional<Metric> metric_by_key(const std::string& key);
 

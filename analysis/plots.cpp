@@ -101,7 +101,7 @@ std::string quality_vs_speed_script(const Analysis& a, const AnalyzeOptions& o, 
         plots.push_back(fmt::format("$m{} using 1:2:5 with labels offset char 0.6,0.7 font ',9' tc lt {} notitle", i, i + 1));
     }
     std::string front;
-    for (std::size_t i : pareto_front(points, quality == Metric::token_accuracy))
+    for (std::size_t i : pareto_front(points, higher_is_better(quality)))
         front += fmt::format("{} {}\n", points[i].speed, points[i].quality);
     script += fmt::format("$front << EOD\n{}EOD\n", front);
     plots.push_back("$front using 1:2 with lines dt 2 lw 1.5 lc rgb 'gray40' title 'Pareto front'");

@@ -65,7 +65,10 @@ json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
                        {"train_tokens_per_s", r.speed}, {"status", iso_status_name(r.baseline.status)},
                        {"baseline_tokens_per_s", number_or_null(r.baseline.speed)},
                        {"baseline_accuracy_range", {r.baseline.range_min, r.baseline.range_max}},
-                       {"speedup", number_or_null(r.speedup)}, {"speedup_percent", number_or_null(r.speedup_percent)}});
+                       {"speedup", number_or_null(r.speedup)}, {"speedup_percent", number_or_null(r.speedup_percent)},
+                       {"dominated_family", r.dominated_family},
+                       {"dominated_by", r.dominated_by ? json(*r.dominated_by) : json(nullptr)},
+                       {"speedup_bound", number_or_null(r.speedup_bound)}});
     out["iso_quality"] = {{"size_key", a.size_key}, {"metric", metric_info(a.metric).key}, {"rows", iso}};
     json skipped = json::array();
     for (const SkippedResult& s : a.loaded.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -208,6 +209,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                        {"iso_speedup_pct", "speedup (%)", true},
                                        {"status", "note", false}});
     std::map<std::string, const IsoQualityRow*> best;  // per method, among interpolated rows
+    std::set<std::size_t> dominated;                    // baseline groups left off their family's front
     for (const IsoQualityRow& r : a.iso) {
         const Group& g = a.groups[r.group];
         std::vector<Cell> row = label_cells(a, g);
@@ -228,6 +230,12 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
             case IsoStatus::extrapolated: note = "† extrapolated outside " + range; break;
             case IsoStatus::no_baseline: note = fmt::format("no baseline with {} and speed", quality.name); break;
         }
+        if (r.dominated_by) {
+            const Group& d = a.groups[*r.dominated_by];
+            note += fmt::format("; the baseline at {}={} is better and {:.1f}× faster: iso-quality speedup < {:.3f}×",
+                                a.size_key, d.label(a.size_key), 1.0 / *r.speedup_bound, *r.speedup_bound);
+        }
+        for (std::size_t d : r.dominated_family) dominated.insert(d);
         row.push_back(Cell::of_text(note));
         t.rows.push_back(std::move(row));
         if (r.baseline.status == IsoStatus::interpolated && r.speedup) {
@@ -239,12 +247,18 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         t.notes.push_back(fmt::format("{}: up to {:+.1f}% iso-quality training speed ({:.3f}×, at {})", method,
                                       *r->speedup_percent, *r->speedup, group_name(a, a.groups[r->group])));
     if (default_metric) {
-        t.notes.push_back(
-            "baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes sorted by accuracy");
+        t.notes.push_back("baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes on "
+                          "the family's speed-accuracy Pareto front, sorted by accuracy");
     } else {
         t.notes.push_back(fmt::format("baseline tok/s at same {0}: piecewise-linear in {0} through the baseline sizes "
-                                      "sorted by {0} (pretraining train tok/s{1})",
+                                      "on the family's speed-{0} Pareto front, sorted by {0} (pretraining train tok/s{1})",
                                       quality.name, quality.downstream ? "; each downstream task on its own" : ""));
+    }
+    if (!dominated.empty()) {
+        std::vector<std::string> names;
+        for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));
+        t.notes.push_back(fmt::format("left out of the baseline family, another size being both better and faster: {}",
+                                      fmt::join(names, "; ")));
     }
     return t;
 }

@@ -1,9 +1,12 @@
 // Against-baseline deltas, the pivot, the iso-quality speedup and the Pareto front, worked by hand.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "analysis/analysis.hpp"
 #include "analysis/label_order.hpp"
 #include "analysis/pareto.hpp"
+#include "analysis/report_tables.hpp"
 #include "analysis_fixtures.hpp"
 
 using namespace altup;
@@ -140,6 +143,68 @@ TEST_CASE("iso-quality speedups of the fixture sweep", "[analysis]") {
     const Analysis e = analyze(kPaperRuns, o);
     CHECK(iso_row(e, "base").baseline.status == IsoStatus::extrapolated);
     CHECK(*iso_row(e, "base").speedup == Approx(3.0));  // 150 / 50
+}
+
+namespace {
+
+// One completed result with just what grouping and iso-quality read.
+void write_sized_result(const std::string& dir, const std::string& variant, const std::string& preset, double accuracy,
+                        double loss, double tokens_per_s) {
+    const nlohmann::json r = {
+        {"schema_version", 1}, {"trial_id", variant + "-" + preset}, {"name", "n"}, {"sweep", "sizes"},
+        {"labels", {{"variant", variant}, {"model.preset", preset}, {"seed", "1"}}}, {"status", "completed"},
+        {"message", ""}, {"diverged_at_step", nullptr}, {"config", nlohmann::json::object()},
+        {"params", {{"total", 1000}, {"embedding", 600}, {"non_embedding", 400}, {"altup_scalars", 0}}},
+        {"quality", {{"eval_loss", loss}, {"perplexity", 50.0}, {"token_accuracy", accuracy}, {"curve", nlohmann::json::array()}}},
+        {"train", {{"steps_done", 200}, {"wall_time_s", 30.0}}},
+        {"speed", {{"train_tokens_per_s", tokens_per_s}, {"ms_per_step", {{"median", 100}}}, {"eval_tokens_per_s", 3000}}}};
+    write_text(dir + "/" + variant + "-" + preset + "/result.json", r.dump(2));
+}
+
+}  // namespace
+
+TEST_CASE("iso-quality reads only the baseline family's Pareto front", "[analysis]") {
+    // Baseline tiny (30%, 1000 tok/s), small (50%, 200), base (25%, 100): base is
+    // undertrained, worse and slower than tiny, so it is off the front. Through all
+    // three sorted by accuracy, AltUp-base at 28% would read 100 + (3/5)·(1000 - 100)
+    // = 640 tok/s, a curve that bends back; on the front it is below the range and
+    // tiny beats it on both axes: speedup < 80/1000. AltUp-tiny at 40% reads
+    // 1000 + (10/20)·(200 - 1000) = 600 either way: 900/600 = 1.5.
+    ScratchDir dir;
+    write_sized_result(dir.path(), "baseline", "tiny", 0.30, 4.0, 1000);
+    write_sized_result(dir.path(), "baseline", "small", 0.50, 3.0, 200);
+    write_sized_result(dir.path(), "baseline", "base", 0.25, 4.2, 100);
+    write_sized_result(dir.path(), "altup-k2", "tiny", 0.40, 3.5, 900);
+    write_sized_result(dir.path(), "altup-k2", "base", 0.28, 4.1, 80);
+    AnalyzeOptions o;
+    o.baseline = "baseline";
+    const Analysis a = analyze(dir.path(), o);
+    const IsoQualityRow& tiny = iso_row(a, "tiny");
+    REQUIRE(tiny.baseline_family.size() == 2);
+    REQUIRE(tiny.dominated_family.size() == 1);
+    CHECK(a.groups[tiny.dominated_family[0]].label("model.preset") == "base");
+    CHECK(*tiny.speedup == Approx(1.5));
+    CHECK_FALSE(tiny.dominated_by.has_value());
+    const IsoQualityRow& base = iso_row(a, "base");
+    CHECK(base.baseline.status == IsoStatus::below_range);
+    CHECK(base.baseline.range_min == Approx(0.30));
+    CHECK_FALSE(base.speedup.has_value());
+    REQUIRE(base.dominated_by.has_value());
+    CHECK(a.groups[*base.dominated_by].label("model.preset") == "tiny");
+    CHECK(*base.speedup_bound == Approx(0.08));
+    const Table t = iso_quality_table(a, o);
+    bool noted = false;
+    for (const std::string& n : t.notes) noted = noted || n.find("model.preset=base") != std::string::npos;
+    CHECK(noted);
+
+    // On eval loss lower is better: base (4.2 at 100 tok/s) is again off the front.
+    o.metric = Metric::eval_loss;
+    const Analysis by_loss = analyze(dir.path(), o);
+    const IsoQualityRow& loss_tiny = iso_row(by_loss, "tiny");
+    REQUIRE(loss_tiny.dominated_family.size() == 1);
+    CHECK(by_loss.groups[loss_tiny.dominated_family[0]].label("model.preset") == "base");
+    // 3.5 lies halfway between tiny (4.0, 1000) and small (3.0, 200): 600 tok/s.
+    CHECK(*loss_tiny.speedup == Approx(1.5));
 }
 
 TEST_CASE("Pareto front: nothing faster is also better", "[analysis]") {
