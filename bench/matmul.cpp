@@ -1,10 +1,13 @@
 // GFLOP/s of the engine's matmul op (forward, and forward + both backward
 // products) at transformer shapes, beside the raw oneDNN primitive on the same
-// shapes, so that the engine's own overhead is visible.
+// shapes, so that the engine's own overhead is visible; then each of a linear
+// layer's three products (Y = X.W^T, dX = dY.W, dW = dY^T.X) alone, in f32 and
+// in bf16 on inputs already rounded, since their layouts differ in speed.
 //   build/bench/bench_matmul            (threads: OMP_NUM_THREADS, default all)
 #include <omp.h>
 
 #include <cstdio>
+#include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -54,6 +57,48 @@ int main() {
         std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(c.M), long(c.K), long(c.K), long(c.N));
         std::printf("%-22s %12.1f %12.1f %14.1f %11.1f%%\n", shape, flops / raw.median_ms / 1e6, flops / op.median_ms / 1e6,
                     3 * flops / fb.median_ms / 1e6, 100.0 * (op.median_ms / raw.median_ms - 1.0));
+    }
+
+    std::printf("\nper product, GFLOP/s (inputs rounded beforehand for bf16)\n");
+    std::printf("%-22s %10s %10s %10s %10s %10s %10s\n", "shape (MxK . KxN)", "Y f32", "dX f32", "dW f32", "Y bf16",
+                "dX bf16", "dW bf16");
+    for (const auto& c : cases) {
+        const int64_t M = c.M, K = c.K, N = c.N;
+        Tensor x = Tensor::empty({M, K}), w = Tensor::empty({N, K}), dy = Tensor::empty({M, N});
+        Tensor y = Tensor::empty({M, N}), dx = Tensor::empty({M, K}), dw = Tensor::empty({N, K});
+        for (Tensor* t : {&x, &w, &dy})
+            for (int64_t i = 0; i < t->numel(); ++i) t->data()[i] = float(rng.normal());
+        std::vector<uint16_t> x16(M * K), w16(N * K), dy16(M * N);
+        dnn::to_bf16(x.data(), x16.data(), M * K);
+        dnn::to_bf16(w.data(), w16.data(), N * K);
+        dnn::to_bf16(dy.data(), dy16.data(), M * N);
+        const dnn::MatmulShape fwd{1, M, N, K, false, true, false}, bx{1, M, K, N, false, false, false},
+            bw{1, N, K, M, true, false, false};
+        const double gf = 2.0 * double(M) * double(N) * double(K) / 1e6;
+        auto rate = [&](auto&& f) { return gf / bench::time_it(f, 3, 20).median_ms; };
+        double r[6];
+        dnn::set_matmul_precision(dnn::Precision::f32);
+        r[0] = rate([&] { dnn::matmul(fwd, x.data(), w.data(), y.data()); });
+        r[1] = rate([&] { dnn::matmul(bx, dy.data(), w.data(), dx.data()); });
+        r[2] = rate([&] { dnn::matmul(bw, dy.data(), x.data(), dw.data()); });
+        dnn::set_matmul_precision(dnn::Precision::bf16);
+        r[3] = rate([&] { dnn::matmul_bf16(fwd, x16.data(), w16.data(), y.data()); });
+        r[4] = rate([&] { dnn::matmul_bf16(bx, dy16.data(), w16.data(), dx.data()); });
+        r[5] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data()); });
+        dnn::set_matmul_precision(dnn::Precision::f32);
+        char shape[64];
+        std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(M), long(K), long(K), long(N));
+        std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", shape, r[0], r[1], r[2], r[3], r[4], r[5]);
+    }
+
+    // The rounding every bf16 product's inputs go through (memory-bound).
+    {
+        const int64_t n = 2048 * 8192;  // the small preset's logits
+        Tensor src = Tensor::empty({n});
+        for (int64_t i = 0; i < n; ++i) src.data()[i] = float(rng.normal());
+        std::vector<uint16_t> dst(n);
+        const double ms = bench::time_it([&] { dnn::to_bf16(src.data(), dst.data(), n); }, 3, 20).median_ms;
+        std::printf("\nto_bf16 of %ld floats: %.2f ms, %.1f GB/s\n", long(n), ms, 6.0 * double(n) / ms / 1e6);
     }
     return 0;
 }
