@@ -1,5 +1,7 @@
 #include "core/dnn.hpp"
 
+#include "core/kernels.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -250,24 +252,14 @@ void matmul_strided_bf16(const StridedView& a, const StridedView& b, const Strid
 void set_matmul_precision(Precision p) { g_precision = p; }
 Precision matmul_precision() { return g_precision; }
 
-namespace {
-// Round to nearest even on the bit pattern; NaNs stay NaNs (quiet bit set).
-inline uint16_t round_bf16(float f) {
-    const uint32_t u = __builtin_bit_cast(uint32_t, f);
-    const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
-    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
-}
-}  // namespace
-
 void to_bf16(const float* src, uint16_t* dst, int64_t n) {
     if (n <= 32768) {  // called per row by some ops: no OpenMP region for those
 #pragma omp simd
-        for (int64_t i = 0; i < n; ++i) dst[i] = round_bf16(src[i]);
+        for (int64_t i = 0; i < n; ++i) dst[i] = kernels::round_bf16(src[i]);
         return;
     }
 #pragma omp parallel for simd schedule(static)
-    for (int64_t i = 0; i < n; ++i) dst[i] = round_bf16(src[i]);
+    for (int64_t i = 0; i < n; ++i) dst[i] = kernels::round_bf16(src[i]);
 }
 
 // ---------------------------------------------------------------- softmax

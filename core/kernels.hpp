@@ -34,4 +34,13 @@ inline float exp_fast(float x) {
     return x < -87.33654f ? 0.0f : p * two_n;
 }
 
+// f32 to bfloat16 (its upper 16 bits), rounded to nearest even on the bit
+// pattern; NaNs stay NaNs (quiet bit set). Vectorises inside a loop.
+inline uint16_t round_bf16(float f) {
+    const uint32_t u = __builtin_bit_cast(uint32_t, f);
+    const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
+}
+
 }  // namespace altup::kernels

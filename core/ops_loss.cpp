@@ -61,22 +61,19 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
             // this gradient, so write that alone (no N x V f32 pass at all).
             Tensor g16 = Tensor::empty({(N * V + 1) / 2});
             uint16_t* d16 = reinterpret_cast<uint16_t*>(g16.data());
-#pragma omp parallel
-            {
-                std::vector<float> row(static_cast<size_t>(V));
-#pragma omp for schedule(static)
-                for (int64_t i = 0; i < N; ++i) {
-                    const float* zi = z + i * V;
-                    const float li = l[i];
-                    if (targets[i] == ignore_index) {
-                        std::fill(row.begin(), row.end(), 0.0f);
-                    } else {
-#pragma omp simd
-                        for (int64_t v = 0; v < V; ++v) row[v] = g * kernels::exp_fast(zi[v] - li);
-                        row[targets[i]] -= g;
-                    }
-                    dnn::to_bf16(row.data(), d16 + i * V, V);
+#pragma omp parallel for schedule(static)
+            for (int64_t i = 0; i < N; ++i) {
+                uint16_t* di = d16 + i * V;
+                if (targets[i] == ignore_index) {
+                    std::fill(di, di + V, uint16_t{0});
+                    continue;
                 }
+                const float* zi = z + i * V;
+                const float li = l[i];
+#pragma omp simd
+                for (int64_t v = 0; v < V; ++v) di[v] = kernels::round_bf16(g * kernels::exp_fast(zi[v] - li));
+                const int32_t t = targets[i];
+                di[t] = kernels::round_bf16(g * kernels::exp_fast(zi[t] - li) - g);
             }
             logits->grad16 = g16;
             return;
