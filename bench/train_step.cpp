@@ -1,7 +1,7 @@
 // Full training steps (forward, backward, grad clip, AdamW) for the canonical
 // configs, on random tokens, as the trainer runs them:
 //   OMP_NUM_THREADS=2 build/bench/bench_train_step [--preset small] [--batch 16] [--steps 10]
-//                                                  [--only NAME[,NAME]] [--dtype f32|bf16] [--profile] [--json]
+//                                                  [--only NAME[,NAME]] [--dtype f32|bf16] [--profile[-all]] [--json]
 //                                                  [--paired] [--warmup 3]
 // Per config: tokens/s, ms/step (median, p10, p90), forward+backward alone,
 // achieved GFLOP/s (model FLOPs counted analytically / time), that as a share
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     std::string preset = "small", only;
     int64_t B = 16;
     int steps = 10, warmup = 3;
-    bool profile = false, json = false, paired = false;
+    bool profile = false, profile_all = false, json = false, paired = false;
     std::string dtype = "f32";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
         else if (a == "--only") only = "," + next() + ",";
         else if (a == "--dtype") dtype = next();
         else if (a == "--profile") profile = true;
+        else if (a == "--profile-all") profile = profile_all = true;
         else if (a == "--json") json = true;
         else if (a == "--paired") paired = true;
         else { std::fprintf(stderr, "unknown argument %s\n", a.c_str()); return 2; }
@@ -252,8 +253,16 @@ int main(int argc, char** argv) {
                 total += ms / 3;
             }
             std::sort(rows.rbegin(), rows.rend());
-            for (const auto& [ms, name] : rows)
-                if (ms / total > 0.005) std::printf("    %-24s %8.1f ms  %5.1f%%\n", name.c_str(), ms, 100 * ms / total);
+            double small = 0;
+            int small_count = 0;
+            for (const auto& [ms, name] : rows) {
+                if (ms / total > (profile_all ? 0.0 : 0.005)) std::printf("    %-24s %8.1f ms  %5.1f%%\n", name.c_str(), ms, 100 * ms / total);
+                else small += ms, ++small_count;
+            }
+            if (small_count)
+                std::printf("    %-24s %8.1f ms  %5.1f%%\n", ("(" + std::to_string(small_count) + " more ops)").c_str(), small,
+                            100 * small / total);
+            std::printf("    %-24s %8.1f ms\n", "(profiled total)", total);
         }
     }
     if (json) std::printf("[\n%s\n]\n", json_rows.c_str());
