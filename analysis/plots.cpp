@@ -107,7 +107,9 @@ std::string quality_vs_speed_script(const Analysis& a, const AnalyzeOptions& o, 
     plots.push_back("$front using 1:2 with lines dt 2 lw 1.5 lc rgb 'gray40' title 'Pareto front'");
     script += fmt::format(
         "set title {}\nset xlabel 'training tokens/s (mean ± std over seeds)'\nset ylabel {}\n"
-        "set grid\nset key outside right top\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n",
+        // Tokens/s is never negative: the axis starts at 0 (the offsets only pad the autoscaled sides).
+        "set grid\nset key outside right top\nset offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08\n"
+        "set xrange [0:*]\n",
         gnuplot_string(f.title), gnuplot_string(std::string(info.header)));
     return script + terminals_and_render(fmt::format("plot {}", fmt::join(plots, ", \\\n     ")));
 }

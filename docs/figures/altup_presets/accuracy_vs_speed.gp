@@ -37,6 +37,7 @@ set ylabel 'accuracy (%)'
 set grid
 set key outside right top
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+set xrange [0:*]
 set terminal svg size 800,560 dynamic noenhanced font 'sans,12' background rgb 'white'
 set output '/work/main/docs/figures/altup_presets/accuracy_vs_speed.svg'
 plot $m0 using 1:2:3:4 with xyerrorbars lt 1 pt 7 ps 1.2 title 'baseline', \
