@@ -11,7 +11,7 @@ every step (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_=1e11). The script
 re-executes itself once with that environment.
 
   /usr/bin/python3 bench/torch_reference.py [--preset small] [--batch 16] [--steps 10] [--threads 2]
-  /usr/bin/python3 bench/torch_reference.py --compare build/bench/bench_train_step [--bf16]
+  /usr/bin/python3 bench/torch_reference.py --compare build/bench/bench_train_step [--bf16] [--rounds 3]
 """
 import argparse
 import json
@@ -146,38 +146,49 @@ def build(cfg):
     return LM()
 
 
-def run_torch(args):
+def time_torch(name, args):
+    """Median/p10/p90 ms of a full training step of config `name` in PyTorch."""
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    rows = []
-    for name in args.configs.split(","):
-        cfg = model_config(name, args.preset)
-        model = build(cfg)
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
-        B, T = args.batch, cfg["seq"]
-        ids = torch.randint(0, cfg["vocab"], (B * T,))
-        targets = torch.randint(0, cfg["vocab"], (B * T,))
+    cfg = model_config(name, args.preset)
+    model = build(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    B, T = args.batch, cfg["seq"]
+    ids = torch.randint(0, cfg["vocab"], (B * T,))
+    targets = torch.randint(0, cfg["vocab"], (B * T,))
 
-        def step():
-            opt.zero_grad(set_to_none=True)
-            loss = model(ids, targets, B, T)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = model(ids, targets, B, T)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
 
-        for _ in range(3):
-            step()
-        times = []
-        for _ in range(args.steps):
-            t0 = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        q = lambda p: times[int(p * (len(times) - 1))]
-        rows.append({"config": name, "ms_per_step": statistics.median(times), "p10": q(0.1), "p90": q(0.9),
-                     "tokens_per_s": B * T / (statistics.median(times) / 1000)})
-    return rows
+    for _ in range(3):
+        step()
+    times = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    q = lambda p: times[int(p * (len(times) - 1))]
+    return {"config": name, "ms_per_step": statistics.median(times), "p10": q(0.1), "p90": q(0.9),
+            "tokens_per_s": B * T / (statistics.median(times) / 1000)}
+
+
+def time_ours(args, name, dtype):
+    out = subprocess.run([args.compare, "--preset", args.preset, "--batch", str(args.batch), "--steps", str(args.steps),
+                          "--only", name, "--dtype", dtype, "--json"], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, OMP_NUM_THREADS=str(args.threads))).stdout
+    return json.loads(out)[0]
+
+
+def spread(values, fmt):
+    """The median, and with several rounds the range: '1.52x (1.44-1.60)'."""
+    m = statistics.median(values)
+    return fmt.format(m) + (f" ({fmt.format(min(values))}-{fmt.format(max(values))})" if len(values) > 1 else "")
 
 
 def main():
@@ -189,35 +200,43 @@ def main():
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--compare", metavar="BENCH_TRAIN_STEP", help="also run our bench binary and print the ratio")
     ap.add_argument("--bf16", action="store_true", help="with --compare: also run ours with train.dtype bf16")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the measurements; each round times every config in PyTorch and then in ours, "
+                         "back to back, and the ratios are taken per round (the machine's speed drifts)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_environment(args.threads)
-    torch_rows = run_torch(args)
-    def run_ours(dtype):
-        out = subprocess.run([args.compare, "--preset", args.preset, "--batch", str(args.batch), "--steps", str(args.steps),
-                              "--only", args.configs, "--dtype", dtype, "--json"], check=True, capture_output=True, text=True,
-                             env=dict(os.environ, OMP_NUM_THREADS=str(args.threads))).stdout
-        return {r["config"]: r for r in json.loads(out)}
-    ours = run_ours("f32") if args.compare else {}
-    ours16 = run_ours("bf16") if args.compare and args.bf16 else {}
+    names = args.configs.split(",")
+    # Per config and round: PyTorch, then ours right after it, so that a
+    # ratio never spans more than a minute or two of the machine's drift.
+    runs = {n: {"torch": [], "f32": [], "bf16": []} for n in names}
+    for _ in range(max(1, args.rounds)):
+        for n in names:
+            runs[n]["torch"].append(time_torch(n, args))
+            if args.compare:
+                runs[n]["f32"].append(time_ours(args, n, "f32"))
+                if args.bf16:
+                    runs[n]["bf16"].append(time_ours(args, n, "bf16"))
     if args.json:
-        print(json.dumps({"torch": torch_rows, "altup_lab": list(ours.values()), "altup_lab_bf16": list(ours16.values())}, indent=2))
+        print(json.dumps({"rounds": args.rounds, "configs": runs}, indent=2))
         return
     import torch
     print(f"PyTorch {torch.__version__}, {args.threads} threads, OpenBLAS from {OPENBLAS_OPENMP}; preset {args.preset}, "
-          f"batch {args.batch}, seq 128, AdamW")
-    print(f"{'config':<18}{'torch ms':>10}{'torch tok/s':>13}" + (f"{'ours ms':>10}{'ours tok/s':>12}{'ratio':>8}" if ours else "")
-          + (f"{'bf16 ms':>10}{'bf16 tok/s':>12}{'ratio':>8}{'vs f32':>8}" if ours16 else ""))
-    for r in torch_rows:
-        line = f"{r['config']:<18}{r['ms_per_step']:>10.1f}{r['tokens_per_s']:>13.0f}"
-        if r["config"] in ours:
-            o = ours[r["config"]]
-            line += f"{o['ms_per_step']:>10.1f}{o['tokens_per_s']:>12.0f}{o['tokens_per_s'] / r['tokens_per_s']:>7.2f}x"
-        if r["config"] in ours16:
-            h = ours16[r["config"]]
-            line += f"{h['ms_per_step']:>10.1f}{h['tokens_per_s']:>12.0f}{h['tokens_per_s'] / r['tokens_per_s']:>7.2f}x"
-            if r["config"] in ours:
-                line += f"{h['tokens_per_s'] / ours[r['config']]['tokens_per_s']:>7.2f}x"
+          f"batch {args.batch}, seq 128, AdamW; {args.rounds} round(s) of {args.steps} timed steps, "
+          "ratios of tokens/s per round (median, range)")
+    ms = lambda rows: statistics.median(r["ms_per_step"] for r in rows)
+    for n in names:
+        r = runs[n]
+        line = f"{n:<18} torch {ms(r['torch']):7.1f} ms"
+        if r["f32"]:
+            ratio = [t["ms_per_step"] / o["ms_per_step"] for t, o in zip(r["torch"], r["f32"])]
+            line += f" | ours {ms(r['f32']):7.1f} ms, {spread(ratio, '{:.2f}x')}"
+        if r["bf16"]:
+            ratio = [t["ms_per_step"] / h["ms_per_step"] for t, h in zip(r["torch"], r["bf16"])]
+            line += f" | bf16 {ms(r['bf16']):7.1f} ms, {spread(ratio, '{:.2f}x')}"
+            if r["f32"]:
+                vs = [o["ms_per_step"] / h["ms_per_step"] for o, h in zip(r["f32"], r["bf16"])]
+                line += f", {spread(vs, '{:.2f}x')} our f32"
         print(line)
 
 
