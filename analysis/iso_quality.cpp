@@ -120,17 +120,23 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
             return *groups[a].stat(metric).mean < *groups[b].stat(metric).mean;
         });
         row.baseline = baseline_speed_at(points, row.accuracy, extrapolate);
-        if (row.baseline.status == IsoStatus::below_range || row.baseline.status == IsoStatus::above_range) {
+        const bool out_below = row.baseline.status == IsoStatus::below_range;
+        const bool out_above = row.baseline.status == IsoStatus::above_range;
+        auto speed_of = [&](std::size_t group) { return *groups[group].stat(Metric::train_tokens_per_s).mean; };
+        if ((out_above && higher) || (out_below && !higher)) {
+            // Better than the whole front: its best point is the last by accuracy (or the first by loss).
+            row.bound = IsoQualityRow::Bound::lower;
+            row.bound_by = higher ? row.baseline_family.back() : row.baseline_family.front();
+        } else if (out_above || out_below) {
             for (std::size_t f = 0; f < family.size(); ++f) {
                 const bool better = higher ? family[f].quality >= row.accuracy : family[f].quality <= row.accuracy;
                 const bool strictly = family[f].quality != row.accuracy || family[f].speed > row.speed;
                 if (!better || !strictly || family[f].speed < row.speed) continue;
-                if (!row.dominated_by || family[f].speed > *groups[*row.dominated_by].stat(Metric::train_tokens_per_s).mean)
-                    row.dominated_by = family_groups[f];
+                if (!row.bound_by || family[f].speed > speed_of(*row.bound_by)) row.bound_by = family_groups[f];
             }
-            if (row.dominated_by)
-                row.speedup_bound = row.speed / *groups[*row.dominated_by].stat(Metric::train_tokens_per_s).mean;
+            if (row.bound_by) row.bound = IsoQualityRow::Bound::upper;
         }
+        if (row.bound_by) row.speedup_bound = row.speed / speed_of(*row.bound_by);
         if (row.baseline.speed && *row.baseline.speed > 0) {
             row.speedup = row.speed / *row.baseline.speed;
             row.speedup_percent = (*row.speedup - 1.0) * 100.0;

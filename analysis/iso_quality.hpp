@@ -50,9 +50,16 @@ struct IsoQualityRow {
     BaselineSpeedAt baseline;
     std::optional<double> speedup;             // speed / baseline.speed
     std::optional<double> speedup_percent;     // (speedup - 1) * 100
-    // Out of range and beaten on both axes by a baseline size: the fastest such
-    // size, and speed / its speed, which bounds the iso-quality speedup from above.
-    std::optional<std::size_t> dominated_by;
+    // Outside the front's range the speedup is not computed, but bounded:
+    //  upper: worse than the front and beaten on both axes by a baseline size;
+    //         bound_by is the fastest such size, speedup < speed / its speed.
+    //  lower: better than every size on the front; bound_by is the front's best
+    //         (and slowest) size, speedup > speed / its speed, assuming that a
+    //         baseline good enough would be no faster than it (the front's
+    //         speed falls as its quality rises).
+    enum class Bound { none, upper, lower };
+    Bound bound = Bound::none;
+    std::optional<std::size_t> bound_by;
     std::optional<double> speedup_bound;
 };
 

@@ -67,7 +67,10 @@ json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
                        {"baseline_accuracy_range", {r.baseline.range_min, r.baseline.range_max}},
                        {"speedup", number_or_null(r.speedup)}, {"speedup_percent", number_or_null(r.speedup_percent)},
                        {"dominated_family", r.dominated_family},
-                       {"dominated_by", r.dominated_by ? json(*r.dominated_by) : json(nullptr)},
+                       {"bound", r.bound == IsoQualityRow::Bound::upper   ? json("upper")
+                                 : r.bound == IsoQualityRow::Bound::lower ? json("lower")
+                                                                          : json(nullptr)},
+                       {"bound_by", r.bound_by ? json(*r.bound_by) : json(nullptr)},
                        {"speedup_bound", number_or_null(r.speedup_bound)}});
     out["iso_quality"] = {{"size_key", a.size_key}, {"metric", metric_info(a.metric).key}, {"rows", iso}};
     json skipped = json::array();

@@ -210,6 +210,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                        {"status", "note", false}});
     std::map<std::string, const IsoQualityRow*> best;  // per method, among interpolated rows
     std::set<std::size_t> dominated;                    // baseline groups left off their family's front
+    std::map<std::string, const IsoQualityRow*> lower;  // per method, the largest lower bound
     for (const IsoQualityRow& r : a.iso) {
         const Group& g = a.groups[r.group];
         std::vector<Cell> row = label_cells(a, g);
@@ -230,10 +231,17 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
             case IsoStatus::extrapolated: note = "† extrapolated outside " + range; break;
             case IsoStatus::no_baseline: note = fmt::format("no baseline with {} and speed", quality.name); break;
         }
-        if (r.dominated_by) {
-            const Group& d = a.groups[*r.dominated_by];
+        if (r.bound == IsoQualityRow::Bound::upper) {
+            const Group& d = a.groups[*r.bound_by];
             note += fmt::format("; the baseline at {}={} is better and {:.1f}× faster: iso-quality speedup < {:.3f}×",
                                 a.size_key, d.label(a.size_key), 1.0 / *r.speedup_bound, *r.speedup_bound);
+        } else if (r.bound == IsoQualityRow::Bound::lower) {
+            const Group& d = a.groups[*r.bound_by];
+            note += fmt::format("; better than the best baseline ({}={}), at {:.3f}× its speed: iso-quality "
+                                "speedup > {:.3f}× (lower bound, see below)",
+                                a.size_key, d.label(a.size_key), *r.speedup_bound, *r.speedup_bound);
+            if (!lower.count(method_of(g, o.variant_key)) || *r.speedup_bound > *lower[method_of(g, o.variant_key)]->speedup_bound)
+                lower[method_of(g, o.variant_key)] = &r;
         }
         for (std::size_t d : r.dominated_family) dominated.insert(d);
         row.push_back(Cell::of_text(note));
@@ -246,6 +254,12 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     for (const auto& [method, r] : best)
         t.notes.push_back(fmt::format("{}: up to {:+.1f}% iso-quality training speed ({:.3f}×, at {})", method,
                                       *r->speedup_percent, *r->speedup, group_name(a, a.groups[r->group])));
+    for (const auto& [method, r] : lower)
+        t.notes.push_back(fmt::format("{}: at least {:+.1f}% iso-quality training speed ({:.3f}×, at {}: better than "
+                                      "every baseline size, so a baseline as good would be no faster than the best one "
+                                      "measured, if the family's speed keeps falling as its accuracy rises)",
+                                      method, (*r->speedup_bound - 1.0) * 100.0, *r->speedup_bound,
+                                      group_name(a, a.groups[r->group])));
     if (default_metric) {
         t.notes.push_back("baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes on "
                           "the family's speed-accuracy Pareto front, sorted by accuracy");

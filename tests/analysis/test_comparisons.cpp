@@ -138,11 +138,16 @@ TEST_CASE("iso-quality speedups of the fixture sweep", "[analysis]") {
     const IsoQualityRow& base = iso_row(a, "base");    // 55% is above the baseline's 31–50%
     CHECK(base.baseline.status == IsoStatus::above_range);
     CHECK_FALSE(base.speedup.has_value());
+    // Better than the best baseline (50% at 200 tok/s) at 150 tok/s: speedup > 150 / 200.
+    REQUIRE(base.bound == IsoQualityRow::Bound::lower);
+    CHECK(a.groups[*base.bound_by].label("model.preset") == "base");
+    CHECK(*base.speedup_bound == Approx(0.75));
     AnalyzeOptions o;
     o.extrapolate = true;
     const Analysis e = analyze(kPaperRuns, o);
     CHECK(iso_row(e, "base").baseline.status == IsoStatus::extrapolated);
     CHECK(*iso_row(e, "base").speedup == Approx(3.0));  // 150 / 50
+    CHECK(iso_row(e, "base").bound == IsoQualityRow::Bound::none);  // a number, so no bound
 }
 
 namespace {
@@ -184,13 +189,13 @@ TEST_CASE("iso-quality reads only the baseline family's Pareto front", "[analysi
     REQUIRE(tiny.dominated_family.size() == 1);
     CHECK(a.groups[tiny.dominated_family[0]].label("model.preset") == "base");
     CHECK(*tiny.speedup == Approx(1.5));
-    CHECK_FALSE(tiny.dominated_by.has_value());
+    CHECK(tiny.bound == IsoQualityRow::Bound::none);
     const IsoQualityRow& base = iso_row(a, "base");
     CHECK(base.baseline.status == IsoStatus::below_range);
     CHECK(base.baseline.range_min == Approx(0.30));
     CHECK_FALSE(base.speedup.has_value());
-    REQUIRE(base.dominated_by.has_value());
-    CHECK(a.groups[*base.dominated_by].label("model.preset") == "tiny");
+    REQUIRE(base.bound == IsoQualityRow::Bound::upper);
+    CHECK(a.groups[*base.bound_by].label("model.preset") == "tiny");
     CHECK(*base.speedup_bound == Approx(0.08));
     const Table t = iso_quality_table(a, o);
     bool noted = false;
