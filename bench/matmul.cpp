@@ -60,8 +60,8 @@ int main() {
     }
 
     std::printf("\nper product, GFLOP/s (inputs rounded beforehand for bf16)\n");
-    std::printf("%-22s %10s %10s %10s %10s %10s %10s\n", "shape (MxK . KxN)", "Y f32", "dX f32", "dW f32", "Y bf16",
-                "dX bf16", "dW bf16");
+    std::printf("%-22s %10s %10s %10s %10s %10s %10s %10s %10s\n", "shape (MxK . KxN)", "Y f32", "dX f32", "dW f32",
+                "dW+= f32", "Y bf16", "dX bf16", "dW bf16", "dW+= bf16");
     for (const auto& c : cases) {
         const int64_t M = c.M, K = c.K, N = c.N;
         Tensor x = Tensor::empty({M, K}), w = Tensor::empty({N, K}), dy = Tensor::empty({M, N});
@@ -76,19 +76,23 @@ int main() {
             bw{1, N, K, M, true, false, false};
         const double gf = 2.0 * double(M) * double(N) * double(K) / 1e6;
         auto rate = [&](auto&& f) { return gf / bench::time_it(f, 3, 20).median_ms; };
-        double r[6];
+        // dW+=: accumulated into the gradient (a sum post-op), as parameter gradients are.
+        double r[8];
         dnn::set_matmul_precision(dnn::Precision::f32);
         r[0] = rate([&] { dnn::matmul(fwd, x.data(), w.data(), y.data()); });
         r[1] = rate([&] { dnn::matmul(bx, dy.data(), w.data(), dx.data()); });
         r[2] = rate([&] { dnn::matmul(bw, dy.data(), x.data(), dw.data()); });
+        r[3] = rate([&] { dnn::matmul(bw, dy.data(), x.data(), dw.data(), nullptr, 1.0f, true); });
         dnn::set_matmul_precision(dnn::Precision::bf16);
-        r[3] = rate([&] { dnn::matmul_bf16(fwd, x16.data(), w16.data(), y.data()); });
-        r[4] = rate([&] { dnn::matmul_bf16(bx, dy16.data(), w16.data(), dx.data()); });
-        r[5] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data()); });
+        r[4] = rate([&] { dnn::matmul_bf16(fwd, x16.data(), w16.data(), y.data()); });
+        r[5] = rate([&] { dnn::matmul_bf16(bx, dy16.data(), w16.data(), dx.data()); });
+        r[6] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data()); });
+        r[7] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data(), nullptr, 1.0f, true); });
         dnn::set_matmul_precision(dnn::Precision::f32);
         char shape[64];
         std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(M), long(K), long(K), long(N));
-        std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", shape, r[0], r[1], r[2], r[3], r[4], r[5]);
+        std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", shape, r[0], r[1], r[2], r[3], r[4],
+                    r[5], r[6], r[7]);
     }
 
     // The rounding every bf16 product's inputs go through (memory-bound).
