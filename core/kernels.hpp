@@ -34,6 +34,23 @@ inline float exp_fast(float x) {
     return x < -87.33654f ? 0.0f : p * two_n;
 }
 
+// The largest of x[0..n), n >= 1, as a left-to-right std::max would give it
+// (a NaN first element wins, later NaNs are skipped). GCC does not vectorise a
+// max reduction without -ffast-math; sixteen running maxima, one per lane,
+// compile to vmaxps, whose `a > b ? a : b` is exactly this comparison.
+inline float max_of(const float* x, int64_t n) {
+    constexpr int kLanes = 16;
+    float m[kLanes];
+    for (int l = 0; l < kLanes; ++l) m[l] = x[0];
+    int64_t v = 0;
+    for (; v + kLanes <= n; v += kLanes)
+        for (int l = 0; l < kLanes; ++l) m[l] = x[v + l] > m[l] ? x[v + l] : m[l];
+    float mx = m[0];
+    for (int l = 1; l < kLanes; ++l) mx = m[l] > mx ? m[l] : mx;
+    for (; v < n; ++v) mx = x[v] > mx ? x[v] : mx;
+    return mx;
+}
+
 // f32 to bfloat16 (its upper 16 bits), rounded to nearest even on the bit
 // pattern; NaNs stay NaNs (quiet bit set). Vectorises inside a loop.
 inline uint16_t round_bf16(float f) {

@@ -65,9 +65,7 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
     for (int64_t r = 0; r < B * H * T; ++r) {
         const int64_t i = r % T;  // query position: keys 0..i are visible
         float* row = p + r * T;
-        float mx = row[0];
-#pragma omp simd reduction(max : mx)
-        for (int64_t j = 1; j <= i; ++j) mx = std::max(mx, row[j]);
+        const float mx = kernels::max_of(row, i + 1);
         float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
         for (int64_t j = 0; j <= i; ++j) {

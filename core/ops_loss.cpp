@@ -4,7 +4,6 @@
 // exponentials with the vectorised kernels::exp_fast. Over the 2048 x 8192
 // logits of a `small` step this is two passes instead of six.
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "core/dnn.hpp"
@@ -19,9 +18,7 @@ using detail::check;
 namespace {
 // log sum_v exp(z[v]), shifted by the row's maximum so that nothing overflows.
 float log_sum_exp(const float* z, int64_t V) {
-    float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, z[v]);
+    const float mx = kernels::max_of(z, V);
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
     for (int64_t v = 0; v < V; ++v) sum += kernels::exp_fast(z[v] - mx);
