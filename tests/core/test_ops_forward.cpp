@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "core/dnn.hpp"
 #include "core/kernels.hpp"
@@ -110,6 +112,24 @@ TEST_CASE("kernels::exp_fast matches std::exp within a few ulp", "[core][forward
     CHECK(altup::kernels::exp_fast(-88.0f) == 0.0f);  // below float's normal range
     CHECK(altup::kernels::exp_fast(-1e30f) == 0.0f);
     CHECK(std::isfinite(altup::kernels::exp_fast(1e30f)));  // saturates, never inf
+}
+
+TEST_CASE("altup::kernels::max_of is a left-to-right std::max at every length", "[core][forward]") {
+    Rng rng(7);
+    for (int64_t n : {1, 2, 15, 16, 17, 33, 128, 8192 + 5}) {
+        std::vector<float> x(static_cast<size_t>(n));
+        for (float& v : x) v = float(rng.normal());
+        float expected = x[0];
+        for (int64_t i = 1; i < n; ++i) expected = std::max(expected, x[i]);
+        CHECK(altup::kernels::max_of(x.data(), n) == expected);
+        x[n - 1] = 100.0f;  // the tail, past the last full group of sixteen
+        CHECK(altup::kernels::max_of(x.data(), n) == 100.0f);
+    }
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<float> later_nan{1.0f, nan, 3.0f, -2.0f};
+    CHECK(altup::kernels::max_of(later_nan.data(), 4) == 3.0f);  // std::max(3, NaN) keeps 3
+    const std::vector<float> first_nan{nan, 1.0f, 3.0f};
+    CHECK(std::isnan(altup::kernels::max_of(first_nan.data(), 3)));  // std::max(NaN, x) keeps NaN
 }
 
 TEST_CASE("softmax and causal softmax", "[core][forward]") {
