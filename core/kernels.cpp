@@ -1,5 +1,7 @@
 #include "core/kernels.hpp"
 
+#include <algorithm>
+
 namespace altup::kernels {
 
 void axpy(int64_t n, float a, const float* x, float* y) {
@@ -46,6 +48,20 @@ void scale(int64_t n, float a, float* x) {
     }
 #pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; ++i) x[i] *= a;
+}
+
+void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums) {
+    constexpr int64_t kChunk = 64;
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
+    for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
+        const int64_t c1 = std::min(cols, c0 + kChunk);
+        float acc[kChunk] = {};
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* row = x + r * cols;
+            for (int64_t c = c0; c < c1; ++c) acc[c - c0] += row[c];
+        }
+        for (int64_t c = c0; c < c1; ++c) sums[c] += acc[c - c0];
+    }
 }
 
 }  // namespace altup::kernels

@@ -11,6 +11,10 @@ void axpy(int64_t n, float a, const float* x, float* y);   // y += a*x
 float dot(int64_t n, const float* x, const float* y);      // double accumulation, vectorised
 double sum_sq(int64_t n, const float* x);
 void scale(int64_t n, float a, float* x);                  // x *= a
+// sums[c] += the sum over r of x[r, c] (x rows x cols, row-major), each column summed
+// in row order whatever the thread count; columns are walked in chunks of 64, so
+// reads are contiguous (a column at a time would read each cache line 16 times).
+void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums);
 
 // e^x within about 2 ulp (Cephes' expf: a degree-6 polynomial on
 // x - n ln 2, times 2^n built from the exponent bits). Branch-free, so a loop

@@ -24,17 +24,6 @@ int64_t broadcast_inner(const Var& a, const Var& b, const char* op) {
     return b->value.numel();
 }
 
-// Sum the rows of g [outer, inner] into db [inner]; threads split the columns.
-void reduce_rows_into(const float* g, float* db, int64_t outer, int64_t inner) {
-    if (outer == 1) { kernels::axpy(inner, 1.0f, g, db); return; }
-#pragma omp parallel for schedule(static) if (inner * outer > (1 << 16))
-    for (int64_t c = 0; c < inner; ++c) {
-        float acc = 0.0f;
-        for (int64_t r = 0; r < outer; ++r) acc += g[r * inner + c];
-        db[c] += acc;
-    }
-}
-
 Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
     const int64_t inner = broadcast_inner(a, b, op);
     const int64_t n = a->value.numel(), outer = n / inner;
@@ -58,10 +47,10 @@ Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
             }
         } else if (float* db = grad_of(b)) {
             if (sb == 1.0f) {
-                reduce_rows_into(o.grad.data(), db, outer, inner);
+                kernels::add_column_sums(outer, inner, o.grad.data(), db);
             } else {
                 Tensor tmp = Tensor::zeros({inner});
-                reduce_rows_into(o.grad.data(), tmp.data(), outer, inner);
+                kernels::add_column_sums(outer, inner, o.grad.data(), tmp.data());
                 kernels::axpy(inner, sb, tmp.data(), db);
             }
         }

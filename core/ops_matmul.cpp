@@ -1,6 +1,7 @@
 // matmul, bmm, linear: forward and both backward products on dnnl::matmul,
 // transposes expressed as strides, gradients accumulated with a sum post-op.
 #include "core/dnn.hpp"
+#include "core/kernels.hpp"
 #include "core/op_util.hpp"
 #include "core/ops.hpp"
 #include "core/profiler.hpp"
@@ -13,22 +14,6 @@ using detail::bf16_data;
 using detail::grad_to_write;
 
 namespace {
-// Column sums of dy [M, N] added into db [N]. Threads split columns, so the
-// summation order is fixed whatever the thread count.
-void add_column_sums(const float* dy, float* db, int64_t M, int64_t N) {
-    constexpr int64_t kChunk = 64;
-#pragma omp parallel for schedule(static)
-    for (int64_t c0 = 0; c0 < N; c0 += kChunk) {
-        const int64_t c1 = std::min(N, c0 + kChunk);
-        float acc[kChunk] = {};
-        for (int64_t r = 0; r < M; ++r) {
-            const float* row = dy + r * N;
-            for (int64_t c = c0; c < c1; ++c) acc[c - c0] += row[c];
-        }
-        for (int64_t c = c0; c < c1; ++c) db[c] += acc[c - c0];
-    }
-}
-
 // linear with bf16 matmul inputs: X and W are rounded once in the forward pass
 // and kept for the backward products, dY once for both of them (three
 // roundings instead of six).
@@ -47,7 +32,7 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
             if (float* dW = grad_to_write(weight, fresh))
                 dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
         }
-        if (float* db = grad_of(bias)) add_column_sums(o.grad.data(), db, M, N);
+        if (float* db = grad_of(bias)) kernels::add_column_sums(M, N, o.grad.data(), db);
     });
     y->bf16_grad_ok = !bias;  // the bias gradient needs dY in f32
     return y;
@@ -138,7 +123,7 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
             dnn::matmul({1, M, K, N, false, false, false, vary}, dY, weight->value.data(), dX, nullptr, 1.0f, !fresh);
         if (float* dW = grad_to_write(weight, fresh))  // dW[N,K] (+)= dY^T . X
             dnn::matmul({1, N, K, M, true, false, false, vary}, dY, x->value.data(), dW, nullptr, 1.0f, !fresh);
-        if (float* db = grad_of(bias)) add_column_sums(dY, db, M, N);
+        if (float* db = grad_of(bias)) kernels::add_column_sums(M, N, dY, db);
     });
 }
 
