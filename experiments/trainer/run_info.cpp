@@ -14,9 +14,7 @@
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
 
-#ifndef ALTUP_GIT_COMMIT
-#define ALTUP_GIT_COMMIT "unknown"
-#endif
+#include "git_commit.hpp"  // ALTUP_GIT_COMMIT, written at build time (cmake/git_commit.cmake)
 
 namespace altup {
 
