@@ -97,21 +97,21 @@ set grid
 set key outside right top
 set terminal svg size 800,560 dynamic noenhanced font 'sans,12' background rgb 'white'
 set output '/work/main/docs/figures/altup_presets/loss_vs_step.svg'
-plot $c0 using 1:3 with linespoints pt 7 ps 0.6 lt 1 title 'baseline (tiny)', \
-     $c1 using 1:3 with linespoints pt 7 ps 0.6 lt 2 title 'baseline (small)', \
-     $c2 using 1:3 with linespoints pt 7 ps 0.6 lt 3 title 'baseline (base)', \
-     $c3 using 1:3 with linespoints pt 7 ps 0.6 lt 4 title 'altup-k2 (tiny)', \
-     $c4 using 1:3 with linespoints pt 7 ps 0.6 lt 5 title 'altup-k2 (small)', \
-     $c5 using 1:3 with linespoints pt 7 ps 0.6 lt 6 title 'altup-k2 (base)', \
-     $c6 using 1:3 with linespoints pt 7 ps 0.6 lt 7 title 'altup-k4 (tiny)', \
-     $c7 using 1:3 with linespoints pt 7 ps 0.6 lt 8 title 'altup-k4 (small)', \
-     $c8 using 1:3 with linespoints pt 7 ps 0.6 lt 9 title 'altup-k4 (base)', \
-     $c9 using 1:3 with linespoints pt 7 ps 0.6 lt 10 title 'dense-2x (tiny)', \
-     $c10 using 1:3 with linespoints pt 7 ps 0.6 lt 11 title 'dense-2x (small)', \
-     $c11 using 1:3 with linespoints pt 7 ps 0.6 lt 12 title 'dense-2x (base)', \
-     $c12 using 1:3 with linespoints pt 7 ps 0.6 lt 13 title 'recycled-k2 (tiny)', \
-     $c13 using 1:3 with linespoints pt 7 ps 0.6 lt 14 title 'recycled-k2 (small)', \
-     $c14 using 1:3 with linespoints pt 7 ps 0.6 lt 15 title 'recycled-k2 (base)'
+plot $c0 using 1:3 with linespoints pt 7 ps 0.7 lt 1 dt 1 title 'baseline (tiny)', \
+     $c1 using 1:3 with linespoints pt 5 ps 0.7 lt 1 dt 2 title 'baseline (small)', \
+     $c2 using 1:3 with linespoints pt 9 ps 0.7 lt 1 dt 3 title 'baseline (base)', \
+     $c3 using 1:3 with linespoints pt 7 ps 0.7 lt 2 dt 1 title 'altup-k2 (tiny)', \
+     $c4 using 1:3 with linespoints pt 5 ps 0.7 lt 2 dt 2 title 'altup-k2 (small)', \
+     $c5 using 1:3 with linespoints pt 9 ps 0.7 lt 2 dt 3 title 'altup-k2 (base)', \
+     $c6 using 1:3 with linespoints pt 7 ps 0.7 lt 3 dt 1 title 'altup-k4 (tiny)', \
+     $c7 using 1:3 with linespoints pt 5 ps 0.7 lt 3 dt 2 title 'altup-k4 (small)', \
+     $c8 using 1:3 with linespoints pt 9 ps 0.7 lt 3 dt 3 title 'altup-k4 (base)', \
+     $c9 using 1:3 with linespoints pt 7 ps 0.7 lt 4 dt 1 title 'dense-2x (tiny)', \
+     $c10 using 1:3 with linespoints pt 5 ps 0.7 lt 4 dt 2 title 'dense-2x (small)', \
+     $c11 using 1:3 with linespoints pt 9 ps 0.7 lt 4 dt 3 title 'dense-2x (base)', \
+     $c12 using 1:3 with linespoints pt 7 ps 0.7 lt 5 dt 1 title 'recycled-k2 (tiny)', \
+     $c13 using 1:3 with linespoints pt 5 ps 0.7 lt 5 dt 2 title 'recycled-k2 (small)', \
+     $c14 using 1:3 with linespoints pt 9 ps 0.7 lt 5 dt 3 title 'recycled-k2 (base)'
 set terminal pngcairo size 1000,700 noenhanced font 'sans,11' background rgb 'white'
 set output '/work/main/docs/figures/altup_presets/loss_vs_step.png'
 replot
