@@ -128,12 +128,10 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
             row.bound = IsoQualityRow::Bound::lower;
             row.bound_by = higher ? row.baseline_family.back() : row.baseline_family.front();
         } else if (out_above || out_below) {
-            for (std::size_t f = 0; f < family.size(); ++f) {
-                const bool better = higher ? family[f].quality >= row.accuracy : family[f].quality <= row.accuracy;
-                const bool strictly = family[f].quality != row.accuracy || family[f].speed > row.speed;
-                if (!better || !strictly || family[f].speed < row.speed) continue;
-                if (!row.bound_by || family[f].speed > speed_of(*row.bound_by)) row.bound_by = family_groups[f];
-            }
+            for (std::size_t f = 0; f < family.size(); ++f)
+                if (dominates(family[f], {row.speed, row.accuracy}, higher) &&
+                    (!row.bound_by || family[f].speed > speed_of(*row.bound_by)))
+                    row.bound_by = family_groups[f];
             if (row.bound_by) row.bound = IsoQualityRow::Bound::upper;
         }
         if (row.bound_by) row.speedup_bound = row.speed / speed_of(*row.bound_by);

@@ -122,12 +122,10 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
     // other labels): twelve curves of four methods at three sizes stay
     // readable where twelve colours from an eight-colour cycle did not.
     std::map<std::string, int> method_style, size_style;
-    for (std::size_t i = 0; i < a.groups.size(); ++i) {
-        const Group& g = a.groups[i];
-        const std::string method = (a.several_sweeps ? g.sweep + ": " : "") + method_of(g, o.variant_key);
-        if (!method_style.count(method)) method_style.emplace(method, int(method_style.size()));
-        const std::string size = point_label(a, g, o);
-        if (!size_style.count(size)) size_style.emplace(size, int(size_style.size()));
+    auto method_key = [&](const Group& g) { return (a.several_sweeps ? g.sweep + ": " : "") + method_of(g, o.variant_key); };
+    for (const Group& g : a.groups) {
+        method_style.emplace(method_key(g), int(method_style.size()));  // emplace keeps the first index
+        size_style.emplace(point_label(a, g, o), int(size_style.size()));
     }
     for (std::size_t i = 0; i < a.groups.size(); ++i) {
         const std::vector<MeanCurvePoint> curve = mean_curve(a.groups[i]);
@@ -137,8 +135,8 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
         if (rows.empty()) continue;
         script += fmt::format("$c{} << EOD\n{}EOD\n", i, rows);
         const Group& g = a.groups[i];
-        const int colour = method_style[(a.several_sweeps ? g.sweep + ": " : "") + method_of(g, o.variant_key)];
-        const int size = size_style[point_label(a, g, o)];
+        const int colour = method_style.at(method_key(g));
+        const int size = size_style.at(point_label(a, g, o));
         static constexpr int kMarkers[] = {7, 5, 9, 11, 13, 3, 1, 2};  // filled circle, square, triangles, ...
         plots.push_back(fmt::format("$c{} using {}:3 with linespoints pt {} ps 0.7 lt {} dt {} title {}", i,
                                     against_time ? 2 : 1, kMarkers[size % 8], colour + 1, size % 5 + 1,

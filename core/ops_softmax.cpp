@@ -40,8 +40,7 @@ Var causal_softmax(const Var& x) {
         const int64_t i = r % T;  // query position: keys 0..i are visible
         const float* row = in + r * T;
         float* prow = p + r * T;
-        float mx = row[0];
-        for (int64_t j = 1; j <= i; ++j) mx = std::max(mx, row[j]);
+        const float mx = kernels::max_of(row, i + 1);
         float sum = 0.0f;
         for (int64_t j = 0; j <= i; ++j) { prow[j] = std::exp(row[j] - mx); sum += prow[j]; }
         const float inv = 1.0f / sum;
