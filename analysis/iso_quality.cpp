@@ -123,11 +123,13 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
         const bool out_below = row.baseline.status == IsoStatus::below_range;
         const bool out_above = row.baseline.status == IsoStatus::above_range;
         auto speed_of = [&](std::size_t group) { return *groups[group].stat(Metric::train_tokens_per_s).mean; };
-        if ((out_above && higher) || (out_below && !higher)) {
+        // A lower bound rests on the front's speed falling as quality rises: it
+        // needs a front of two sizes or more to show that trend.
+        if (((out_above && higher) || (out_below && !higher)) && row.baseline_family.size() >= 2) {
             // Better than the whole front: its best point is the last by accuracy (or the first by loss).
             row.bound = IsoQualityRow::Bound::lower;
             row.bound_by = higher ? row.baseline_family.back() : row.baseline_family.front();
-        } else if (out_above || out_below) {
+        } else if ((out_above && !higher) || (out_below && higher)) {
             for (std::size_t f = 0; f < family.size(); ++f)
                 if (dominates(family[f], {row.speed, row.accuracy}, higher) &&
                     (!row.bound_by || family[f].speed > speed_of(*row.bound_by)))

@@ -53,7 +53,7 @@ struct IsoQualityRow {
     // Outside the front's range the speedup is not computed, but bounded:
     //  upper: worse than the front and beaten on both axes by a baseline size;
     //         bound_by is the fastest such size, speedup < speed / its speed.
-    //  lower: better than every size on the front; bound_by is the front's best
+    //  lower: better than every size on a front of two or more; bound_by is the front's best
     //         (and slowest) size, speedup > speed / its speed, assuming that a
     //         baseline good enough would be no faster than it (the front's
     //         speed falls as its quality rises).

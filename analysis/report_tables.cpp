@@ -231,15 +231,18 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
             case IsoStatus::extrapolated: note = "† extrapolated outside " + range; break;
             case IsoStatus::no_baseline: note = fmt::format("no baseline with {} and speed", quality.name); break;
         }
+        // The bounding baseline by its size label, or all its labels when it has none.
+        auto bound_name = [&]() {
+            const Group& d = a.groups[*r.bound_by];
+            return d.labels.count(a.size_key) ? a.size_key + "=" + d.label(a.size_key) : group_name(a, d);
+        };
         if (r.bound == IsoQualityRow::Bound::upper) {
-            const Group& d = a.groups[*r.bound_by];
-            note += fmt::format("; the baseline at {}={} is better and {:.1f}× faster: iso-quality speedup < {:.3f}×",
-                                a.size_key, d.label(a.size_key), 1.0 / *r.speedup_bound, *r.speedup_bound);
+            note += fmt::format("; the baseline at {} is better and {:.1f}× faster: iso-quality speedup < {:.3f}×",
+                                bound_name(), 1.0 / *r.speedup_bound, *r.speedup_bound);
         } else if (r.bound == IsoQualityRow::Bound::lower) {
-            const Group& d = a.groups[*r.bound_by];
-            note += fmt::format("; better than the best baseline ({}={}), at {:.3f}× its speed: iso-quality "
+            note += fmt::format("; better than the best baseline ({}), at {:.3f}× its speed: iso-quality "
                                 "speedup > {:.3f}× (lower bound, see below)",
-                                a.size_key, d.label(a.size_key), *r.speedup_bound, *r.speedup_bound);
+                                bound_name(), *r.speedup_bound, *r.speedup_bound);
             if (!lower.count(method_of(g, o.variant_key)) || *r.speedup_bound > *lower[method_of(g, o.variant_key)]->speedup_bound)
                 lower[method_of(g, o.variant_key)] = &r;
         }

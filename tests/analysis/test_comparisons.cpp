@@ -202,6 +202,14 @@ TEST_CASE("iso-quality reads only the baseline family's Pareto front", "[analysi
     for (const std::string& n : t.notes) noted = noted || n.find("model.preset=base") != std::string::npos;
     CHECK(noted);
 
+    // A one-size family shows no trend of speed against quality: no lower bound.
+    ScratchDir one;
+    write_sized_result(one.path(), "baseline", "tiny", 0.30, 4.0, 1000);
+    write_sized_result(one.path(), "altup-k2", "tiny", 0.40, 3.5, 900);
+    const IsoQualityRow& single = iso_row(analyze(one.path(), o), "tiny");
+    CHECK(single.baseline.status == IsoStatus::above_range);
+    CHECK(single.bound == IsoQualityRow::Bound::none);
+
     // On eval loss lower is better: base (4.2 at 100 tok/s) is again off the front.
     o.metric = Metric::eval_loss;
     const Analysis by_loss = analyze(dir.path(), o);
