@@ -14,6 +14,11 @@ void axpy(int64_t n, float a, const float* x, float* y) {
     for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void copy(int64_t n, const float* x, float* y) {
+#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i];
+}
+
 float dot(int64_t n, const float* x, const float* y) {
     double s = 0.0;  // vector lanes summed in a fixed order: deterministic
 #pragma omp simd reduction(+ : s)
@@ -50,7 +55,9 @@ void scale(int64_t n, float a, float* x) {
     for (int64_t i = 0; i < n; ++i) x[i] *= a;
 }
 
-void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums) {
+namespace {
+template <bool kRound>
+void column_sums(int64_t rows, int64_t cols, const float* x, float* sums, uint16_t* x16) {
     constexpr int64_t kChunk = 64;
 #pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
     for (int64_t c0 = 0; c0 < cols; c0 += kChunk) {
@@ -59,9 +66,23 @@ void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums) {
         for (int64_t r = 0; r < rows; ++r) {
             const float* row = x + r * cols;
             for (int64_t c = c0; c < c1; ++c) acc[c - c0] += row[c];
+            if constexpr (kRound) {
+                uint16_t* row16 = x16 + r * cols;
+#pragma omp simd
+                for (int64_t c = c0; c < c1; ++c) row16[c] = round_bf16(row[c]);
+            }
         }
         for (int64_t c = c0; c < c1; ++c) sums[c] += acc[c - c0];
     }
+}
+}  // namespace
+
+void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums) {
+    column_sums<false>(rows, cols, x, sums, nullptr);
+}
+
+void add_column_sums_and_round(int64_t rows, int64_t cols, const float* x, float* sums, uint16_t* x16) {
+    column_sums<true>(rows, cols, x, sums, x16);
 }
 
 }  // namespace altup::kernels

@@ -11,10 +11,15 @@ void axpy(int64_t n, float a, const float* x, float* y);   // y += a*x
 float dot(int64_t n, const float* x, const float* y);      // double accumulation, vectorised
 double sum_sq(int64_t n, const float* x);
 void scale(int64_t n, float a, float* x);                  // x *= a
+void copy(int64_t n, const float* x, float* y);            // y = x, threaded when large
 // sums[c] += the sum over r of x[r, c] (x rows x cols, row-major), each column summed
 // in row order whatever the thread count; columns are walked in chunks of 64, so
 // reads are contiguous (a column at a time would read each cache line 16 times).
 void add_column_sums(int64_t rows, int64_t cols, const float* x, float* sums);
+// The same sums, and x rounded to bfloat16 into x16 (as round_bf16) in the same
+// pass: a bf16 linear layer's backward needs both of its dY, and reading the
+// f32 dY once instead of twice saves a pass over it.
+void add_column_sums_and_round(int64_t rows, int64_t cols, const float* x, float* sums, uint16_t* x16);
 
 // e^x within about 2 ulp (Cephes' expf: a degree-6 polynomial on
 // x - n ln 2, times 2^n built from the exponent bits). Branch-free, so a loop

@@ -37,12 +37,12 @@ Var add_scaled(const Var& a, const Var& b, float sb, const char* op) {
     return make_result(out, {a, b}, [a, b, inner, outer, sb](Node& o) {
         bool fresh = false;
         if (float* da = detail::grad_to_write(a, fresh)) {
-            if (fresh) std::copy(o.grad.data(), o.grad.data() + o.grad.numel(), da);
+            if (fresh) kernels::copy(o.grad.numel(), o.grad.data(), da);
             else kernels::axpy(o.grad.numel(), 1.0f, o.grad.data(), da);
         }
         if (outer == 1 && sb == 1.0f) {  // same shapes: b's gradient is o's, like a's
             if (float* db = detail::grad_to_write(b, fresh)) {
-                if (fresh) std::copy(o.grad.data(), o.grad.data() + inner, db);
+                if (fresh) kernels::copy(inner, o.grad.data(), db);
                 else kernels::axpy(inner, 1.0f, o.grad.data(), db);
             }
         } else if (float* db = grad_of(b)) {

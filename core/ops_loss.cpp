@@ -3,6 +3,7 @@
 // softmax - one-hot straight into the logits' gradient, recomputing the
 // exponentials with the vectorised kernels::exp_fast. Over the 2048 x 8192
 // logits of a `small` step this is two passes instead of six.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -16,13 +17,32 @@ namespace altup {
 using detail::check;
 
 namespace {
-// log sum_v exp(z[v]), shifted by the row's maximum so that nothing overflows.
-float log_sum_exp(const float* z, int64_t V) {
-    const float mx = kernels::max_of(z, V);
+// sum_v exp(z[v] - mx) for the row's maximum mx (so that nothing overflows);
+// with e, the exponentials are kept there too.
+template <bool kKeep>
+float exp_sum(const float* z, float mx, int64_t V, float* e) {
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t v = 0; v < V; ++v) sum += kernels::exp_fast(z[v] - mx);
-    return mx + std::log(sum);
+    for (int64_t v = 0; v < V; ++v) {
+        const float x = kernels::exp_fast(z[v] - mx);
+        if constexpr (kKeep) e[v] = x;
+        sum += x;
+    }
+    return sum;
+}
+
+// One row of the bf16 gradient g * (softmax(z) - one-hot(t)), rounded as it is
+// computed: softmax(z)[v] = e[v] / sum with e[v] = exp(z[v] - mx), the
+// exponentials either kept by the forward pass or recomputed (same bits).
+void grad16_row(const float* e, float g, float sum, int32_t t, bool ignored, uint16_t* d, int64_t V) {
+    if (ignored) {
+        std::fill(d, d + V, uint16_t{0});
+        return;
+    }
+    const float scale = g / sum;
+#pragma omp simd
+    for (int64_t v = 0; v < V; ++v) d[v] = kernels::round_bf16(scale * e[v]);
+    d[t] = kernels::round_bf16(scale * e[t] - g);
 }
 }  // namespace
 
@@ -35,42 +55,63 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
         check(targets[i] == ignore_index || (targets[i] >= 0 && targets[i] < V),
               "cross_entropy: target " + std::to_string(targets[i]) + " at row " + std::to_string(i) + " is outside [0, " + std::to_string(V) + ")");
     const float* z = logits->value.data();
-    Tensor lse = Tensor::empty({N});
+    // Per row: the log-sum-exp (f32 gradient), the maximum and the sum of exponentials (bf16 gradient).
+    Tensor lse = Tensor::empty({N}), row_max = Tensor::empty({N}), row_sum = Tensor::empty({N});
     float* l = lse.data();
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < N; ++i) l[i] = log_sum_exp(z + i * V, V);
-    double total = 0.0;  // summed in row order: the same for any thread count
+    float* mxs = row_max.data();
+    float* sums = row_sum.data();
     int64_t count = 0;
-    for (int64_t i = 0; i < N; ++i) {
-        if (targets[i] == ignore_index) continue;
-        total += static_cast<double>(l[i]) - z[i * V + targets[i]];
-        ++count;
-    }
+    for (int64_t i = 0; i < N; ++i) count += targets[i] != ignore_index;
     const float inv_count = count ? 1.0f / static_cast<float>(count) : 0.0f;
+    // bf16 training: the head's backward reads only a bf16 rounding of the
+    // logits' gradient. For a loss differentiated as it is (upstream gradient
+    // 1, as the trainer's backward(loss) gives it) that rounding is known now,
+    // while each row is still in cache: the backward pass then hands it over
+    // instead of reading the N x V logits again.
+    Tensor early16;
+    if (logits->bf16_grad_ok && logits->requires_grad && grad_enabled()) early16 = Tensor::empty({(N * V + 1) / 2});
+    uint16_t* e16 = early16.defined() ? reinterpret_cast<uint16_t*>(early16.data()) : nullptr;
+#pragma omp parallel
+    {
+        std::vector<float> e(e16 ? static_cast<size_t>(V) : 0);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < N; ++i) {
+            const float* zi = z + i * V;
+            mxs[i] = kernels::max_of(zi, V);
+            sums[i] = e16 ? exp_sum<true>(zi, mxs[i], V, e.data()) : exp_sum<false>(zi, mxs[i], V, nullptr);
+            l[i] = mxs[i] + std::log(sums[i]);
+            if (e16) grad16_row(e.data(), inv_count, sums[i], targets[i], targets[i] == ignore_index, e16 + i * V, V);
+        }
+    }
+    double total = 0.0;  // summed in row order: the same for any thread count
+    for (int64_t i = 0; i < N; ++i)
+        if (targets[i] != ignore_index) total += static_cast<double>(l[i]) - z[i * V + targets[i]];
     Tensor out = Tensor::full({1}, static_cast<float>(total) * inv_count);
-    return make_result(out, {logits}, [logits, targets, ignore_index, lse, N, V, inv_count](Node& o) {
+    return make_result(out, {logits}, [logits, targets, ignore_index, lse, row_max, row_sum, early16, N, V, inv_count](Node& o) {
         if (!logits->requires_grad) return;
         const float g = o.grad.data()[0] * inv_count;
         const float* z = logits->value.data();
         const float* l = lse.data();
         if (logits->bf16_grad_ok && !logits->has_grad()) {
-            // bf16 training: the head's backward reads only a bf16 rounding of
-            // this gradient, so write that alone (no N x V f32 pass at all).
+            // Write the bf16 rounding alone (no N x V f32 pass at all); the
+            // forward pass already did when the upstream gradient is 1.
+            if (early16.defined() && o.grad.data()[0] == 1.0f) {
+                logits->grad16 = early16;
+                return;
+            }
             Tensor g16 = Tensor::empty({(N * V + 1) / 2});
             uint16_t* d16 = reinterpret_cast<uint16_t*>(g16.data());
-#pragma omp parallel for schedule(static)
-            for (int64_t i = 0; i < N; ++i) {
-                uint16_t* di = d16 + i * V;
-                if (targets[i] == ignore_index) {
-                    std::fill(di, di + V, uint16_t{0});
-                    continue;
+            const float* mxs = row_max.data();
+            const float* sums = row_sum.data();
+#pragma omp parallel
+            {
+                std::vector<float> e(static_cast<size_t>(V));
+#pragma omp for schedule(static)
+                for (int64_t i = 0; i < N; ++i) {
+                    const float* zi = z + i * V;
+                    for (int64_t v = 0; v < V; ++v) e[v] = kernels::exp_fast(zi[v] - mxs[i]);
+                    grad16_row(e.data(), g, sums[i], targets[i], targets[i] == ignore_index, d16 + i * V, V);
                 }
-                const float* zi = z + i * V;
-                const float li = l[i];
-#pragma omp simd
-                for (int64_t v = 0; v < V; ++v) di[v] = kernels::round_bf16(g * kernels::exp_fast(zi[v] - li));
-                const int32_t t = targets[i];
-                di[t] = kernels::round_bf16(g * kernels::exp_fast(zi[t] - li) - g);
             }
             logits->grad16 = g16;
             return;

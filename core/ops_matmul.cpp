@@ -23,16 +23,25 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
                      bias ? bias->value.data() : nullptr);
     Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
+        float* db = grad_of(bias);
         if (wants_dx || wants_dw) {
-            // The rounding of dY: handed over by the gradient's writer, or made here.
-            const Tensor dy16 = o.grad16.defined() ? o.grad16 : bf16_copy(o.grad.data(), M * N);
+            // The rounding of dY: handed over by the gradient's writer, or made
+            // here, in one pass with the bias gradient when there is one.
+            Tensor dy16 = o.grad16;
+            if (!dy16.defined()) {
+                dy16 = Tensor::empty({(M * N + 1) / 2});
+                uint16_t* dst = reinterpret_cast<uint16_t*>(dy16.data());
+                if (db) kernels::add_column_sums_and_round(M, N, o.grad.data(), db, dst);
+                else dnn::to_bf16(o.grad.data(), dst, M * N);
+                db = nullptr;
+            }
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
                 dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))
                 dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
         }
-        if (float* db = grad_of(bias)) kernels::add_column_sums(M, N, o.grad.data(), db);
+        if (db) kernels::add_column_sums(M, N, o.grad.data(), db);
     });
     y->bf16_grad_ok = !bias;  // the bias gradient needs dY in f32
     return y;

@@ -132,6 +132,25 @@ TEST_CASE("altup::kernels::max_of is a left-to-right std::max at every length", 
     CHECK(std::isnan(altup::kernels::max_of(first_nan.data(), 3)));  // std::max(NaN, x) keeps NaN
 }
 
+TEST_CASE("kernels::add_column_sums_and_round: row-order column sums and the bf16 rounding in one pass", "[core][forward]") {
+    Rng rng(11);
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{3, 5}, {7, 64}, {33, 130}, {512, 256}}) {  // the last runs in parallel
+        std::vector<float> x(static_cast<size_t>(rows * cols)), sums(static_cast<size_t>(cols), 0.5f);
+        for (float& v : x) v = float(rng.normal());
+        std::vector<float> expected(sums);
+        for (int64_t c = 0; c < cols; ++c) {
+            float acc = 0.0f;  // each column summed from the first row down, then added
+            for (int64_t r = 0; r < rows; ++r) acc += x[size_t(r * cols + c)];
+            expected[size_t(c)] += acc;
+        }
+        std::vector<uint16_t> x16(x.size()), expected16(x.size());
+        altup::dnn::to_bf16(x.data(), expected16.data(), int64_t(x.size()));
+        altup::kernels::add_column_sums_and_round(rows, cols, x.data(), sums.data(), x16.data());
+        CHECK(sums == expected);
+        CHECK(x16 == expected16);
+    }
+}
+
 TEST_CASE("softmax and causal softmax", "[core][forward]") {
     // softmax([0, ln 3]) = [1/4, 3/4]
     require_close(softmax(val({1, 2}, {0.0f, std::log(3.0f)}))->value, {0.25f, 0.75f});
