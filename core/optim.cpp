@@ -14,7 +14,10 @@ AdamW::AdamW(ParamStore& store, double beta1, double beta2, double eps, double w
     v_ = Tensor::zeros({store.total()});
     for (const auto& p : store.params()) {
         const int64_t end = p.offset + numel_of(p.shape);
-        if (!spans_.empty() && spans_.back().decay == p.decay && spans_.back().end == p.offset) spans_.back().end = end;
+        // Spans run over the alignment gaps between parameters (zeros with zero
+        // gradients: the update leaves them zero).
+        if (!spans_.empty() && spans_.back().decay == p.decay && p.offset - spans_.back().end < ParamStore::kAlign)
+            spans_.back().end = end;
         else spans_.push_back({p.offset, end, p.decay});
     }
 }

@@ -8,18 +8,18 @@
 
 namespace altup {
 
-Var ParamStore::add(const std::string& name, const Shape& shape, Init init, float std, bool decay) {
+Var ParamStore::add(const std::string& name, const Shape& shape, Init init, float std, bool decay, Place place) {
     if (finalized()) throw std::logic_error("ParamStore::add(" + name + ") after finalize()");
     if (find(name)) throw std::logic_error("ParamStore: duplicate parameter name " + name);
     ParamInfo p;
     p.name = name;
     p.shape = shape;
-    p.offset = total_;
+    p.offset = place == Place::follows ? total_ : (total_ + kAlign - 1) / kAlign * kAlign;
     p.init = init;
     p.std = std;
     p.decay = decay;
     p.var = leaf(Tensor(), true, name);
-    total_ += numel_of(shape);
+    total_ = p.offset + numel_of(shape);
     params_.push_back(p);
     return p.var;
 }
@@ -33,7 +33,7 @@ Var ParamStore::add_values(const std::string& name, const Shape& shape, std::vec
 }
 
 void ParamStore::finalize(Rng& rng) {
-    data_ = Tensor::empty({total_});
+    data_ = Tensor::zeros({total_});  // the alignment gaps included
     grad_ = Tensor::zeros({total_});
     for (auto& p : params_) {
         const int64_t n = numel_of(p.shape);
@@ -44,6 +44,12 @@ void ParamStore::finalize(Rng& rng) {
         else
             initialize(p.var->value, p.init, p.std, rng);
     }
+}
+
+int64_t ParamStore::count() const {
+    int64_t n = 0;
+    for (const auto& p : params_) n += numel_of(p.shape);
+    return n;
 }
 
 const ParamInfo* ParamStore::find(const std::string& name) const {

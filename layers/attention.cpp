@@ -14,6 +14,14 @@ Var fused_parameter_view(const ParamStore& store, const Var& first, int64_t rows
     shape[0] = rows_total;
     const int64_t n = numel_of(shape);
     if (info->offset + n > store.total()) throw std::logic_error("fused_parameter_view: past the end of the buffer");
+    // The parameters it spans must lie back to back (registered with Place::follows).
+    const auto& all = store.params();
+    int64_t end = info->offset + numel_of(info->shape);
+    for (size_t i = static_cast<size_t>(info - all.data()) + 1; end < info->offset + n; ++i) {
+        if (i >= all.size() || all[i].offset != end)
+            throw std::logic_error("fused_parameter_view: the parameters after " + first->name + " are not back to back");
+        end += numel_of(all[i].shape);
+    }
     auto v = leaf(store.data().slice0(info->offset, n).reshape(shape), true, first->name + "+fused");
     v->grad = store.grad().slice0(info->offset, n).reshape(shape);
     return v;
@@ -24,11 +32,12 @@ CausalSelfAttention::CausalSelfAttention(ParamStore& store, const std::string& p
     : store_(store), d_(d), heads_(heads) {
     // q, k, v weights then their biases, registered back to back (see fused_parameter_view).
     q_w_ = store.add(prefix + ".q.weight", {d, d}, Init::normal, init_std);
-    store.add(prefix + ".k.weight", {d, d}, Init::normal, init_std);
-    store.add(prefix + ".v.weight", {d, d}, Init::normal, init_std);
+    using Place = ParamStore::Place;
+    store.add(prefix + ".k.weight", {d, d}, Init::normal, init_std, true, Place::follows);
+    store.add(prefix + ".v.weight", {d, d}, Init::normal, init_std, true, Place::follows);
     q_b_ = store.add(prefix + ".q.bias", {d}, Init::zeros, 0, false);
-    store.add(prefix + ".k.bias", {d}, Init::zeros, 0, false);
-    store.add(prefix + ".v.bias", {d}, Init::zeros, 0, false);
+    store.add(prefix + ".k.bias", {d}, Init::zeros, 0, false, Place::follows);
+    store.add(prefix + ".v.bias", {d}, Init::zeros, 0, false, Place::follows);
     // GPT-2-style scaling of residual projections by 1/sqrt(2 * layers).
     o_w_ = store.add(prefix + ".o.weight", {d, d}, Init::normal, init_std / std::sqrt(2.0f * layers));
     o_b_ = store.add(prefix + ".o.bias", {d}, Init::zeros, 0, false);

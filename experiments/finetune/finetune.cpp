@@ -357,7 +357,7 @@ int FinetuneRun::run() {
     if (!resumed) std::ofstream(path("metrics.jsonl"), std::ios::trunc);
     if (!opts_.quiet)
         std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, ft_.task, src_.checkpoint,
-                                 ft_.train == "all" ? model_->params().total() + head_store_.total() : head_store_.total(),
+                                 ft_.train == "all" ? model_->params().count() + head_store_.count() : head_store_.count(),
                                  resumed ? fmt::format(", resumed at step {}", step_) : "");
     write_result("running", "");
 

@@ -136,12 +136,35 @@ TEST_CASE("parameters live in one flat buffer, initialised from the seed", "[cor
         return store;
     };
     auto s1 = make(5), s2 = make(5), s3 = make(6);
-    CHECK(s1->total() == 12);
+    // Each parameter starts on a 16-float boundary: a at 0, p at 16, g at 32.
+    CHECK(s1->total() == 34);
+    CHECK(s1->count() == 12);
     CHECK(s1->data().to_vector() == s2->data().to_vector());
     CHECK(s1->data().to_vector() != s3->data().to_vector());
     const ParamInfo* p = s1->find("p");
     REQUIRE(p);
     CHECK(p->var->value.to_vector() == std::vector<float>{1, 0, 0, 1});
-    CHECK(p->var->value.data() == s1->data().data() + 6);  // a view into the flat buffer
-    CHECK(p->var->grad.data() == s1->grad().data() + 6);
+    CHECK(p->var->value.data() == s1->data().data() + 16);  // a view into the flat buffer
+    CHECK(p->var->grad.data() == s1->grad().data() + 16);
+    for (int64_t i : {6, 15, 20, 31}) CHECK(s1->data().data()[i] == 0.0f);  // the gaps are zero
+}
+
+TEST_CASE("parameters placed to follow their predecessor share no gap; AdamW leaves the gaps zero", "[core][params]") {
+    ParamStore store;
+    store.add("q", {3, 5}, Init::normal);
+    Var k = store.add("k", {3, 5}, Init::normal, 0.02f, true, ParamStore::Place::follows);
+    store.add("v", {3, 5}, Init::normal, 0.02f, true, ParamStore::Place::follows);
+    store.add("after", {2}, Init::ones);
+    Rng rng(1);
+    store.finalize(rng);
+    CHECK(store.find("k")->offset == 15);
+    CHECK(store.find("v")->offset == 30);
+    CHECK(store.find("after")->offset == 48);
+    // AdamW over the whole buffer leaves the gap (45..47) at zero.
+    for (int64_t i = 0; i < store.total(); ++i) store.grad().data()[i] = 1.0f;
+    for (int64_t i = 45; i < 48; ++i) store.grad().data()[i] = 0.0f;
+    AdamW opt(store, 0.9, 0.999, 1e-8, 0.1);
+    opt.step(1e-2, 1.0f);
+    for (int64_t i = 45; i < 48; ++i) CHECK(store.data().data()[i] == 0.0f);
+    CHECK(store.find("after")->var->value.data()[0] != 1.0f);  // the span reached past the gap
 }
