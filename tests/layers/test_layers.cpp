@@ -309,3 +309,16 @@ TEST_CASE("causality: changing token t never changes outputs before t", "[layers
         }
     }
 }
+
+TEST_CASE("fused_parameter_view reads parameters registered back to back, and refuses a gap", "[layers]") {
+    ParamStore store;
+    Var a = store.add("a", {2, 3}, Init::ones);
+    store.add("b", {2, 3}, Init::zeros, 0.0f, true, ParamStore::Place::follows);
+    Var c = store.add("c", {2, 3}, Init::ones);
+    store.add("d", {2, 3}, Init::zeros);  // aligned: 10 floats of gap after c
+    Rng rng(1);
+    store.finalize(rng);
+    Var ab = fused_parameter_view(store, a, 4);
+    CHECK(ab->value.to_vector() == std::vector<float>{1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0});
+    CHECK_THROWS_AS(fused_parameter_view(store, c, 4), std::logic_error);
+}
