@@ -1,5 +1,5 @@
 // Cross-entropy fused with log-softmax, without an [N, V] buffer of its own:
-// the forward keeps one log-sum-exp per row, and the backward writes
+// the forward keeps each row's maximum and sum of exponentials, and the backward writes
 // softmax - one-hot straight into the logits' gradient, recomputing the
 // exponentials with the vectorised kernels::exp_fast. Over the 2048 x 8192
 // logits of a `small` step this is two passes instead of six.
@@ -55,9 +55,9 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
         check(targets[i] == ignore_index || (targets[i] >= 0 && targets[i] < V),
               "cross_entropy: target " + std::to_string(targets[i]) + " at row " + std::to_string(i) + " is outside [0, " + std::to_string(V) + ")");
     const float* z = logits->value.data();
-    // Per row: the log-sum-exp (f32 gradient), the maximum and the sum of exponentials (bf16 gradient).
-    Tensor lse = Tensor::empty({N}), row_max = Tensor::empty({N}), row_sum = Tensor::empty({N});
-    float* l = lse.data();
+    // Per row: the maximum and the sum of exponentials; the log-sum-exp is
+    // mx + log(sum), recomputed where it is needed.
+    Tensor row_max = Tensor::empty({N}), row_sum = Tensor::empty({N});
     float* mxs = row_max.data();
     float* sums = row_sum.data();
     int64_t count = 0;
@@ -79,19 +79,19 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
             const float* zi = z + i * V;
             mxs[i] = kernels::max_of(zi, V);
             sums[i] = e16 ? exp_sum<true>(zi, mxs[i], V, e.data()) : exp_sum<false>(zi, mxs[i], V, nullptr);
-            l[i] = mxs[i] + std::log(sums[i]);
             if (e16) grad16_row(e.data(), inv_count, sums[i], targets[i], targets[i] == ignore_index, e16 + i * V, V);
         }
     }
     double total = 0.0;  // summed in row order: the same for any thread count
     for (int64_t i = 0; i < N; ++i)
-        if (targets[i] != ignore_index) total += static_cast<double>(l[i]) - z[i * V + targets[i]];
+        if (targets[i] != ignore_index) total += static_cast<double>(mxs[i] + std::log(sums[i])) - z[i * V + targets[i]];
     Tensor out = Tensor::full({1}, static_cast<float>(total) * inv_count);
-    return make_result(out, {logits}, [logits, targets, ignore_index, lse, row_max, row_sum, early16, N, V, inv_count](Node& o) {
+    return make_result(out, {logits}, [logits, targets, ignore_index, row_max, row_sum, early16, N, V, inv_count](Node& o) {
         if (!logits->requires_grad) return;
         const float g = o.grad.data()[0] * inv_count;
         const float* z = logits->value.data();
-        const float* l = lse.data();
+        const float* mxs = row_max.data();
+        const float* sums = row_sum.data();
         if (logits->bf16_grad_ok && !logits->has_grad()) {
             // Write the bf16 rounding alone (no N x V f32 pass at all); the
             // forward pass already did when the upstream gradient is 1.
@@ -101,15 +101,12 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
             }
             Tensor g16 = Tensor::empty({(N * V + 1) / 2});
             uint16_t* d16 = reinterpret_cast<uint16_t*>(g16.data());
-            const float* mxs = row_max.data();
-            const float* sums = row_sum.data();
 #pragma omp parallel
             {
                 std::vector<float> e(static_cast<size_t>(V));
 #pragma omp for schedule(static)
                 for (int64_t i = 0; i < N; ++i) {
-                    const float* zi = z + i * V;
-                    for (int64_t v = 0; v < V; ++v) e[v] = kernels::exp_fast(zi[v] - mxs[i]);
+                    exp_sum<true>(z + i * V, mxs[i], V, e.data());  // the forward pass's exponentials again
                     grad16_row(e.data(), g, sums[i], targets[i], targets[i] == ignore_index, d16 + i * V, V);
                 }
             }
@@ -126,7 +123,7 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
                 if (fresh) std::fill(d, d + V, 0.0f);
                 continue;
             }
-            const float li = l[i];
+            const float li = mxs[i] + std::log(sums[i]);
             if (fresh) {
 #pragma omp simd
                 for (int64_t v = 0; v < V; ++v) d[v] = g * kernels::exp_fast(zi[v] - li);
