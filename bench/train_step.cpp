@@ -10,7 +10,8 @@
 // --paired instead steps the selected configs in turn (one step each per
 // round) and reports each one's step time relative to the first config's in
 // the same round: on a shared machine whose speed drifts by 5-10% over a
-// minute, that ratio is what can be trusted to a percent or two.
+// minute, that ratio is what can be trusted to a percent or two. With
+// --profile it also prints each config's per-op times side by side.
 #include <omp.h>
 #include <sys/resource.h>
 
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -117,7 +119,9 @@ double quantile(std::vector<double> v, double q) {
 }
 
 // --paired: all selected configs alive at once, stepped round-robin.
-void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int rounds) {
+// With `profile`, the per-op times of every config are summed over the rounds
+// and printed side by side with each one's difference from the first config.
+void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int rounds, bool profile) {
     Rng rng(1);
     std::vector<std::unique_ptr<Trainee>> ts;
     for (const auto& v : variants) ts.push_back(std::make_unique<Trainee>(v.cfg, B, T, rng));
@@ -127,11 +131,16 @@ void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int 
             ts[c]->step();
         }
     std::vector<std::vector<double>> ms(ts.size());
+    std::vector<std::map<std::string, double>> ops(ts.size());
+    profiler::enable(profile);
     for (int r = 0; r < rounds; ++r)
         for (size_t c = 0; c < ts.size(); ++c) {
             dnn::set_matmul_precision(variants[c].bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
+            profiler::reset();
             ms[c].push_back(step_ms(*ts[c]));
+            for (const auto& [name, t] : profiler::totals()) ops[c][name] += t / rounds;
         }
+    profiler::enable(false);
     std::printf("%-16s %9s %7s %7s %12s %9s %9s\n", "config", "ms/step", "p10", "p90",
                 ("vs " + variants[0].name).c_str(), "p10", "p90");
     for (size_t c = 0; c < ts.size(); ++c) {
@@ -140,6 +149,33 @@ void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int 
         std::printf("%-16s %9.1f %7.1f %7.1f %11.3fx %8.3fx %8.3fx\n", variants[c].name.c_str(), quantile(ms[c], 0.5),
                     quantile(ms[c], 0.1), quantile(ms[c], 0.9), quantile(ratio, 0.5), quantile(ratio, 0.1), quantile(ratio, 0.9));
     }
+    if (!profile) return;
+    std::map<std::string, double> first_seen;  // ops ordered by their largest time in any config
+    for (const auto& per : ops)
+        for (const auto& [name, t] : per) first_seen[name] = std::max(first_seen[name], t);
+    std::vector<std::pair<double, std::string>> order;
+    for (const auto& [name, t] : first_seen) order.emplace_back(t, name);
+    std::sort(order.rbegin(), order.rend());
+    std::printf("\nms per step, by op (mean over the rounds; +/- against %s)\n%-26s", variants[0].name.c_str(), "op");
+    for (const auto& v : variants) std::printf(" %16s", v.name.c_str());
+    std::printf("\n");
+    std::vector<double> total(ts.size(), 0.0);
+    for (const auto& [unused, name] : order) {
+        std::printf("%-26s", name.c_str());
+        for (size_t c = 0; c < ts.size(); ++c) {
+            const double t = ops[c].count(name) ? ops[c][name] : 0.0, t0 = ops[0].count(name) ? ops[0][name] : 0.0;
+            total[c] += t;
+            if (c == 0) std::printf(" %16.2f", t);
+            else std::printf(" %8.2f (%+5.2f)", t, t - t0);
+        }
+        std::printf("\n");
+    }
+    std::printf("%-26s", "(profiled total)");
+    for (size_t c = 0; c < ts.size(); ++c) {
+        if (c == 0) std::printf(" %16.2f", total[c]);
+        else std::printf(" %8.2f (%+5.2f)", total[c], total[c] - total[0]);
+    }
+    std::printf("\n");
 }
 }  // namespace
 
@@ -197,9 +233,10 @@ int main(int argc, char** argv) {
             }
             variants = both;
         }
+        for (auto& v : variants) v.bf16 = v.bf16 || bf16;
         std::printf("preset %s, batch %ld, seq %ld, threads %d, matmul inputs %s, %d rounds, configs stepped in turn\n\n",
                     preset.c_str(), long(B), long(T), omp_get_max_threads(), dtype.c_str(), steps);
-        run_paired(variants, B, T, steps);
+        run_paired(variants, B, T, steps, profile);
         return 0;
     }
     const double limit = matmul_limit_gflops(bf16);

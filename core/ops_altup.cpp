@@ -28,6 +28,75 @@ void token_reduction(int64_t N, int m, Chunk chunk, float* out) {
         out[r] += static_cast<float>(s);
     }
 }
+
+// predict_correct's forward for one token row and a block count K known at
+// compile time: one pass over the columns, the K blocks in registers; the
+// same operations in the same order as the generic loop (equal bits).
+template <int K>
+void pc_forward_row(const float* xn, const float* t, const float* P, const float* G, int j, int64_t d, float* yn) {
+#pragma omp simd
+    for (int64_t c = 0; c < d; ++c) {
+        float xv[K], xh[K];
+        for (int m = 0; m < K; ++m) xv[m] = xn[m * d + c];
+        for (int i = 0; i < K; ++i) {
+            xh[i] = 0.0f;
+            for (int m = 0; m < K; ++m) xh[i] += P[i * K + m] * xv[m];
+        }
+        float xhat_j = 0.0f;  // xh[j] again (same bits): a runtime index would keep xh out of registers
+        for (int m = 0; m < K; ++m) xhat_j += P[j * K + m] * xv[m];
+        const float innovation = t[c] - xhat_j;
+        for (int i = 0; i < K; ++i) yn[i * d + c] = xh[i] + G[i] * innovation;
+    }
+}
+
+// predict_correct's backward for one token row and a block count K known at
+// compile time (2, 3, 4: the usual ones): a single pass over the columns with
+// the K blocks' values in registers. It writes (fresh) or adds to dx and dxt,
+// and adds the per-column terms of dp[i][m] (at col + (i*K+m)*d) and dg[i] (at
+// col + (K*K+i)*d). Same arithmetic as the generic loops in the op.
+template <int K, bool FreshX, bool FreshT>
+void pc_backward_row(const float* gn, const float* xn, const float* t, const float* P, const float* G, int j, int64_t d,
+                     float* dxn, float* dtn, float* col) {
+#pragma omp simd
+    for (int64_t c = 0; c < d; ++c) {
+        float gv[K], xv[K], dh[K];
+        float s = 0.0f, xhat_j = 0.0f;
+        for (int i = 0; i < K; ++i) {
+            gv[i] = gn[i * d + c];
+            xv[i] = xn[i * d + c];
+        }
+        for (int i = 0; i < K; ++i) s += G[i] * gv[i];
+        for (int m = 0; m < K; ++m) xhat_j += P[j * K + m] * xv[m];
+        const float e = t[c] - xhat_j;
+        if (FreshT) dtn[c] = s;
+        else dtn[c] += s;
+        for (int i = 0; i < K; ++i) dh[i] = i == j ? gv[i] - s : gv[i];
+        for (int m = 0; m < K; ++m) {
+            float v = 0.0f;
+            for (int i = 0; i < K; ++i) v += P[i * K + m] * dh[i];
+            if (FreshX) dxn[m * d + c] = v;
+            else dxn[m * d + c] += v;
+        }
+        for (int i = 0; i < K; ++i)
+            for (int m = 0; m < K; ++m) col[(i * K + m) * d + c] += dh[i] * xv[m];
+        for (int i = 0; i < K; ++i) col[(K * K + i) * d + c] += gv[i] * e;
+    }
+}
+
+// Rows [lo, hi); a gradient that is not wanted (null) is written to `dummy`
+// (K*d + d floats), the same row over and over.
+template <int K>
+void pc_backward_rows(int64_t lo, int64_t hi, const float* gy, const float* X, const float* Xt, const float* P,
+                      const float* G, int j, int64_t d, float* dx, bool fresh_x, float* dxt, bool fresh_t, float* col,
+                      float* dummy) {
+    const int64_t W = K * d;
+    fresh_x = fresh_x || !dx;
+    fresh_t = fresh_t || !dxt;
+    auto row = fresh_x ? (fresh_t ? pc_backward_row<K, true, true> : pc_backward_row<K, true, false>)
+                       : (fresh_t ? pc_backward_row<K, false, true> : pc_backward_row<K, false, false>);
+    for (int64_t n = lo; n < hi; ++n)
+        row(gy + n * W, X + n * W, Xt + n * d, P, G, j, d, dx ? dx + n * W : dummy, dxt ? dxt + n * d : dummy + W, col);
+}
 }  // namespace
 
 Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
@@ -189,6 +258,11 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
     float* Y = out.data();
     // Per token: xhat_i = sum_m p[i][m] x_m (the same order as altup_predict),
     // then y_i = xhat_i + g_i (xtilde - xhat_j) as altup_correct: equal bits.
+    if (k >= 2 && k <= 4) {
+        auto row = k == 2 ? pc_forward_row<2> : k == 3 ? pc_forward_row<3> : pc_forward_row<4>;
+#pragma omp parallel for schedule(static)
+        for (int64_t n = 0; n < N; ++n) row(X + n * W, Xt + n * d, P, G, j, d, Y + n * W);
+    } else
 #pragma omp parallel
     {
         std::vector<float> xh(static_cast<size_t>(W));
@@ -226,26 +300,40 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
         float* dxt = detail::grad_to_write(xtilde, fresh_t);
         const bool want_p = p->requires_grad, want_g = g->requires_grad;
         // One pass over the tokens: the block gradients row by row, and the
-        // k*k + k scalar gradients as a fixed-order reduction.
+        // k*k + k scalar gradients as a fixed-order reduction. Within a chunk
+        // of tokens those sums are kept per column (vertically, in float: every
+        // step is an independent vector FMA) and folded into double at the
+        // chunk's end; a dot product per token would be a chain of dependent
+        // additions, 3-4x slower for the whole op.
         const int m_red = k * k + k;
         std::vector<float> red(static_cast<size_t>(m_red), 0.0f);
         token_reduction(N, m_red, [&](int64_t lo, int64_t hi, double* acc) {
-            std::vector<float> s(static_cast<size_t>(d)), e(static_cast<size_t>(d)), dh(static_cast<size_t>(W));
+            std::vector<float> scratch(static_cast<size_t>(2 * d + W + m_red * d), 0.0f);
+            float* s = scratch.data();  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
+            float* e = s + d;           // xtilde - xhat_j
+            float* dh = e + d;          // dxhat_i = dy_i - [i == j] s
+            float* col = dh + W;        // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
+            // K = 2, 3, 4: the fixed-K single pass (s and dh, W + d floats, as its dummy row)
+            if (k == 2) pc_backward_rows<2>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (k == 3) pc_backward_rows<3>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (k == 4) pc_backward_rows<4>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (k >= 2 && k <= 4) hi = lo;  // done: skip the generic loop below
             for (int64_t n = lo; n < hi; ++n) {
                 const float* gn = gy + n * W;
                 const float* xn = X + n * W;
                 const float* t = Xt + n * d;
-                // s = sum_i g_i dy_i flows to xtilde, and negated to xhat_j.
-                std::fill(s.begin(), s.end(), 0.0f);
+                std::fill(s, s + d, 0.0f);
                 for (int i = 0; i < k; ++i)
 #pragma omp simd
                     for (int64_t c = 0; c < d; ++c) s[c] += G[i] * gn[i * d + c];
                 if (dxt) {
-                    if (fresh_t) std::copy(s.begin(), s.end(), dxt + n * d);
+                    if (fresh_t) std::copy(s, s + d, dxt + n * d);
                     else
+#pragma omp simd
                         for (int64_t c = 0; c < d; ++c) dxt[n * d + c] += s[c];
                 }
-                std::copy(gn, gn + W, dh.begin());  // dxhat_i = dy_i - [i == j] s
+                std::copy(gn, gn + W, dh);
+#pragma omp simd
                 for (int64_t c = 0; c < d; ++c) dh[j * d + c] -= s[c];
                 if (dx) {  // dx_m = sum_i p[i][m] dxhat_i
                     for (int m = 0; m < k; ++m) {
@@ -253,7 +341,7 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
                         if (fresh_x) std::fill(dxm, dxm + d, 0.0f);
                         for (int i = 0; i < k; ++i) {
                             const float pim = P[i * k + m];
-                            const float* dhi = dh.data() + i * d;
+                            const float* dhi = dh + i * d;
 #pragma omp simd
                             for (int64_t c = 0; c < d; ++c) dxm[c] += pim * dhi[c];
                         }
@@ -261,23 +349,32 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
                 }
                 if (want_p)  // dp[i][m] = sum_n <dxhat_i, x_m>
                     for (int i = 0; i < k; ++i)
-                        for (int m = 0; m < k; ++m) acc[i * k + m] += kernels::dot(d, dh.data() + i * d, xn + m * d);
+                        for (int m = 0; m < k; ++m) {
+                            float* cim = col + (i * k + m) * d;
+                            const float* dhi = dh + i * d;
+                            const float* xm = xn + m * d;
+#pragma omp simd
+                            for (int64_t c = 0; c < d; ++c) cim[c] += dhi[c] * xm[c];
+                        }
                 if (want_g) {  // dg[i] = sum_n <dy_i, xtilde - xhat_j>
-                    std::fill(e.begin(), e.end(), 0.0f);
+                    std::copy(t, t + d, e);
                     for (int m = 0; m < k; ++m) {
                         const float pjm = P[j * k + m];
 #pragma omp simd
-                        for (int64_t c = 0; c < d; ++c) e[c] += pjm * xn[m * d + c];
+                        for (int64_t c = 0; c < d; ++c) e[c] -= pjm * xn[m * d + c];
                     }
-                    for (int64_t c = 0; c < d; ++c) e[c] = t[c] - e[c];
                     for (int i = 0; i < k; ++i) {
+                        float* ci = col + (k * k + i) * d;
                         const float* gi = gn + i * d;
-                        double a = 0.0;
-#pragma omp simd reduction(+ : a)
-                        for (int64_t c = 0; c < d; ++c) a += double(gi[c]) * e[c];
-                        acc[k * k + i] += a;
+#pragma omp simd
+                        for (int64_t c = 0; c < d; ++c) ci[c] += gi[c] * e[c];
                     }
                 }
+            }
+            for (int r = 0; r < m_red; ++r) {
+                double a = 0.0;
+                for (int64_t c = 0; c < d; ++c) a += col[r * d + c];
+                acc[r] += a;
             }
         }, red.data());
         if (float* dp = grad_of(p))

@@ -213,14 +213,15 @@ TEST_CASE("AltUp predict and correct on a hand-worked example", "[core][forward]
 
 TEST_CASE("fused AltUp predict-correct equals predict then correct, bit for bit", "[core][forward][altup]") {
     Rng rng(77);
-    const int K = 3;
     const int64_t N = 37, d = 20;
-    Var x = leaf(random_tensor({N, K * d}, rng, 1.0f)), t = leaf(random_tensor({N, d}, rng, 1.0f));
-    Var p = leaf(random_tensor({K, K}, rng, 1.0f)), g = leaf(random_tensor({K}, rng, 1.0f));
-    for (int j = 0; j < K; ++j) {
-        const Tensor fused = altup_predict_correct(x, t, p, g, K, j)->value;
-        const Tensor composed = altup_correct(altup_predict(x, p, K), t, g, K, j)->value;
-        for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+    for (int K : {2, 3, 4, 5}) {  // the fixed-K kernels (2, 3, 4) and the generic loops
+        Var x = leaf(random_tensor({N, K * d}, rng, 1.0f)), t = leaf(random_tensor({N, d}, rng, 1.0f));
+        Var p = leaf(random_tensor({K, K}, rng, 1.0f)), g = leaf(random_tensor({K}, rng, 1.0f));
+        for (int j = 0; j < K; ++j) {
+            const Tensor fused = altup_predict_correct(x, t, p, g, K, j)->value;
+            const Tensor composed = altup_correct(altup_predict(x, p, K), t, g, K, j)->value;
+            for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+        }
     }
 }
 
