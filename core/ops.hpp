@@ -3,6 +3,7 @@
 // Heavy ops run on oneDNN primitives (core/dnn.hpp); the rest are plain loops.
 #pragma once
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/autograd.hpp"
@@ -76,6 +77,9 @@ Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_
 // ---- AltUp (ops_altup.cpp). Blocks are stored token-major: x [N, K*d].
 // Sum of tensors weighted by scalar parameters: sum_k w[k] * xs[k]; w [K].
 Var weighted_sum(const std::vector<Var>& xs, const Var& w);
+// The K blocks of x [N, K*d] summed with weights w [K]: y[n] = sum_i w[i] x[n, i]
+// (AltUp's output). Equal to weighted_sum over the K slices, in one pass.
+Var altup_block_sum(const Var& x, const Var& w, int k);
 // predict: xhat[n, i] = sum_j p[i][j] * x[n, j]   (p [K, K])
 Var altup_predict(const Var& x, const Var& p, int k);
 // correct: y[n, i] = xhat[n, i] + g[i] * (xtilde[n] - xhat[n, j])   (g [K], xtilde [N, d])
@@ -84,6 +88,11 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 // one pass over the K blocks forward and one backward (xhat is recomputed,
 // never stored). For the paper's AltUp, where the layer reads x's block j.
 Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j);
+// The same, and also y's block next_j as a contiguous [N, d] tensor written in
+// the same pass (the next layer's input, without a slice of y; no block when
+// next_j is -1). The block's gradient is added to y's inside y's backward.
+std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
+                                                 int next_j);
 // Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
 // (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
 // with computed token c = floor(t/s)*s <= t gets

@@ -1,6 +1,9 @@
 // AltUp's predict-and-correct (../shared/docs/altup.md), fused so that the K
 // blocks of a token are read once. Blocks are token-major: x [N, K*d].
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/kernels.hpp"
@@ -83,19 +86,30 @@ void pc_backward_row(const float* gn, const float* xn, const float* t, const flo
     }
 }
 
-// Rows [lo, hi); a gradient that is not wanted (null) is written to `dummy`
-// (K*d + d floats), the same row over and over.
+// Rows [lo, hi). gs, when not null, is the gradient of y's block js taken
+// separately (altup_predict_correct_select): added to dy's block js row by
+// row just before the row is used (so it is read from L1; adding it inside
+// the kernel at a runtime block index keeps GCC from vectorising K = 3, 4).
+// A gradient that is not wanted (null) is written to `dummy` (K*d + d floats),
+// the same row over and over.
 template <int K>
-void pc_backward_rows(int64_t lo, int64_t hi, const float* gy, const float* X, const float* Xt, const float* P,
-                      const float* G, int j, int64_t d, float* dx, bool fresh_x, float* dxt, bool fresh_t, float* col,
-                      float* dummy) {
-    const int64_t W = K * d;
+void pc_backward_rows(int64_t lo, int64_t hi, float* gy, const float* gs, int js, const float* X, const float* Xt,
+                      const float* P, const float* G, int j, int64_t d, float* dx, bool fresh_x, float* dxt, bool fresh_t,
+                      float* col, float* dummy) {
     fresh_x = fresh_x || !dx;
     fresh_t = fresh_t || !dxt;
     auto row = fresh_x ? (fresh_t ? pc_backward_row<K, true, true> : pc_backward_row<K, true, false>)
                        : (fresh_t ? pc_backward_row<K, false, true> : pc_backward_row<K, false, false>);
-    for (int64_t n = lo; n < hi; ++n)
+    const int64_t W = K * d;
+    for (int64_t n = lo; n < hi; ++n) {
+        if (gs) {
+            float* g = gy + n * W + js * d;
+            const float* a = gs + n * d;
+#pragma omp simd
+            for (int64_t c = 0; c < d; ++c) g[c] += a[c];
+        }
         row(gy + n * W, X + n * W, Xt + n * d, P, G, j, d, dx ? dx + n * W : dummy, dxt ? dxt + n * d : dummy + W, col);
+    }
 }
 }  // namespace
 
@@ -115,6 +129,58 @@ Var weighted_sum(const std::vector<Var>& xs, const Var& w) {
         for (size_t k = 0; k < xs.size(); ++k) {
             if (float* dx = grad_of(xs[k])) kernels::axpy(n, w->value.data()[k], g, dx);
             if (dw) dw[k] += kernels::dot(n, g, xs[k]->value.data());
+        }
+    });
+}
+
+Var altup_block_sum(const Var& x, const Var& w, int k) {
+    profiler::Scope prof_("altup_block_sum");
+    const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
+    check(k > 0 && W % k == 0 && w->value.numel() == k, "altup_block_sum: x " + shape_str(x->value.shape()) +
+                                                            " is not K=" + std::to_string(k) + " blocks, or w " +
+                                                            shape_str(w->value.shape()) + " is not [K]");
+    Shape out_shape = x->value.shape();
+    out_shape.back() = d;
+    Tensor out = Tensor::empty(out_shape);
+    const float* X = x->value.data();
+    const float* w_ = w->value.data();
+    float* Y = out.data();
+    // Block by block into a zeroed row, as weighted_sum's axpys: equal bits.
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < N; ++n) {
+        float* y = Y + n * d;
+        std::fill(y, y + d, 0.0f);
+        for (int i = 0; i < k; ++i) {
+            const float wi = w_[i];
+            const float* xi = X + n * W + i * d;
+#pragma omp simd
+            for (int64_t c = 0; c < d; ++c) y[c] += wi * xi[c];
+        }
+    }
+    return make_result(out, {x, w}, [x, w, k, N, W, d](Node& o) {
+        const float* gy = o.grad.data();
+        const float* w_ = w->value.data();
+        bool fresh = false;
+        if (float* dx = detail::grad_to_write(x, fresh)) {  // dx_i = w_i dy
+#pragma omp parallel for schedule(static)
+            for (int64_t n = 0; n < N; ++n)
+                for (int i = 0; i < k; ++i) {
+                    float* dxi = dx + n * W + i * d;
+                    const float* g = gy + n * d;
+                    if (fresh)
+#pragma omp simd
+                        for (int64_t c = 0; c < d; ++c) dxi[c] = w_[i] * g[c];
+                    else
+#pragma omp simd
+                        for (int64_t c = 0; c < d; ++c) dxi[c] += w_[i] * g[c];
+                }
+        }
+        if (float* dw = grad_of(w)) {  // dw_i = sum_n <dy, x_i>
+            const float* X = x->value.data();
+            token_reduction(N, k, [&](int64_t lo, int64_t hi, double* acc) {
+                for (int64_t n = lo; n < hi; ++n)
+                    for (int i = 0; i < k; ++i) acc[i] += kernels::dot(d, gy + n * d, X + n * W + i * d);
+            }, dw);
         }
     });
 }
@@ -243,6 +309,11 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 
 
 Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j) {
+    return altup_predict_correct_select(x, xtilde, p, g, k, j, -1).first;
+}
+
+std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
+                                                 int next_j) {
     profiler::Scope prof_("altup_predict_correct");
     const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
     check(W % k == 0 && j >= 0 && j < k && p->value.numel() == int64_t(k) * k && g->value.numel() == k &&
@@ -250,7 +321,9 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
           "altup_predict_correct: x " + shape_str(x->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
               ", p " + shape_str(p->value.shape()) + ", g " + shape_str(g->value.shape()) + " do not fit K=" +
               std::to_string(k) + ", j=" + std::to_string(j));
+    check(next_j >= -1 && next_j < k, "altup_predict_correct: block " + std::to_string(next_j) + " to select, K=" + std::to_string(k));
     Tensor out = Tensor::empty(x->value.shape());
+    Tensor selected = next_j >= 0 ? Tensor::empty({N, d}) : Tensor();
     const float* X = x->value.data();
     const float* Xt = xtilde->value.data();
     const float* P = p->value.data();
@@ -261,7 +334,10 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
     if (k >= 2 && k <= 4) {
         auto row = k == 2 ? pc_forward_row<2> : k == 3 ? pc_forward_row<3> : pc_forward_row<4>;
 #pragma omp parallel for schedule(static)
-        for (int64_t n = 0; n < N; ++n) row(X + n * W, Xt + n * d, P, G, j, d, Y + n * W);
+        for (int64_t n = 0; n < N; ++n) {
+            row(X + n * W, Xt + n * d, P, G, j, d, Y + n * W);
+            if (next_j >= 0) std::memcpy(selected.data() + n * d, Y + n * W + next_j * d, sizeof(float) * d);  // still in L1
+        }
     } else
 #pragma omp parallel
     {
@@ -287,10 +363,16 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
 #pragma omp simd
                 for (int64_t c = 0; c < d; ++c) yi[c] = hi[c] + G[i] * (t[c] - hj[c]);
             }
+            if (next_j >= 0) std::memcpy(selected.data() + n * d, Y + n * W + next_j * d, sizeof(float) * d);
         }
     }
-    return make_result(out, {x, xtilde, p, g}, [x, xtilde, p, g, k, j, N, W, d](Node& o) {
-        const float* gy = o.grad.data();
+    // The selected block's node is made after y's (it reads y), so its
+    // gradient is complete when y's backward runs and reads it from there.
+    auto side = std::make_shared<std::weak_ptr<Node>>();
+    Var y = make_result(out, {x, xtilde, p, g}, [x, xtilde, p, g, k, j, N, W, d, next_j, side](Node& o) {
+        float* gy = o.grad.data();
+        const Var sel = side->lock();
+        const float* gs = sel && sel->has_grad() ? sel->grad_buffer().data() : nullptr;
         const float* X = x->value.data();
         const float* Xt = xtilde->value.data();
         const float* P = p->value.data();
@@ -306,6 +388,11 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
         // chunk's end; a dot product per token would be a chain of dependent
         // additions, 3-4x slower for the whole op.
         const int m_red = k * k + k;
+        const bool fixed_k = k >= 2 && k <= 4;
+        if (gs && !fixed_k)  // the generic loops take dy whole: the selected block's gradient added in place
+#pragma omp parallel for schedule(static)
+            for (int64_t n = 0; n < N; ++n)
+                for (int64_t c = 0; c < d; ++c) gy[n * W + next_j * d + c] += gs[n * d + c];
         std::vector<float> red(static_cast<size_t>(m_red), 0.0f);
         token_reduction(N, m_red, [&](int64_t lo, int64_t hi, double* acc) {
             std::vector<float> scratch(static_cast<size_t>(2 * d + W + m_red * d), 0.0f);
@@ -314,10 +401,10 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
             float* dh = e + d;          // dxhat_i = dy_i - [i == j] s
             float* col = dh + W;        // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
             // K = 2, 3, 4: the fixed-K single pass (s and dh, W + d floats, as its dummy row)
-            if (k == 2) pc_backward_rows<2>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (k == 3) pc_backward_rows<3>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (k == 4) pc_backward_rows<4>(lo, hi, gy, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (k >= 2 && k <= 4) hi = lo;  // done: skip the generic loop below
+            if (k == 2) pc_backward_rows<2>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (k == 3) pc_backward_rows<3>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (k == 4) pc_backward_rows<4>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
+            if (fixed_k) hi = lo;  // done: skip the generic loop below
             for (int64_t n = lo; n < hi; ++n) {
                 const float* gn = gy + n * W;
                 const float* xn = X + n * W;
@@ -382,6 +469,12 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
         if (float* dg = grad_of(g))
             for (int i = 0; i < k; ++i) dg[i] += red[k * k + i];
     });
+    if (next_j < 0) return {y, nullptr};
+    // Its backward only makes sure y's runs (y's gradient may be all zero
+    // when nothing else read y): y's backward takes this node's gradient.
+    Var sel = make_result(selected, {y}, [](Node& o) { o.inputs[0]->grad_buffer(); });
+    *side = sel;
+    return {y, sel};
 }
 
 Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {

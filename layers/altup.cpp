@@ -10,12 +10,18 @@ AltUpLayer::AltUpLayer(ParamStore& store, const std::string& prefix, int k, int 
     correct_ = store.add(prefix + ".correct", {k}, Init::ones, 0, false);
 }
 
-Var AltUpLayer::forward(const Var& x, const LayerFn& layer) const {
+int AltUpLayer::input_block() const { return compute_on_ == AltUpComputeOn::input ? j_ : -1; }
+
+Widened AltUpLayer::forward(const Widened& in, const LayerFn& layer, int next_j) const {
+    const Var& x = in.x;
     const int64_t d = x->value.dim(-1) / k_;
-    if (compute_on_ == AltUpComputeOn::input)  // the prediction is needed only by the correction: fused
-        return altup_predict_correct(x, layer(slice(x, j_ * d, d)), predict_, correct_, k_, j_);
+    if (compute_on_ == AltUpComputeOn::input) {  // the prediction is needed only by the correction: fused
+        Var xj = in.block && in.j == j_ ? in.block : slice(x, j_ * d, d);
+        auto [y, next_block] = altup_predict_correct_select(x, layer(xj), predict_, correct_, k_, j_, next_j);
+        return {y, next_block, next_block ? next_j : -1};
+    }
     Var xhat = altup_predict(x, predict_, k_);
-    return altup_correct(xhat, layer(slice(xhat, j_ * d, d)), correct_, k_, j_);
+    return {altup_correct(xhat, layer(slice(xhat, j_ * d, d)), correct_, k_, j_)};
 }
 
 Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {
@@ -30,8 +36,9 @@ Var Gemma3nAltUpLayer::router_modalities(const Var& block) const {
     return tanh(matmul(scale(rmsnorm(block, router_norm_), 1.0f / float(d_)), router_, /*trans_b=*/true));
 }
 
-Var Gemma3nAltUpLayer::forward(const Var& x, const LayerFn& layer) const {
+Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int /*next_j: no block to offer*/) const {
     constexpr float kClip = 120.0f;
+    const Var& x = in.x;
     const int64_t N = x->value.dim(0), K = k_, d = d_;
     Var blocks = reshape(x, {N, K, d});
     Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true), -kClip, kClip), {N, K, K});
@@ -40,7 +47,7 @@ Var Gemma3nAltUpLayer::forward(const Var& x, const LayerFn& layer) const {
     Var xtilde = layer(xhat0);
     Var gains = add(clamp(matmul(router_modalities(xtilde), correct_coefs_, true), -kClip, kClip), ones_);  // [N, K]
     Var innovation = reshape(sub(xtilde, xhat0), {N, 1, d});
-    return reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d});
+    return {reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d})};
 }
 
 SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg)

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "core/params.hpp"
 #include "layers/model_config.hpp"
@@ -16,18 +17,36 @@ using LayerFn = std::function<Var(const Var&)>;
 //   xhat_i = sum_j p[i][j] x_j;  xtilde = L(x_j* or xhat_j*);
 //   y_i = xhat_i + g_i (xtilde - xhat_j*)
 // Initialised at p = I, g = 1: every block receives the layer's update.
+//
+// Between layers the widened representation travels with, when the step that
+// made it wrote one in passing, a contiguous copy of the block the next layer
+// reads: that layer then needs no slice of x (nor its backward).
+struct Widened {
+    Widened(Var x_, Var block_ = nullptr, int j_ = -1) : x(std::move(x_)), block(std::move(block_)), j(j_) {}
+    Var x;      // [N, K*d]
+    Var block;  // x's block j as [N, d], or null
+    int j;
+};
+
 class AltUpWrapper {
 public:
     virtual ~AltUpWrapper() = default;
     // x [N, K*d] -> [N, K*d]; `layer` maps one block [N, d] -> [N, d].
-    virtual Var forward(const Var& x, const LayerFn& layer) const = 0;
+    Var forward(const Var& x, const LayerFn& layer) const { return forward(Widened{x}, layer, -1).x; }
+    // The same between layers: next_j is the next wrapper's input_block()
+    // (-1: none wanted), the block the result should carry if it can.
+    virtual Widened forward(const Widened& in, const LayerFn& layer, int next_j) const = 0;
+    // The block of x the layer reads as it is, or -1 when it reads a prediction.
+    virtual int input_block() const { return -1; }
 };
 
 class AltUpLayer : public AltUpWrapper {
 public:
     AltUpLayer(ParamStore& store, const std::string& prefix, int k, int layer_index, const AltUpConfig& cfg);
     int activated_block() const { return j_; }
-    Var forward(const Var& x, const LayerFn& layer) const override;
+    using AltUpWrapper::forward;
+    Widened forward(const Widened& in, const LayerFn& layer, int next_j) const override;
+    int input_block() const override;
 private:
     int k_, j_;
     AltUpComputeOn compute_on_;
@@ -43,7 +62,8 @@ private:
 class Gemma3nAltUpLayer : public AltUpWrapper {
 public:
     Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d);
-    Var forward(const Var& x, const LayerFn& layer) const override;
+    using AltUpWrapper::forward;
+    Widened forward(const Widened& in, const LayerFn& layer, int next_j) const override;
 private:
     Var router_modalities(const Var& block) const;  // [N, d] -> [N, K]
     int k_;

@@ -66,29 +66,31 @@ LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg) 
     store_.finalize(rng);
 }
 
-Var LanguageModel::embed(const std::vector<int32_t>& ids, int64_t B, int64_t T) {
+Widened LanguageModel::embed(const std::vector<int32_t>& ids, int64_t B, int64_t T) {
     if (T > cfg_.seq_len)
         throw std::invalid_argument("model: sequence of " + std::to_string(T) + " tokens exceeds seq_len " + std::to_string(cfg_.seq_len));
     std::vector<int32_t> positions(B * T);
     for (int64_t i = 0; i < B * T; ++i) positions[i] = static_cast<int32_t>(i % T);
     Var pos = embedding(pos_, positions);  // [N, d]
     Var tok = embedding(tok_, ids);        // [N, d] or [N, K*d]
-    if (!altup_on_ || k_ == 1) return add(tok, pos);
-    if (cfg_.altup.recycled) {
+    if (!altup_on_ || k_ == 1) return {add(tok, pos)};
+    if (cfg_.altup.recycled) {  // every block is e
         Var e = add(tok, pos);
-        return concat(std::vector<Var>(k_, e));
+        const int j = altup_[0]->input_block();
+        return {concat(std::vector<Var>(k_, e)), j >= 0 ? e : nullptr, j};
     }
     if (!gemma_proj_.empty()) {  // Gemma 3n: block i = rms-matched projection of block 0
         Var e = add(tok, pos);
         std::vector<Var> blocks{e};
         for (const auto& p : gemma_proj_) blocks.push_back(rms_match(linear(e, p, nullptr), e));
-        return concat(blocks);
+        return {concat(blocks)};
     }
-    return add(tok, concat(std::vector<Var>(k_, pos)));
+    return {add(tok, concat(std::vector<Var>(k_, pos)))};
 }
 
 Var LanguageModel::output_reduce(const Var& h) const {
     if (!reduce_weights_) return h;
+    if (gemma_unproj_.empty()) return altup_block_sum(h, reduce_weights_, int(k_));
     std::vector<Var> blocks;
     for (int64_t i = 0; i < k_; ++i) blocks.push_back(slice(h, i * d_, d_));
     for (size_t i = 0; i < gemma_unproj_.size(); ++i)  // Gemma 3n: back to block 0's space and magnitude
@@ -111,7 +113,7 @@ Var LanguageModel::features(const std::vector<int32_t>& ids, int64_t B, int64_t 
     if (static_cast<int64_t>(ids.size()) != B * T)
         throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids");
     Var moe_aux;
-    Var x = embed(ids, B, T);
+    Widened x = embed(ids, B, T);
     for (int l = 0; l < cfg_.layers; ++l) {
         TransformerBlock& block = *blocks_[l];
         // The layer as a function of its width-d input; Sequence-AltUp narrows
@@ -120,9 +122,10 @@ Var LanguageModel::features(const std::vector<int32_t>& ids, int64_t B, int64_t 
             if (seq_altup_.empty()) return block.forward(in, B, T, &moe_aux);
             return seq_altup_[l]->forward(in, B, T, [&](const Var& sub, int64_t Tc) { return block.forward(sub, B, Tc, &moe_aux); });
         };
-        x = altup_on_ ? altup_[l]->forward(x, layer) : layer(x);
+        if (!altup_on_) x = {layer(x.x)};
+        else x = altup_[l]->forward(x, layer, l + 1 < cfg_.layers ? altup_[l + 1]->input_block() : -1);
     }
-    Var h = output_reduce(x);
+    Var h = output_reduce(x.x);
     if (aux) *aux = moe_aux;
     if (hidden) *hidden = h;
     return final_norm_->forward(h);

@@ -61,7 +61,9 @@ public:
     static ModelConfig force_altup_k1(ModelConfig cfg);
 
 private:
-    Var embed(const std::vector<int32_t>& ids, int64_t B, int64_t T);
+    // The (widened) input of the first layer; Recycled-AltUp's carries its
+    // block, the embedding itself, so that layer needs no slice.
+    Widened embed(const std::vector<int32_t>& ids, int64_t B, int64_t T);
     Var output_reduce(const Var& h) const;
 
     ModelConfig cfg_;

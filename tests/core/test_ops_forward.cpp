@@ -221,8 +221,25 @@ TEST_CASE("fused AltUp predict-correct equals predict then correct, bit for bit"
             const Tensor fused = altup_predict_correct(x, t, p, g, K, j)->value;
             const Tensor composed = altup_correct(altup_predict(x, p, K), t, g, K, j)->value;
             for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+            // The selected block is y's block, copied.
+            auto [y, block] = altup_predict_correct_select(x, t, p, g, K, j, K - 1 - j);
+            const Tensor expected = slice(y, (K - 1 - j) * d, d)->value;
+            for (int64_t i = 0; i < expected.numel(); ++i) REQUIRE(block->value.data()[i] == expected.data()[i]);
         }
     }
+}
+
+TEST_CASE("AltUp block sum equals the weighted sum of the blocks' slices, bit for bit", "[core][forward][altup]") {
+    Rng rng(78);
+    const int K = 3;
+    const int64_t N = 9, d = 20;
+    Var x = leaf(random_tensor({N, K * d}, rng, 1.0f)), w = leaf(random_tensor({K}, rng, 1.0f));
+    const Tensor fused = altup_block_sum(x, w, K)->value;
+    const Tensor composed = weighted_sum({slice(x, 0, d), slice(x, d, d), slice(x, 2 * d, d)}, w)->value;
+    REQUIRE(fused.shape() == Shape{N, d});
+    for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
+    // Hand-worked: one token, blocks (1, 2), (3, 4), (5, 6), w = (1, -1, 2) -> (8, 10).
+    require_close(altup_block_sum(val({1, 6}, {1, 2, 3, 4, 5, 6}), val({3}, {1, -1, 2}), 3)->value, {8, 10});
 }
 
 TEST_CASE("Sequence-AltUp mix on a hand-worked example", "[core][forward][altup]") {

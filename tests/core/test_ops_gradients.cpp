@@ -109,6 +109,8 @@ TEST_CASE("weighted sum by scalar parameters, AltUp predict and correct", "[core
     CHECK_GRAD([](const std::vector<Var>& v) { return weighted_sum({v[0], v[1], v[2]}, v[3]); },
                (std::vector<Var>{param({2, 3}, rng), param({2, 3}, rng), param({2, 3}, rng), param({3}, rng)}));
     const int K = 3, d = 4, N = 5;
+    CHECK_GRAD([&](const std::vector<Var>& v) { return altup_block_sum(v[0], v[1], K); },
+               (std::vector<Var>{param({N, K * d}, rng), param({K}, rng)}));
     CHECK_GRAD([&](const std::vector<Var>& v) { return altup_predict(v[0], v[1], K); },
                (std::vector<Var>{param({N, K * d}, rng), param({K, K}, rng)}));
     for (int j = 0; j < K; ++j)
@@ -120,6 +122,27 @@ TEST_CASE("weighted sum by scalar parameters, AltUp predict and correct", "[core
         for (int j = 0; j < kk; ++j)
             CHECK_GRAD([&](const std::vector<Var>& v) { return altup_predict_correct(v[0], v[1], v[2], v[3], kk, j); },
                        (std::vector<Var>{param({N, kk * d}, rng), param({N, d}, rng), param({kk, kk}, rng), param({kk}, rng)}));
+}
+
+TEST_CASE("AltUp predict-correct with the next layer's block selected: both outputs' gradients", "[core][grad][altup]") {
+    Rng rng(15);
+    const int d = 4, N = 5;
+    for (int kk : {2, 3, 5})  // fixed-K kernels and generic loops
+        for (int next : {0, kk - 1}) {
+            auto params = [&] {
+                return std::vector<Var>{param({N, kk * d}, rng), param({N, d}, rng), param({kk, kk}, rng), param({kk}, rng)};
+            };
+            // Both outputs read downstream, as in a model: y by the next layer's
+            // predict-correct, the block by the next layer itself.
+            CHECK_GRAD([&](const std::vector<Var>& v) {
+                const auto out = altup_predict_correct_select(v[0], v[1], v[2], v[3], kk, 1, next);
+                return concat({out.first, tanh(out.second)});
+            }, params());
+            // Only the block read: y's backward must still run.
+            CHECK_GRAD([&](const std::vector<Var>& v) {
+                return altup_predict_correct_select(v[0], v[1], v[2], v[3], kk, 0, next).second;
+            }, params());
+        }
 }
 
 TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip)", "[core][grad][altup]") {
