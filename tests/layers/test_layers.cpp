@@ -105,7 +105,7 @@ TEST_CASE("a whole AltUp block: predict and correct scalars get exact gradients"
     }
 }
 
-TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp, MoE", "[layers][grad]") {
+TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp, MoE, Gemma 3n", "[layers][grad]") {
     struct Variant { const char* name; ModelConfig cfg; };
     std::vector<Variant> variants;
     variants.push_back({"baseline", tiny_config()});
@@ -114,6 +114,11 @@ TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp,
     ModelConfig s = tiny_config(); s.sequence_altup.stride = 2; variants.push_back({"seq-altup", s});
     ModelConfig m = tiny_config(); m.moe.experts = 2; m.moe.every = 2; m.moe.capacity_factor = 4.0; variants.push_back({"moe", m});
     ModelConfig g = tiny_config(); g.altup.k = 2; g.altup.style = AltUpStyle::gemma3n; variants.push_back({"gemma3n", g});
+    // Blocks handed from one layer to the next (K = 3: the next layer's block
+    // differs), none handed (compute on the prediction), the same block twice.
+    ModelConfig r3 = tiny_config(); r3.altup.k = 3; r3.altup.recycled = true; r3.altup.output = AltUpOutput::mean; variants.push_back({"recycled-k3", r3});
+    ModelConfig p = tiny_config(); p.altup.k = 3; p.altup.compute_on = AltUpComputeOn::prediction; variants.push_back({"altup-k3-on-prediction", p});
+    ModelConfig same = tiny_config(); same.altup.k = 2; same.altup.selection = AltUpSelection::same; variants.push_back({"altup-k2-same-block", same});
     for (auto& v : variants) {
         SECTION(v.name) {
             LanguageModel model(v.cfg, 5);
