@@ -150,17 +150,18 @@ void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int 
                     quantile(ms[c], 0.1), quantile(ms[c], 0.9), quantile(ratio, 0.5), quantile(ratio, 0.1), quantile(ratio, 0.9));
     }
     if (!profile) return;
-    std::map<std::string, double> first_seen;  // ops ordered by their largest time in any config
+    std::map<std::string, double> largest;  // ops ordered by their largest time in any config
     for (const auto& per : ops)
-        for (const auto& [name, t] : per) first_seen[name] = std::max(first_seen[name], t);
+        for (const auto& [name, t] : per) largest[name] = std::max(largest[name], t);
     std::vector<std::pair<double, std::string>> order;
-    for (const auto& [name, t] : first_seen) order.emplace_back(t, name);
+    for (const auto& [name, t] : largest) order.emplace_back(t, name);
     std::sort(order.rbegin(), order.rend());
     std::printf("\nms per step, by op (mean over the rounds; +/- against %s)\n%-26s", variants[0].name.c_str(), "op");
     for (const auto& v : variants) std::printf(" %16s", v.name.c_str());
     std::printf("\n");
     std::vector<double> total(ts.size(), 0.0);
-    for (const auto& [unused, name] : order) {
+    for (const auto& entry : order) {
+        const std::string& name = entry.second;
         std::printf("%-26s", name.c_str());
         for (size_t c = 0; c < ts.size(); ++c) {
             const double t = ops[c].count(name) ? ops[c][name] : 0.0, t0 = ops[0].count(name) ? ops[0][name] : 0.0;
