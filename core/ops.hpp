@@ -88,11 +88,22 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 // one pass over the K blocks forward and one backward (xhat is recomputed,
 // never stored). For the paper's AltUp, where the layer reads x's block j.
 Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j);
-// The same, and also y's block next_j as a contiguous [N, d] tensor written in
-// the same pass (the next layer's input, without a slice of y; no block when
-// next_j is -1). The block's gradient is added to y's inside y's backward.
-std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
-                                                 int next_j);
+// What the fused op does besides, between layers (all off by default):
+struct AltUpFusion {
+    // Also return y's block next_j as a contiguous [N, d] tensor written in the
+    // same pass: the next layer's input, without a slice of y. Its gradient is
+    // added to y's inside y's backward.
+    int next_j = -1;
+    // x is [N, d] and stands for K equal blocks (Recycled-AltUp's first layer:
+    // the embedding is never copied K times, and its gradient is summed here).
+    bool x_replicated = false;
+    // [K]: return sum_i w_i y_i [N, d] instead of y, which is never written out
+    // (the last layer, when the model's output sums or averages the blocks).
+    Var out_weights;
+};
+// -> (y or its weighted block sum, the selected block or null).
+std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
+                                                const AltUpFusion& fuse);
 // Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
 // (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
 // with computed token c = floor(t/s)*s <= t gets

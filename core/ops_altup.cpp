@@ -86,30 +86,35 @@ void pc_backward_row(const float* gn, const float* xn, const float* t, const flo
     }
 }
 
-// Rows [lo, hi). gs, when not null, is the gradient of y's block js taken
-// separately (altup_predict_correct_select): added to dy's block js row by
-// row just before the row is used (so it is read from L1; adding it inside
-// the kernel at a runtime block index keeps GCC from vectorising K = 3, 4).
-// A gradient that is not wanted (null) is written to `dummy` (K*d + d floats),
-// the same row over and over.
-template <int K>
-void pc_backward_rows(int64_t lo, int64_t hi, float* gy, const float* gs, int js, const float* X, const float* Xt,
-                      const float* P, const float* G, int j, int64_t d, float* dx, bool fresh_x, float* dxt, bool fresh_t,
-                      float* col, float* dummy) {
-    fresh_x = fresh_x || !dx;
-    fresh_t = fresh_t || !dxt;
-    auto row = fresh_x ? (fresh_t ? pc_backward_row<K, true, true> : pc_backward_row<K, true, false>)
-                       : (fresh_t ? pc_backward_row<K, false, true> : pc_backward_row<K, false, false>);
-    const int64_t W = K * d;
-    for (int64_t n = lo; n < hi; ++n) {
-        if (gs) {
-            float* g = gy + n * W + js * d;
-            const float* a = gs + n * d;
+using ForwardRow = void (*)(const float*, const float*, const float*, const float*, int, int64_t, float*);
+using BackwardRow = void (*)(const float*, const float*, const float*, const float*, const float*, int, int64_t, float*,
+                             float*, float*);
+bool has_fixed_kernels(int k) { return k >= 2 && k <= 4; }
+ForwardRow forward_row(int k) { return k == 2 ? pc_forward_row<2> : k == 3 ? pc_forward_row<3> : pc_forward_row<4>; }
+BackwardRow backward_row(int k, bool fresh_x, bool fresh_t) {
+    static constexpr BackwardRow rows[3][4] = {
+        {pc_backward_row<2, false, false>, pc_backward_row<2, false, true>, pc_backward_row<2, true, false>, pc_backward_row<2, true, true>},
+        {pc_backward_row<3, false, false>, pc_backward_row<3, false, true>, pc_backward_row<3, true, false>, pc_backward_row<3, true, true>},
+        {pc_backward_row<4, false, false>, pc_backward_row<4, false, true>, pc_backward_row<4, true, false>, pc_backward_row<4, true, true>}};
+    return rows[k - 2][2 * fresh_x + fresh_t];
+}
+
+// y = sum_i w_i x_i for one token's K blocks: block by block into a zeroed
+// row, as weighted_sum's axpys (equal bits).
+void block_sum_row(const float* xn, const float* w, int k, int64_t d, float* y) {
+    std::fill(y, y + d, 0.0f);
+    for (int i = 0; i < k; ++i) {
+        const float wi = w[i];
+        const float* xi = xn + i * d;
 #pragma omp simd
-            for (int64_t c = 0; c < d; ++c) g[c] += a[c];
-        }
-        row(gy + n * W, X + n * W, Xt + n * d, P, G, j, d, dx ? dx + n * W : dummy, dxt ? dxt + n * d : dummy + W, col);
+        for (int64_t c = 0; c < d; ++c) y[c] += wi * xi[c];
     }
+}
+
+// One token's K equal blocks (a replicated input) written out in `row`.
+const float* replicate_row(const float* e, int k, int64_t d, float* row) {
+    for (int i = 0; i < k; ++i) std::memcpy(row + i * d, e, sizeof(float) * d);
+    return row;
 }
 }  // namespace
 
@@ -145,18 +150,8 @@ Var altup_block_sum(const Var& x, const Var& w, int k) {
     const float* X = x->value.data();
     const float* w_ = w->value.data();
     float* Y = out.data();
-    // Block by block into a zeroed row, as weighted_sum's axpys: equal bits.
 #pragma omp parallel for schedule(static)
-    for (int64_t n = 0; n < N; ++n) {
-        float* y = Y + n * d;
-        std::fill(y, y + d, 0.0f);
-        for (int i = 0; i < k; ++i) {
-            const float wi = w_[i];
-            const float* xi = X + n * W + i * d;
-#pragma omp simd
-            for (int64_t c = 0; c < d; ++c) y[c] += wi * xi[c];
-        }
-    }
+    for (int64_t n = 0; n < N; ++n) block_sum_row(X + n * W, w_, k, d, Y + n * d);
     return make_result(out, {x, w}, [x, w, k, N, W, d](Node& o) {
         const float* gy = o.grad.data();
         const float* w_ = w->value.data();
@@ -309,20 +304,35 @@ Var altup_correct(const Var& xhat, const Var& xtilde, const Var& g, int k, int j
 
 
 Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j) {
-    return altup_predict_correct_select(x, xtilde, p, g, k, j, -1).first;
+    return altup_predict_correct_fused(x, xtilde, p, g, k, j, {}).first;
 }
 
-std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
-                                                 int next_j) {
+std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
+                                                const AltUpFusion& fuse) {
     profiler::Scope prof_("altup_predict_correct");
-    const int64_t W = x->value.dim(-1), N = x->value.numel() / W, d = W / k;
-    check(W % k == 0 && j >= 0 && j < k && p->value.numel() == int64_t(k) * k && g->value.numel() == k &&
-              xtilde->value.numel() == N * d,
-          "altup_predict_correct: x " + shape_str(x->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
-              ", p " + shape_str(p->value.shape()) + ", g " + shape_str(g->value.shape()) + " do not fit K=" +
-              std::to_string(k) + ", j=" + std::to_string(j));
-    check(next_j >= -1 && next_j < k, "altup_predict_correct: block " + std::to_string(next_j) + " to select, K=" + std::to_string(k));
-    Tensor out = Tensor::empty(x->value.shape());
+    const int next_j = fuse.next_j;
+    const bool rep = fuse.x_replicated;
+    const Var w = fuse.out_weights;
+    const int64_t d = xtilde->value.dim(-1), N = xtilde->value.numel() / d, W = int64_t(k) * d;
+    check(k >= 1 && j >= 0 && j < k && p->value.numel() == int64_t(k) * k && g->value.numel() == k &&
+              x->value.numel() == N * (rep ? d : W) && x->value.dim(-1) == (rep ? d : W),
+          "altup_predict_correct: x " + shape_str(x->value.shape()) + (rep ? " (one block for all K)" : "") + ", xtilde " +
+              shape_str(xtilde->value.shape()) + ", p " + shape_str(p->value.shape()) + ", g " + shape_str(g->value.shape()) +
+              " do not fit K=" + std::to_string(k) + ", j=" + std::to_string(j));
+    check(next_j >= -1 && next_j < k && (!w || (w->value.numel() == k && next_j < 0)),
+          "altup_predict_correct: block " + std::to_string(next_j) + " to select, output weights " +
+              (w ? shape_str(w->value.shape()) : std::string("none")) + ", K=" + std::to_string(k) +
+              " (a block is selected only when y itself is the output)");
+    const bool fixed_k = has_fixed_kernels(k);
+    if (!fixed_k && (rep || w)) {  // the generic loops read x and write y whole: composed
+        AltUpFusion select_only;
+        select_only.next_j = next_j;
+        auto r = altup_predict_correct_fused(rep ? concat(std::vector<Var>(k, x)) : x, xtilde, p, g, k, j, select_only);
+        return w ? std::pair<Var, Var>{altup_block_sum(r.first, w, k), nullptr} : r;
+    }
+    Shape out_shape = xtilde->value.shape();
+    if (!w) out_shape.back() = W;
+    Tensor out = Tensor::empty(out_shape);
     Tensor selected = next_j >= 0 ? Tensor::empty({N, d}) : Tensor();
     const float* X = x->value.data();
     const float* Xt = xtilde->value.data();
@@ -331,12 +341,22 @@ std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde
     float* Y = out.data();
     // Per token: xhat_i = sum_m p[i][m] x_m (the same order as altup_predict),
     // then y_i = xhat_i + g_i (xtilde - xhat_j) as altup_correct: equal bits.
-    if (k >= 2 && k <= 4) {
-        auto row = k == 2 ? pc_forward_row<2> : k == 3 ? pc_forward_row<3> : pc_forward_row<4>;
-#pragma omp parallel for schedule(static)
-        for (int64_t n = 0; n < N; ++n) {
-            row(X + n * W, Xt + n * d, P, G, j, d, Y + n * W);
-            if (next_j >= 0) std::memcpy(selected.data() + n * d, Y + n * W + next_j * d, sizeof(float) * d);  // still in L1
+    // A replicated x is spread into a row, and with output weights y's row is
+    // summed where it is made (altup_block_sum's order), never written out.
+    if (fixed_k) {
+        const ForwardRow row = forward_row(k);
+        const float* Wt = w ? w->value.data() : nullptr;
+#pragma omp parallel
+        {
+            std::vector<float> xs(rep ? W : 0), ys(w ? W : 0);
+#pragma omp for schedule(static)
+            for (int64_t n = 0; n < N; ++n) {
+                const float* xn = rep ? replicate_row(X + n * d, k, d, xs.data()) : X + n * W;
+                float* yn = w ? ys.data() : Y + n * W;
+                row(xn, Xt + n * d, P, G, j, d, yn);
+                if (next_j >= 0) std::memcpy(selected.data() + n * d, yn + next_j * d, sizeof(float) * d);  // still in L1
+                if (w) block_sum_row(yn, Wt, k, d, Y + n * d);
+            }
         }
     } else
 #pragma omp parallel
@@ -369,42 +389,78 @@ std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde
     // The selected block's node is made after y's (it reads y), so its
     // gradient is complete when y's backward runs and reads it from there.
     auto side = std::make_shared<std::weak_ptr<Node>>();
-    Var y = make_result(out, {x, xtilde, p, g}, [x, xtilde, p, g, k, j, N, W, d, next_j, side](Node& o) {
-        float* gy = o.grad.data();
+    Var y = make_result(out, {x, xtilde, p, g, w}, [x, xtilde, p, g, w, k, j, N, W, d, next_j, rep, side](Node& o) {
+        float* gy = o.grad.data();  // [N, W], or [N, d] with output weights
         const Var sel = side->lock();
         const float* gs = sel && sel->has_grad() ? sel->grad_buffer().data() : nullptr;
         const float* X = x->value.data();
         const float* Xt = xtilde->value.data();
         const float* P = p->value.data();
         const float* G = g->value.data();
+        const float* Wt = w ? w->value.data() : nullptr;
         bool fresh_x = false, fresh_t = false;
-        float* dx = detail::grad_to_write(x, fresh_x);
+        float* dx = detail::grad_to_write(x, fresh_x);  // [N, d] when x is replicated
         float* dxt = detail::grad_to_write(xtilde, fresh_t);
-        const bool want_p = p->requires_grad, want_g = g->requires_grad;
+        const bool want_p = p->requires_grad, want_g = g->requires_grad, want_w = w && w->requires_grad;
         // One pass over the tokens: the block gradients row by row, and the
-        // k*k + k scalar gradients as a fixed-order reduction. Within a chunk
-        // of tokens those sums are kept per column (vertically, in float: every
-        // step is an independent vector FMA) and folded into double at the
-        // chunk's end; a dot product per token would be a chain of dependent
-        // additions, 3-4x slower for the whole op.
-        const int m_red = k * k + k;
-        const bool fixed_k = k >= 2 && k <= 4;
+        // k*k + k scalar gradients (and k output weights') as a fixed-order
+        // reduction. Within a chunk of tokens the k*k + k sums are kept per
+        // column (vertically, in float: every step is an independent vector
+        // FMA) and folded into double at the chunk's end; a dot product per
+        // token would be a chain of dependent additions, 3-4x slower.
+        const int m_pg = k * k + k, m_red = m_pg + (want_w ? k : 0);
+        const bool fixed_k = has_fixed_kernels(k);
         if (gs && !fixed_k)  // the generic loops take dy whole: the selected block's gradient added in place
 #pragma omp parallel for schedule(static)
             for (int64_t n = 0; n < N; ++n)
                 for (int64_t c = 0; c < d; ++c) gy[n * W + next_j * d + c] += gs[n * d + c];
         std::vector<float> red(static_cast<size_t>(m_red), 0.0f);
         token_reduction(N, m_red, [&](int64_t lo, int64_t hi, double* acc) {
-            std::vector<float> scratch(static_cast<size_t>(2 * d + W + m_red * d), 0.0f);
+            std::vector<float> scratch(static_cast<size_t>(2 * d + 7 * W + m_pg * d), 0.0f);
             float* s = scratch.data();  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
             float* e = s + d;           // xtilde - xhat_j
             float* dh = e + d;          // dxhat_i = dy_i - [i == j] s
-            float* col = dh + W;        // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
-            // K = 2, 3, 4: the fixed-K single pass (s and dh, W + d floats, as its dummy row)
-            if (k == 2) pc_backward_rows<2>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (k == 3) pc_backward_rows<3>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (k == 4) pc_backward_rows<4>(lo, hi, gy, gs, next_j, X, Xt, P, G, j, d, dx, fresh_x, dxt, fresh_t, col, s);
-            if (fixed_k) hi = lo;  // done: skip the generic loop below
+            float* xs = dh + W;         // a replicated x's row
+            float* dxs = xs + W;        // its gradient's row, before the K blocks are summed
+            float* gys = dxs + W;       // dy's row made from the output weights
+            float* ys = gys + W;        // y's row again, for the output weights' gradient
+            float* dummy = ys + W;      // where an unwanted gradient goes (W + d floats)
+            float* col = dummy + 2 * W; // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
+            if (fixed_k) {
+                const BackwardRow row = backward_row(k, rep || fresh_x || !dx, fresh_t || !dxt);
+                for (int64_t n = lo; n < hi; ++n) {
+                    const float* xn = rep ? replicate_row(X + n * d, k, d, xs) : X + n * W;
+                    const float* gn;
+                    if (w) {  // dy_i = w_i dh
+                        for (int i = 0; i < k; ++i)
+#pragma omp simd
+                            for (int64_t c = 0; c < d; ++c) gys[i * d + c] = Wt[i] * gy[n * d + c];
+                        gn = gys;
+                    } else {
+                        float* g_ = gy + n * W;
+                        if (gs)  // the selected block's gradient, added just before the row is read (from L1)
+#pragma omp simd
+                            for (int64_t c = 0; c < d; ++c) g_[next_j * d + c] += gs[n * d + c];
+                        gn = g_;
+                    }
+                    float* dxn = rep ? dxs : dx ? dx + n * W : dummy;
+                    row(gn, xn, Xt + n * d, P, G, j, d, dxn, dxt ? dxt + n * d : dummy + W, col);
+                    if (rep && dx) {  // the K blocks' gradients summed, in block order
+                        float* de = dx + n * d;
+#pragma omp simd
+                        for (int64_t c = 0; c < d; ++c) {
+                            float v = fresh_x ? 0.0f : de[c];
+                            for (int m = 0; m < k; ++m) v += dxs[m * d + c];
+                            de[c] = v;
+                        }
+                    }
+                    if (want_w) {  // dw_i = sum_n <dh, y_i>
+                        forward_row(k)(xn, Xt + n * d, P, G, j, d, ys);
+                        for (int i = 0; i < k; ++i) acc[m_pg + i] += kernels::dot(d, gy + n * d, ys + i * d);
+                    }
+                }
+                hi = lo;  // done: skip the generic loop below
+            }
             for (int64_t n = lo; n < hi; ++n) {
                 const float* gn = gy + n * W;
                 const float* xn = X + n * W;
@@ -458,7 +514,7 @@ std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde
                     }
                 }
             }
-            for (int r = 0; r < m_red; ++r) {
+            for (int r = 0; r < m_pg; ++r) {
                 double a = 0.0;
                 for (int64_t c = 0; c < d; ++c) a += col[r * d + c];
                 acc[r] += a;
@@ -468,6 +524,8 @@ std::pair<Var, Var> altup_predict_correct_select(const Var& x, const Var& xtilde
             for (int r = 0; r < k * k; ++r) dp[r] += red[r];
         if (float* dg = grad_of(g))
             for (int i = 0; i < k; ++i) dg[i] += red[k * k + i];
+        if (float* dw = want_w ? grad_of(w) : nullptr)
+            for (int i = 0; i < k; ++i) dw[i] += red[m_pg + i];
     });
     if (next_j < 0) return {y, nullptr};
     // Its backward only makes sure y's runs (y's gradient may be all zero

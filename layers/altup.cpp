@@ -10,18 +10,41 @@ AltUpLayer::AltUpLayer(ParamStore& store, const std::string& prefix, int k, int 
     correct_ = store.add(prefix + ".correct", {k}, Init::ones, 0, false);
 }
 
+Var Widened::full(int k) const { return replicated ? concat(std::vector<Var>(k, x)) : x; }
+
+Var AltUpWrapper::forward_summed(const Widened& in, const LayerFn& layer, const Var& w) const {
+    return altup_block_sum(forward(in, layer, -1).x, w, int(w->value.numel()));
+}
+
 int AltUpLayer::input_block() const { return compute_on_ == AltUpComputeOn::input ? j_ : -1; }
 
 Widened AltUpLayer::forward(const Widened& in, const LayerFn& layer, int next_j) const {
-    const Var& x = in.x;
-    const int64_t d = x->value.dim(-1) / k_;
     if (compute_on_ == AltUpComputeOn::input) {  // the prediction is needed only by the correction: fused
-        Var xj = in.block && in.j == j_ ? in.block : slice(x, j_ * d, d);
-        auto [y, next_block] = altup_predict_correct_select(x, layer(xj), predict_, correct_, k_, j_, next_j);
+        AltUpFusion fuse;
+        fuse.next_j = next_j;
+        fuse.x_replicated = in.replicated;
+        auto [y, next_block] = altup_predict_correct_fused(in.x, layer(input_block_of(in)), predict_, correct_, k_, j_, fuse);
         return {y, next_block, next_block ? next_j : -1};
     }
+    Var x = in.full(k_);
+    const int64_t d = x->value.dim(-1) / k_;
     Var xhat = altup_predict(x, predict_, k_);
     return {altup_correct(xhat, layer(slice(xhat, j_ * d, d)), correct_, k_, j_)};
+}
+
+Var AltUpLayer::forward_summed(const Widened& in, const LayerFn& layer, const Var& w) const {
+    if (compute_on_ != AltUpComputeOn::input) return AltUpWrapper::forward_summed(in, layer, w);
+    AltUpFusion fuse;
+    fuse.x_replicated = in.replicated;
+    fuse.out_weights = w;
+    return altup_predict_correct_fused(in.x, layer(input_block_of(in)), predict_, correct_, k_, j_, fuse).first;
+}
+
+Var AltUpLayer::input_block_of(const Widened& in) const {
+    if (in.replicated) return in.x;  // every block is x
+    if (in.block && in.j == j_) return in.block;
+    const int64_t d = in.x->value.dim(-1) / k_;
+    return slice(in.x, j_ * d, d);
 }
 
 Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {
@@ -38,7 +61,7 @@ Var Gemma3nAltUpLayer::router_modalities(const Var& block) const {
 
 Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int /*next_j: no block to offer*/) const {
     constexpr float kClip = 120.0f;
-    const Var& x = in.x;
+    const Var x = in.full(k_);
     const int64_t N = x->value.dim(0), K = k_, d = d_;
     Var blocks = reshape(x, {N, K, d});
     Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true), -kClip, kClip), {N, K, K});

@@ -20,12 +20,17 @@ using LayerFn = std::function<Var(const Var&)>;
 //
 // Between layers the widened representation travels with, when the step that
 // made it wrote one in passing, a contiguous copy of the block the next layer
-// reads: that layer then needs no slice of x (nor its backward).
+// reads: that layer then needs no slice of x (nor its backward). Recycled's
+// embedding travels as one block standing for all K.
 struct Widened {
-    Widened(Var x_, Var block_ = nullptr, int j_ = -1) : x(std::move(x_)), block(std::move(block_)), j(j_) {}
-    Var x;      // [N, K*d]
-    Var block;  // x's block j as [N, d], or null
+    Widened(Var x_, Var block_ = nullptr, int j_ = -1, bool replicated_ = false)
+        : x(std::move(x_)), block(std::move(block_)), j(j_), replicated(replicated_) {}
+    Var x;            // [N, K*d] ([N, d] when replicated)
+    Var block;        // x's block j as [N, d], or null
     int j;
+    bool replicated;  // x is one block, the same in all K
+    // x as [N, K*d] (replicated blocks copied out).
+    Var full(int k) const;
 };
 
 class AltUpWrapper {
@@ -36,6 +41,9 @@ public:
     // The same between layers: next_j is the next wrapper's input_block()
     // (-1: none wanted), the block the result should carry if it can.
     virtual Widened forward(const Widened& in, const LayerFn& layer, int next_j) const = 0;
+    // The last layer when the model's output is sum_i w_i y_i ([N, d]): that
+    // sum, computed without writing y out where the wrapper can.
+    virtual Var forward_summed(const Widened& in, const LayerFn& layer, const Var& w) const;
     // The block of x the layer reads as it is, or -1 when it reads a prediction.
     virtual int input_block() const { return -1; }
 };
@@ -46,8 +54,10 @@ public:
     int activated_block() const { return j_; }
     using AltUpWrapper::forward;
     Widened forward(const Widened& in, const LayerFn& layer, int next_j) const override;
+    Var forward_summed(const Widened& in, const LayerFn& layer, const Var& w) const override;
     int input_block() const override;
 private:
+    Var input_block_of(const Widened& in) const;  // x's block j_, sliced only when not at hand
     int k_, j_;
     AltUpComputeOn compute_on_;
     Var predict_, correct_;

@@ -74,10 +74,9 @@ Widened LanguageModel::embed(const std::vector<int32_t>& ids, int64_t B, int64_t
     Var pos = embedding(pos_, positions);  // [N, d]
     Var tok = embedding(tok_, ids);        // [N, d] or [N, K*d]
     if (!altup_on_ || k_ == 1) return {add(tok, pos)};
-    if (cfg_.altup.recycled) {  // every block is e
+    if (cfg_.altup.recycled) {  // every block is e: passed once, as the K blocks' stand-in
         Var e = add(tok, pos);
-        const int j = altup_[0]->input_block();
-        return {concat(std::vector<Var>(k_, e)), j >= 0 ? e : nullptr, j};
+        return {e, nullptr, -1, /*replicated=*/true};
     }
     if (!gemma_proj_.empty()) {  // Gemma 3n: block i = rms-matched projection of block 0
         Var e = add(tok, pos);
@@ -114,6 +113,7 @@ Var LanguageModel::features(const std::vector<int32_t>& ids, int64_t B, int64_t 
         throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids");
     Var moe_aux;
     Widened x = embed(ids, B, T);
+    bool summed = false;  // the last layer took the output's block sum itself
     for (int l = 0; l < cfg_.layers; ++l) {
         TransformerBlock& block = *blocks_[l];
         // The layer as a function of its width-d input; Sequence-AltUp narrows
@@ -122,10 +122,16 @@ Var LanguageModel::features(const std::vector<int32_t>& ids, int64_t B, int64_t 
             if (seq_altup_.empty()) return block.forward(in, B, T, &moe_aux);
             return seq_altup_[l]->forward(in, B, T, [&](const Var& sub, int64_t Tc) { return block.forward(sub, B, Tc, &moe_aux); });
         };
+        const bool last = l + 1 == cfg_.layers;
         if (!altup_on_) x = {layer(x.x)};
-        else x = altup_[l]->forward(x, layer, l + 1 < cfg_.layers ? altup_[l + 1]->input_block() : -1);
+        else if (last && reduce_weights_ && gemma_unproj_.empty()) {
+            x = {altup_[l]->forward_summed(x, layer, reduce_weights_)};
+            summed = true;
+        } else {
+            x = altup_[l]->forward(x, layer, last ? -1 : altup_[l + 1]->input_block());
+        }
     }
-    Var h = output_reduce(x.x);
+    Var h = summed ? x.x : output_reduce(x.full(int(k_)));
     if (aux) *aux = moe_aux;
     if (hidden) *hidden = h;
     return final_norm_->forward(h);

@@ -222,9 +222,26 @@ TEST_CASE("fused AltUp predict-correct equals predict then correct, bit for bit"
             const Tensor composed = altup_correct(altup_predict(x, p, K), t, g, K, j)->value;
             for (int64_t i = 0; i < fused.numel(); ++i) REQUIRE(fused.data()[i] == composed.data()[i]);
             // The selected block is y's block, copied.
-            auto [y, block] = altup_predict_correct_select(x, t, p, g, K, j, K - 1 - j);
+            AltUpFusion select;
+            select.next_j = K - 1 - j;
+            auto [y, block] = altup_predict_correct_fused(x, t, p, g, K, j, select);
             const Tensor expected = slice(y, (K - 1 - j) * d, d)->value;
             for (int64_t i = 0; i < expected.numel(); ++i) REQUIRE(block->value.data()[i] == expected.data()[i]);
+            // One block standing for K equal ones, and the output's block sum
+            // taken in the op: the same bits as the composed forms.
+            Var e = leaf(random_tensor({N, d}, rng, 1.0f)), w = leaf(random_tensor({K}, rng, 1.0f));
+            AltUpFusion replicated;
+            replicated.x_replicated = true;
+            const Tensor rep = altup_predict_correct_fused(e, t, p, g, K, j, replicated).first->value;
+            const Tensor rep_composed = altup_predict_correct(concat(std::vector<Var>(K, e)), t, p, g, K, j)->value;
+            REQUIRE(rep.shape() == rep_composed.shape());
+            for (int64_t i = 0; i < rep.numel(); ++i) REQUIRE(rep.data()[i] == rep_composed.data()[i]);
+            AltUpFusion summed;
+            summed.out_weights = w;
+            const Tensor sum = altup_predict_correct_fused(x, t, p, g, K, j, summed).first->value;
+            const Tensor sum_composed = altup_block_sum(altup_predict_correct(x, t, p, g, K, j), w, K)->value;
+            REQUIRE(sum.shape() == Shape{N, d});
+            for (int64_t i = 0; i < sum.numel(); ++i) REQUIRE(sum.data()[i] == sum_composed.data()[i]);
         }
     }
 }

@@ -124,25 +124,47 @@ TEST_CASE("weighted sum by scalar parameters, AltUp predict and correct", "[core
                        (std::vector<Var>{param({N, kk * d}, rng), param({N, d}, rng), param({kk, kk}, rng), param({kk}, rng)}));
 }
 
-TEST_CASE("AltUp predict-correct with the next layer's block selected: both outputs' gradients", "[core][grad][altup]") {
+TEST_CASE("AltUp predict-correct fused with its neighbours: selected block, replicated input, output sum", "[core][grad][altup]") {
     Rng rng(15);
     const int d = 4, N = 5;
-    for (int kk : {2, 3, 5})  // fixed-K kernels and generic loops
+    for (int kk : {2, 3, 5}) {  // fixed-K kernels and generic loops
+        auto params = [&](int64_t x_width) {
+            return std::vector<Var>{param({N, x_width}, rng), param({N, d}, rng), param({kk, kk}, rng), param({kk}, rng)};
+        };
         for (int next : {0, kk - 1}) {
-            auto params = [&] {
-                return std::vector<Var>{param({N, kk * d}, rng), param({N, d}, rng), param({kk, kk}, rng), param({kk}, rng)};
-            };
+            AltUpFusion select;
+            select.next_j = next;
             // Both outputs read downstream, as in a model: y by the next layer's
             // predict-correct, the block by the next layer itself.
             CHECK_GRAD([&](const std::vector<Var>& v) {
-                const auto out = altup_predict_correct_select(v[0], v[1], v[2], v[3], kk, 1, next);
+                const auto out = altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 1, select);
                 return concat({out.first, tanh(out.second)});
-            }, params());
+            }, params(kk * d));
             // Only the block read: y's backward must still run.
             CHECK_GRAD([&](const std::vector<Var>& v) {
-                return altup_predict_correct_select(v[0], v[1], v[2], v[3], kk, 0, next).second;
-            }, params());
+                return altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 0, select).second;
+            }, params(kk * d));
+            // One block standing for all K (its gradient summed over them), with a block selected.
+            AltUpFusion replicated = select;
+            replicated.x_replicated = true;
+            CHECK_GRAD([&](const std::vector<Var>& v) {
+                const auto out = altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 1, replicated);
+                return concat({out.first, tanh(out.second)});
+            }, params(d));
         }
+        // The output's block sum taken in the op, its weights trained too; with
+        // a replicated input as well (a one-layer Recycled model).
+        for (bool rep : {false, true}) {
+            std::vector<Var> v = params(rep ? d : kk * d);
+            v.push_back(param({kk}, rng));
+            CHECK_GRAD([&](const std::vector<Var>& u) {
+                AltUpFusion summed;
+                summed.x_replicated = rep;
+                summed.out_weights = u[4];
+                return altup_predict_correct_fused(u[0], u[1], u[2], u[3], kk, kk - 1, summed).first;
+            }, v);
+        }
+    }
 }
 
 TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip)", "[core][grad][altup]") {
