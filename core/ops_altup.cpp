@@ -1,5 +1,7 @@
 // AltUp's predict-and-correct (../shared/docs/altup.md), fused so that the K
 // blocks of a token are read once. Blocks are token-major: x [N, K*d].
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -415,9 +417,13 @@ std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde,
             for (int64_t n = 0; n < N; ++n)
                 for (int64_t c = 0; c < d; ++c) gy[n * W + next_j * d + c] += gs[n * d + c];
         std::vector<float> red(static_cast<size_t>(m_red), 0.0f);
+        // Scratch rows per thread, made once per call (not per chunk); only
+        // the column sums are cleared for each chunk.
+        const int64_t per_thread = 2 * d + 7 * W + m_pg * d;
+        std::vector<float> scratch(static_cast<size_t>(per_thread * omp_get_max_threads()));
+        const ForwardRow y_row = fixed_k ? forward_row(k) : nullptr;
         token_reduction(N, m_red, [&](int64_t lo, int64_t hi, double* acc) {
-            std::vector<float> scratch(static_cast<size_t>(2 * d + 7 * W + m_pg * d), 0.0f);
-            float* s = scratch.data();  // sum_i g_i dy_i: flows to xtilde, and negated to xhat_j
+            float* s = scratch.data() + per_thread * omp_get_thread_num();  // sum_i g_i dy_i: to xtilde, and negated to xhat_j
             float* e = s + d;           // xtilde - xhat_j
             float* dh = e + d;          // dxhat_i = dy_i - [i == j] s
             float* xs = dh + W;         // a replicated x's row
@@ -426,6 +432,7 @@ std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde,
             float* ys = gys + W;        // y's row again, for the output weights' gradient
             float* dummy = ys + W;      // where an unwanted gradient goes (W + d floats)
             float* col = dummy + 2 * W; // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
+            std::fill(col, col + m_pg * d, 0.0f);
             if (fixed_k) {
                 const BackwardRow row = backward_row(k, rep || fresh_x || !dx, fresh_t || !dxt);
                 for (int64_t n = lo; n < hi; ++n) {
@@ -455,7 +462,7 @@ std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde,
                         }
                     }
                     if (want_w) {  // dw_i = sum_n <dh, y_i>
-                        forward_row(k)(xn, Xt + n * d, P, G, j, d, ys);
+                        y_row(xn, Xt + n * d, P, G, j, d, ys);
                         for (int i = 0; i < k; ++i) acc[m_pg + i] += kernels::dot(d, gy + n * d, ys + i * d);
                     }
                 }

@@ -15,7 +15,7 @@ enum class Init { normal, truncated_normal, zeros, ones, identity, values };
 struct ParamInfo {
     std::string name;     // stable dotted name, e.g. blocks.3.attn.q.weight
     Shape shape;
-    int64_t offset = 0;   // into the flat buffers; a multiple of ParamStore::kAlign
+    int64_t offset = 0;   // into the flat buffers; a multiple of ParamStore::kAlign unless placed `follows`
     Init init = Init::normal;
     float std = 0.02f;
     bool decay = true;    // weight decay applies (matrices yes, norms/biases/scalars no)
