@@ -2,7 +2,8 @@
 // products) at transformer shapes, beside the raw oneDNN primitive on the same
 // shapes, so that the engine's own overhead is visible; then each of a linear
 // layer's three products (Y = X.W^T, dX = dY.W, dW = dY^T.X) alone, in f32 and
-// in bf16 on inputs already rounded, since their layouts differ in speed.
+// in bf16 on inputs already rounded, since their layouts differ in speed; and
+// each bf16 product on oneDNN's two implementations for it (brgemm, gemm).
 //   build/bench/bench_matmul            (threads: OMP_NUM_THREADS, default all)
 #include <omp.h>
 
@@ -93,6 +94,42 @@ int main() {
         std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(M), long(K), long(K), long(N));
         std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", shape, r[0], r[1], r[2], r[3], r[4],
                     r[5], r[6], r[7]);
+    }
+
+    // bf16 products on the two implementations oneDNN 2.6 offers for them: brgemm
+    // (its first choice) and the gemm-based one the engine takes (dnn::kBf16MatmulImpl).
+    std::printf("\nbf16 products by implementation, GFLOP/s (raw primitives; engine uses %s)\n", dnn::kBf16MatmulImpl);
+    std::printf("%-22s %-8s %10s %10s %8s\n", "shape (MxK . KxN)", "product", "brgemm", dnn::kBf16MatmulImpl, "ratio");
+    for (const auto& c : cases) {
+        using dt = dnnl::memory::data_type;
+        using tag = dnnl::memory::format_tag;
+        struct Product { const char* name; int64_t M, K, N; tag a, b; };
+        const Product products[] = {{"Y", c.M, c.K, c.N, tag::ab, tag::ba},    // X . W^T
+                                    {"dX", c.M, c.N, c.K, tag::ab, tag::ab},   // dY . W
+                                    {"dW", c.N, c.M, c.K, tag::ba, tag::ab}};  // dY^T . X
+        for (const auto& p : products) {
+            const dnnl::memory::desc a_md({p.M, p.K}, dt::bf16, p.a), b_md({p.K, p.N}, dt::bf16, p.b),
+                c_md({p.M, p.N}, dt::f32, tag::ab);
+            std::vector<uint16_t> A(size_t(p.M * p.K)), B(size_t(p.K * p.N));
+            dnn::to_bf16(std::vector<float>(A.size(), 0.5f).data(), A.data(), int64_t(A.size()));
+            dnn::to_bf16(std::vector<float>(B.size(), 0.25f).data(), B.data(), int64_t(B.size()));
+            std::vector<float> C(size_t(p.M * p.N));
+            double gfs[2];
+            for (int i = 0; i < 2; ++i) {
+                const auto pd = dnn::matmul_pd(dnnl::matmul::desc(a_md, b_md, c_md), dnnl::primitive_attr(),
+                                               i == 0 ? nullptr : dnn::kBf16MatmulImpl);
+                dnnl::matmul prim(pd);
+                dnnl::memory am(a_md, dnn::engine(), A.data()), bm(b_md, dnn::engine(), B.data()), cm(c_md, dnn::engine(), C.data());
+                const double ms = bench::time_it([&] {
+                    prim.execute(dnn::stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+                    dnn::stream().wait();
+                }, 3, 20).median_ms;
+                gfs[i] = 2.0 * double(p.M) * double(p.N) * double(p.K) / ms / 1e6;
+            }
+            char shape[64];
+            std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(p.M), long(p.K), long(p.K), long(p.N));
+            std::printf("%-22s %-8s %10.1f %10.1f %7.2fx\n", shape, p.name, gfs[0], gfs[1], gfs[1] / gfs[0]);
+        }
     }
 
     // The rounding every bf16 product's inputs go through (memory-bound).

@@ -54,6 +54,26 @@ std::string isa_string() {
 
 size_t primitives_created() { return g_created; }
 
+dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, const char* impl) {
+    dnnl_primitive_desc_iterator_t it = nullptr;
+    if (impl && dnnl_primitive_desc_iterator_create(&it, &desc.data, attr.get(), engine().get(), nullptr) == dnnl_success) {
+        dnnl_primitive_desc_t found = nullptr;
+        do {
+            dnnl_primitive_desc_t pd = dnnl_primitive_desc_iterator_fetch(it);
+            const char* name = nullptr;
+            if (pd && dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success &&
+                std::strcmp(name, impl) == 0) {
+                found = pd;
+                break;
+            }
+            if (pd) dnnl_primitive_desc_destroy(pd);
+        } while (dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+        dnnl_primitive_desc_iterator_destroy(it);
+        if (found) return dnnl::matmul::primitive_desc(found);  // takes ownership
+    }
+    return dnnl::matmul::primitive_desc(desc, attr, engine());
+}
+
 // ---------------------------------------------------------------- matmul
 namespace {
 Precision g_precision = Precision::f32;
@@ -94,7 +114,7 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 
     const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
     auto desc = has_bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
-    dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    const dnnl::matmul::primitive_desc pd = matmul_pd(desc, attr, bf16 ? kBf16MatmulImpl : nullptr);
     MatmulEntry e;
     e.prim = dnnl::matmul(pd);
     e.a = memory(a_md, engine(), nullptr);

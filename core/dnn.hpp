@@ -14,6 +14,17 @@ dnnl::stream& stream();
 std::string version_string();   // e.g. "2.6.3"
 std::string isa_string();       // e.g. "avx512_core_bf16"
 
+// A matmul's primitive descriptor on implementation `impl` (oneDNN's
+// impl_info_str, e.g. "gemm:jit"), or on the first one oneDNN offers when impl
+// is null or none has that name.
+dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, const char* impl);
+// The implementation bf16 products run on. oneDNN offers brgemm first, but its
+// gemm-based matmul is 5-25% faster on this project's shapes in bf16 (most on
+// the output head's forward; `bench_matmul` times both). The choice depends on
+// the data type alone, so a run and its resumption take the same kernels. f32
+// products keep brgemm, faster there on most shapes.
+inline constexpr const char* kBf16MatmulImpl = "gemm:jit";
+
 // C[b] = alpha * op(A[b]) . op(B[b]) (+ bias[N]) (+ C[b] when accumulate).
 // A[b] is M x K (stored K x M when trans_a), B[b] is K x N (stored N x K when
 // trans_b), C[b] is M x N row-major. batch_b == 1 broadcasts B over the batch.

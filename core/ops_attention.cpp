@@ -40,6 +40,11 @@ Operand operand(const float* data, const Tensor& rounded) {
     return {data, rounded.defined() ? detail::bf16_data(rounded) : nullptr};
 }
 Tensor round_if(bool bf16, const float* data, int64_t n) { return bf16 ? detail::bf16_copy(data, n) : Tensor(); }
+// One row of a score matrix rounded to bf16 (as dnn::to_bf16 would), inside the loop that wrote it.
+inline void round_row(const float* row, uint16_t* out, int64_t n) {
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) out[j] = kernels::round_bf16(row[j]);
+}
 
 void product(const dnn::StridedView& a, const dnn::StridedView& b, const dnn::StridedView& c, Operand A, Operand B, float* C,
              float alpha = 1.0f, bool accumulate = false) {
@@ -61,6 +66,9 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
     Tensor probs = Tensor::empty({B, H, T, T});
     product(heads_view(B, H, T, Dh, W), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), Q, Q.at(d), probs.data(), scale);
     float* p = probs.data();
+    // In bf16 the PV product's rounding of the probabilities is written here, while the row is in cache.
+    const Tensor probs16 = bf16 ? Tensor::empty({(B * H * T * T + 1) / 2}) : Tensor();
+    uint16_t* p16 = bf16 ? reinterpret_cast<uint16_t*>(probs16.data()) : nullptr;
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < B * H * T; ++r) {
         const int64_t i = r % T;  // query position: keys 0..i are visible
@@ -76,8 +84,8 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
 #pragma omp simd
         for (int64_t j = 0; j <= i; ++j) row[j] *= inv;
         std::fill(row + i + 1, row + T, 0.0f);
+        if (p16) round_row(row, p16 + r * T, T);
     }
-    const Tensor probs16 = round_if(bf16, p, B * H * T * T);
     Tensor out = Tensor::empty({B * T, d});
     product(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, d), operand(p, probs16), Q.at(2 * d),
             out.data());
@@ -92,6 +100,8 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
         const Operand dO = operand(o.grad.data(), dout16);
         Tensor dscores = Tensor::empty({B, H, T, T});
         float* ds = dscores.data();
+        const Tensor ds16 = bf16 ? Tensor::empty({(B * H * T * T + 1) / 2}) : Tensor();
+        uint16_t* s16 = bf16 ? reinterpret_cast<uint16_t*>(ds16.data()) : nullptr;
         // dP = dO . V^T; dV (+)= P^T . dO
         product(heads_view(B, H, T, Dh, d), heads_view_t(B, H, T, Dh, W), square(B, H, T, false), dO, Q.at(2 * d), ds);
         product(square(B, H, T, true), heads_view(B, H, T, Dh, d), heads_view(B, H, T, Dh, W), P, dO, dqkv + 2 * d, 1.0f,
@@ -108,9 +118,9 @@ Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
 #pragma omp simd
             for (int64_t j = 0; j <= i; ++j) row[j] = prow[j] * (row[j] - dot);
             std::fill(row + i + 1, row + T, 0.0f);
+            if (s16) round_row(row, s16 + r * T, T);
         }
         // dQ (+)= scale * dS . K; dK (+)= scale * dS^T . Q
-        const Tensor ds16 = round_if(bf16, ds, B * H * T * T);
         const Operand dS = operand(ds, ds16);
         product(square(B, H, T, false), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), dS, Q.at(d), dqkv, scale, !fresh);
         product(square(B, H, T, true), heads_view(B, H, T, Dh, W), heads_view(B, H, T, Dh, W), dS, Q, dqkv + d, scale, !fresh);
