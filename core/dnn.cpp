@@ -164,10 +164,42 @@ VaryingShapes::VaryingShapes() : previous_(g_shapes_vary) { g_shapes_vary = true
 VaryingShapes::~VaryingShapes() { g_shapes_vary = previous_; }
 bool shapes_vary() { return g_shapes_vary; }
 
-bool uses_bf16(const MatmulShape& s) { return g_precision == Precision::bf16 && !takes_sgemm(s); }
+namespace {
+// Varying shapes (MoE experts) in bf16: one primitive per kind of product whose
+// dimensions are all given at run time (oneDNN's gemm-based matmul accepts
+// that; brgemm does not), so a new token count creates nothing. Each call
+// describes its operands' actual sizes.
+void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
+                         bool accumulate) {
+    constexpr memory::dim R = DNNL_RUNTIME_DIM_VAL;
+    static std::map<std::tuple<bool, bool, bool, float, bool>, dnnl::matmul> cache;
+    const auto key = std::make_tuple(s.trans_a, s.trans_b, bias != nullptr, alpha, accumulate);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        const memory::desc a_md({R, R}, dt::bf16, s.trans_a ? tag::ba : tag::ab),
+            b_md({R, R}, dt::bf16, s.trans_b ? tag::ba : tag::ab), c_md({R, R}, dt::f32, tag::ab), bias_md({1, R}, dt::f32, tag::ab);
+        const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
+        const auto desc = bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+        it = cache.emplace(key, dnnl::matmul(matmul_pd(desc, attr, kBf16MatmulImpl))).first;
+        ++g_created;
+    }
+    const memory a(memory::desc({s.M, s.K}, dt::bf16, s.trans_a ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(A));
+    const memory b(memory::desc({s.K, s.N}, dt::bf16, s.trans_b ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(B));
+    const memory c(memory::desc({s.M, s.N}, dt::f32, tag::ab), engine(), C);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}};
+    if (bias) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({1, s.N}, dt::f32, tag::ab), engine(), mut(bias)));
+    it->second.execute(stream(), args);
+    stream().wait();
+}
+}  // namespace
+
+bool uses_bf16(const MatmulShape& s) {
+    return g_precision == Precision::bf16 && (s.varying ? s.batch == 1 : !takes_sgemm(s));
+}
 
 void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
                  bool accumulate) {
+    if (s.varying && s.batch == 1) return matmul_bf16_varying(s, A, B, C, bias, alpha, accumulate);
     if (takes_sgemm(s)) throw std::logic_error("matmul_bf16: shape takes the f32 sgemm path (check uses_bf16 first)");
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, true);
     e.a.set_data_handle(const_cast<uint16_t*>(A));

@@ -71,8 +71,9 @@ void matmul_strided_bf16(const StridedView& a, const StridedView& b, const Strid
 // bfloat16 (round to nearest even) and multiplied by oneDNN's bf16 kernels
 // with f32 accumulation and an f32 result; parameters, activations,
 // gradients and the optimizer stay f32 (the "f32 master weights" scheme).
-// Process-wide: a trial is one process. Shapes that take the dnnl_sgemm path
-// (not multiples of 16, e.g. MoE expert batches) stay f32.
+// Process-wide: a trial is one process. Products with a dimension that is not
+// a multiple of 16 stay f32 (dnnl_sgemm); varying ones (MoE expert batches)
+// multiply in bf16 on one run-time-sized primitive per kind of product.
 enum class Precision { f32, bf16 };
 void set_matmul_precision(Precision p);
 Precision matmul_precision();

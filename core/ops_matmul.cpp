@@ -17,11 +17,11 @@ namespace {
 // linear with bf16 matmul inputs: X and W are rounded once in the forward pass
 // and kept for the backward products, dY once for both of them (three
 // roundings instead of six).
-Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K) {
+Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K, bool vary) {
     Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
-    dnn::matmul_bf16({1, M, N, K, false, true, false}, bf16_data(x16), bf16_data(w16), out.data(),
+    dnn::matmul_bf16({1, M, N, K, false, true, false, vary}, bf16_data(x16), bf16_data(w16), out.data(),
                      bias ? bias->value.data() : nullptr);
-    Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K](Node& o) {
+    Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K, vary](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
         float* db = grad_of(bias);
         if (wants_dx || wants_dw) {
@@ -37,9 +37,9 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
             }
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
-                dnn::matmul_bf16({1, M, K, N, false, false, false}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
+                dnn::matmul_bf16({1, M, K, N, false, false, false, vary}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))
-                dnn::matmul_bf16({1, N, K, M, true, false, false}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
+                dnn::matmul_bf16({1, N, K, M, true, false, false, vary}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
         }
         if (db) kernels::add_column_sums(M, N, o.grad.data(), db);
     });
@@ -122,7 +122,7 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
     out_shape.back() = N;
     Tensor out = Tensor::empty(out_shape);
     const bool vary = dnn::shapes_vary();  // kept for the backward products too
-    if (dnn::uses_bf16({1, M, N, K, false, true, false, vary})) return linear_bf16(x, weight, bias, out, M, N, K);
+    if (dnn::uses_bf16({1, M, N, K, false, true, false, vary})) return linear_bf16(x, weight, bias, out, M, N, K, vary);
     dnn::matmul({1, M, N, K, false, true, false, vary}, x->value.data(), weight->value.data(), out.data(),
                 bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K, vary](Node& o) {

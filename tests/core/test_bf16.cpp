@@ -102,9 +102,10 @@ TEST_CASE("bf16 matmul equals the product of bf16-rounded inputs, in every form 
     }
 }
 
-TEST_CASE("linear in bf16: forward and both gradients from rounded inputs", "[core][bf16]") {
-    const int64_t M = 32, K = 48, N = 64;
-    Rng rng(23);
+namespace {
+// linear's forward and both gradients in bf16 against rounded double references.
+void check_linear_bf16(int64_t M, int64_t K, int64_t N, uint64_t seed) {
+    Rng rng(seed);
     auto random = [&](const Shape& s) {
         Tensor t = Tensor::empty(s);
         for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = float(rng.uniform() * 2.0 - 1.0);
@@ -139,11 +140,26 @@ TEST_CASE("linear in bf16: forward and both gradients from rounded inputs", "[co
                 err_dw = std::max(err_dw, std::abs(ref - w->grad.data()[j * K + k]));
             }
         }
+        INFO("M " << M << " K " << K << " N " << N << (dnn::shapes_vary() ? " (varying)" : ""));
         CHECK(err_y < 1e-5);
         CHECK(err_dx < 1e-5);
         CHECK(err_dw < 1e-5);
         CHECK(err_db < 1e-5);
     }
+}
+}  // namespace
+
+TEST_CASE("linear in bf16: forward and both gradients from rounded inputs", "[core][bf16]") {
+    check_linear_bf16(32, 48, 64, 23);
+}
+
+TEST_CASE("linear in bf16 with varying token counts (MoE experts): rounded inputs, no primitive per count",
+          "[core][bf16]") {
+    dnn::VaryingShapes varying;
+    check_linear_bf16(37, 48, 64, 29);  // creates the run-time-sized primitives (forward, dX, dW)
+    const size_t created = dnn::primitives_created();
+    for (int64_t M : {5, 64, 113}) check_linear_bf16(M, 48, 64, 31 + uint64_t(M));
+    CHECK(dnn::primitives_created() == created);
 }
 
 TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with the same result", "[core][bf16]") {
