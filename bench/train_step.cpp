@@ -72,10 +72,8 @@ double matmul_limit_gflops(bool bf16, const char* impl) {
 // inputs (f32 output): the practical limit. In bf16 the faster of oneDNN's two
 // implementations (brgemm, and the gemm-based one the engine uses).
 double matmul_limit_gflops(bool bf16) {
-    double best = 0;
-    for (const char* impl : {static_cast<const char*>(nullptr), bf16 ? dnn::kBf16MatmulImpl : nullptr})
-        best = std::max(best, matmul_limit_gflops(bf16, impl));
-    return best;
+    const double first = matmul_limit_gflops(bf16, nullptr);
+    return bf16 ? std::max(first, matmul_limit_gflops(bf16, dnn::kBf16MatmulImpl)) : first;
 }
 struct Variant {
     std::string name;

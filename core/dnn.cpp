@@ -149,6 +149,8 @@ void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* 
 }
 
 bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && (s.varying || ((s.M | s.N | s.K) & 15) != 0); }
+// In bf16, the varying ones of those run on a run-time-sized primitive instead.
+bool runtime_sized(const MatmulShape& s) { return s.batch == 1 && s.varying; }
 thread_local bool g_shapes_vary = false;
 
 // The memories in e.args are handles: rebinding their data is all a call does.
@@ -194,12 +196,12 @@ void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t
 }  // namespace
 
 bool uses_bf16(const MatmulShape& s) {
-    return g_precision == Precision::bf16 && (s.varying ? s.batch == 1 : !takes_sgemm(s));
+    return g_precision == Precision::bf16 && (runtime_sized(s) || !takes_sgemm(s));
 }
 
 void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
                  bool accumulate) {
-    if (s.varying && s.batch == 1) return matmul_bf16_varying(s, A, B, C, bias, alpha, accumulate);
+    if (runtime_sized(s)) return matmul_bf16_varying(s, A, B, C, bias, alpha, accumulate);
     if (takes_sgemm(s)) throw std::logic_error("matmul_bf16: shape takes the f32 sgemm path (check uses_bf16 first)");
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, true);
     e.a.set_data_handle(const_cast<uint16_t*>(A));
