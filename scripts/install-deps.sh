@@ -6,6 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libdnnl-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev catch2
+  # Debian's oneDNN is built with the OpenCL GPU runtime: its CMake package
+  # config calls find_package(OpenCL REQUIRED). libdnnl-dev only recommends
+  # this, and we install without recommends.
+  ocl-icd-opencl-dev
   libsentencepiece-dev
   gnuplot-nox         # altup analyze --plot
   libopenmpi-dev openmpi-bin   # mpirun -np N altup train (data parallel)
