@@ -18,7 +18,11 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     Analysis a;
     a.runs_dir = runs_dir;
     a.loaded = load_results(runs_dir);
-    a.groups = group_trials(a.loaded.trials, options.variant_key, options.baseline);
+    std::vector<TrialResult> current;
+    for (const TrialResult& t : a.loaded.trials)
+        if (!t.stale || options.include_stale) current.push_back(t);
+    a.stale_left_out = a.loaded.trials.size() - current.size();
+    a.groups = group_trials(current, options.variant_key, options.baseline);
     std::vector<std::map<std::string, std::string>> label_sets;
     std::set<std::string> sweeps;
     for (const Group& g : a.groups) {
@@ -41,7 +45,10 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     // Tasks are not sizes: a pivot over tasks leaves the iso-quality size axis at model.preset.
     if (a.size_key == kTaskLabel) a.size_key = "model.preset";
     a.iso = iso_quality(a.groups, options.variant_key, options.baseline, a.size_key, options.extrapolate,
-                        options.metric);
+                        options.family, options.metric);
+    if (options.fit)
+        a.fit = fit_rows(a.groups, options.variant_key, options.baseline, a.size_key, options.family, *options.fit,
+                         options.metric, options.extrapolate);
     a.has_downstream = std::any_of(a.loaded.trials.begin(), a.loaded.trials.end(),
                                    [](const TrialResult& t) { return t.has_downstream; });
     if (a.has_downstream) {

@@ -6,6 +6,7 @@
 
 #include "analysis/baseline_comparison.hpp"
 #include "analysis/grouping.hpp"
+#include "analysis/family_fit.hpp"
 #include "analysis/iso_quality.hpp"
 #include "analysis/pivot.hpp"
 #include "analysis/result_loader.hpp"
@@ -16,8 +17,11 @@ struct AnalyzeOptions {
     std::string baseline = "baseline";    // the variant others are compared with
     std::string variant_key = "variant";  // the label that names a method
     std::string pivot_key;                // "" = model.preset when present; "none" = no pivot
-    bool confidence_intervals = false;    // add 95% t-intervals to aggregate cells
+    bool confidence_intervals = false;    // 95% t-intervals on aggregate cells (on in `altup analyze` and the sweep summary)
     bool extrapolate = false;             // compute iso-quality speedups outside the baseline's range
+    FamilySpec family;                    // the iso-quality reference family (default: dense models)
+    std::optional<FitCost> fit;           // fit the family's quality against this cost (--fit flops|time)
+    bool include_stale = false;           // show stale trials (no longer in their sweep's expansion) as their own groups
     // The quality of the pivot cells and of the iso-quality axis (a MetricInfo::quality
     // metric: token_accuracy, eval_loss, downstream_accuracy, ...).
     Metric metric = Metric::token_accuracy;
@@ -26,7 +30,8 @@ struct AnalyzeOptions {
 
 struct Analysis {
     std::string runs_dir;
-    LoadedResults loaded;
+    LoadedResults loaded;          // every completed trial, stale ones included
+    std::size_t stale_left_out = 0;  // stale trials not grouped (without include_stale)
     std::vector<Group> groups;
     std::vector<std::string> label_keys;  // label columns of the group tables
     bool several_sweeps = false;
@@ -34,6 +39,7 @@ struct Analysis {
     std::string size_key;  // the pivot's column label, also the iso-quality size axis
     std::optional<PivotTable> pivot;
     std::vector<IsoQualityRow> iso;
+    std::vector<FitRow> fit;  // with options.fit: compute multipliers from the family's power-law fit
     Metric metric = Metric::token_accuracy;  // of the pivot and iso-quality tables
     bool has_downstream = false;             // a loaded trial has a downstream section
     // Method × downstream task (columns: finetune.task values), cells the downstream

@@ -30,9 +30,14 @@ constexpr const char* kUsage =
     "  --metric KEY                     quality of the pivot cells and the iso-quality axis (default\n"
     "                                   token_accuracy; also eval_loss, perplexity, downstream_accuracy,\n"
     "                                   downstream_macro_f1, downstream_test_accuracy, downstream_test_macro_f1)\n"
-    "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|skipped\n"
-    "  --ci                             add 95% t-intervals over seeds\n"
+    "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|fit|skipped\n"
+    "  --no-ci                          leave out the 95% t-intervals over seeds (shown by default)\n"
     "  --extrapolate                    compute iso-quality speedups outside the baseline's range (marked)\n"
+    "  --family KEY=VALUE[,KEY=VALUE]   the iso-quality reference family: groups matching every pair, by label\n"
+    "                                   or config key (default: every dense model: no AltUp, MoE or Sequence-AltUp)\n"
+    "  --fit flops|time                 fit the family's quality against cost per token (a power law) and report\n"
+    "                                   each method's compute multiplier with a bootstrap interval over seeds\n"
+    "  --include-stale                  show trials their sweep file no longer expands to, as groups of their own\n"
     "  --plot DIR                       draw figures (SVG and PNG, with gnuplot) into DIR\n"
     "  --quiet                          do not list skipped result files on stderr\n";
 
@@ -46,6 +51,7 @@ struct CommandLine {
 
 // Returns an error message, or "" when the arguments are good.
 std::string parse(int argc, char** argv, CommandLine& cl) {
+    cl.options.confidence_intervals = true;  // every mean a reader sees has its 95% interval
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         std::string value;
@@ -96,8 +102,35 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
             error = take(cl.request.plot_dir);
         } else if (arg == "--ci" && !has_value) {
             cl.options.confidence_intervals = true;
+        } else if (arg == "--no-ci" && !has_value) {
+            cl.options.confidence_intervals = false;
         } else if (arg == "--extrapolate" && !has_value) {
             cl.options.extrapolate = true;
+        } else if (arg == "--family") {
+            std::string list;
+            error = take(list);
+            if (error.empty()) {
+                std::size_t start = 0;
+                while (start <= list.size()) {
+                    const std::size_t comma = std::min(list.find(',', start), list.size());
+                    const std::string pair = list.substr(start, comma - start);
+                    const std::size_t eq = pair.find('=');
+                    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size())
+                        return fmt::format("--family expects KEY=VALUE pairs separated by commas "
+                                           "(e.g. variant=baseline or model.altup.k=1), got '{}'", pair);
+                    cl.options.family.match.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+                    start = comma + 1;
+                }
+            }
+        } else if (arg == "--fit") {
+            std::string cost;
+            error = take(cost);
+            if (error.empty()) {
+                cl.options.fit = parse_fit_cost(cost);
+                if (!cl.options.fit) return fmt::format("--fit expects flops or time, got '{}'", cost);
+            }
+        } else if (arg == "--include-stale" && !has_value) {
+            cl.options.include_stale = true;
         } else if (arg == "--quiet" && !has_value) {
             cl.quiet = true;
         } else if (arg.rfind("-", 0) == 0) {

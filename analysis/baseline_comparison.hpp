@@ -1,5 +1,6 @@
 // Each method against the baseline of the same size: the groups whose labels,
-// other than the variant (and seed), are equal. Differences are of seed means.
+// other than the variant (and seed), are equal. Differences are of seed means,
+// with Welch's t-test of the seed values.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "analysis/grouping.hpp"
+#include "analysis/statistics.hpp"
 
 namespace altup {
 
@@ -19,6 +21,10 @@ struct BaselineComparison {
     std::optional<double> train_slowdown_percent; // (tok/s_base / tok/s - 1) * 100: extra time per token
     std::optional<double> eval_speedup;
     std::optional<double> eval_slowdown_percent;
+    // Welch's two-sided t-test of the seed values against the baseline's
+    // (nullopt with fewer than 2 seeds on a side).
+    std::optional<WelchTest> accuracy_test;
+    std::optional<WelchTest> loss_test;
 };
 
 struct BaselineComparisons {

@@ -1,9 +1,13 @@
 #include "analysis/grouping.hpp"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "analysis/label_order.hpp"
+#include "util/hash.hpp"
 
 namespace altup {
 
@@ -28,11 +32,52 @@ std::map<std::string, std::string> context_of(const Group& group, const std::str
     return context;
 }
 
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+
+// Groups that share a sweep and labels but not a config (a sweep file edited
+// between runs, or standalone runs of one name) are told apart by the config
+// keys whose values differ between them, added to their labels; by a short
+// hash of the config when more than kMaxDistinguishingKeys differ.
+constexpr std::size_t kMaxDistinguishingKeys = 4;
+
+void name_config_differences(std::vector<Group*>& clash) {
+    std::set<std::string> keys;
+    for (const Group* g : clash)
+        for (const auto& [k, v] : g->identity) keys.insert(k);
+    std::vector<std::string> differing;
+    for (const std::string& k : keys) {
+        std::set<std::string> values;
+        for (const Group* g : clash) {
+            auto it = g->identity.find(k);
+            values.insert(it == g->identity.end() ? std::string("\x01") + "absent" : it->second);
+        }
+        if (values.size() > 1) differing.push_back(k);
+    }
+    for (Group* g : clash) {
+        if (differing.size() > kMaxDistinguishingKeys || differing.empty()) {
+            std::string canonical;
+            for (const auto& [k, v] : g->identity) canonical += k + "=" + v + "\n";
+            g->labels["config"] = fmt::format("{:016x}", fnv1a64(canonical)).substr(0, 8);
+            continue;
+        }
+        for (const std::string& k : differing) {
+            auto it = g->identity.find(k);
+            g->labels[k] = it == g->identity.end() ? "(unset)" : it->second;
+        }
+    }
+}
+
+}  // namespace
+
 std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const std::string& variant_key,
                                 const std::string& baseline) {
-    std::map<std::pair<std::string, std::map<std::string, std::string>>, Group> by_key;
+    // A group is a configuration: sweep, labels and the experiment's config
+    // without its seed. Labels only name it.
+    std::map<std::tuple<std::string, Labels, Labels>, Group> by_key;
     for (const TrialResult& trial : trials) {
-        std::map<std::string, std::string> labels = trial.labels;
+        Labels labels = trial.labels;
         labels.erase("seed");
         const bool standalone = trial.labels.empty();
         if (standalone) labels["name"] = trial.name;
@@ -40,12 +85,19 @@ std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const st
         const bool finetune = trial.stage == "finetune" || trial.has_downstream;
         if (finetune && !labels.count(kTaskLabel))
             labels[kTaskLabel] = trial.downstream_task.empty() ? "unknown" : trial.downstream_task;
-        Group& group = by_key[{trial.sweep, labels}];
+        if (trial.stale) labels[kStaleLabel] = "yes";
+        Group& group = by_key[{trial.sweep, labels, trial.identity}];
         group.sweep = trial.sweep;
         group.labels = labels;
+        group.identity = trial.identity;
         group.standalone = standalone;
+        group.stale = trial.stale;
         group.trials.push_back(trial);
     }
+    std::map<std::pair<std::string, Labels>, std::vector<Group*>> by_labels;
+    for (auto& [key, group] : by_key) by_labels[{group.sweep, group.labels}].push_back(&group);
+    for (auto& [key, clash] : by_labels)
+        if (clash.size() > 1) name_config_differences(clash);
     std::vector<Group> groups;
     for (auto& [key, group] : by_key) {
         for (const MetricInfo& info : all_metrics()) {

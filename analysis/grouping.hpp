@@ -1,4 +1,4 @@
-// Trials that differ only in their seed form one group; each metric is
+// Trials of one configuration, seeds apart, form one group; each metric is
 // summarised over the group's seeds (docs/analysis.md, "Grouping").
 #pragma once
 #include <array>
@@ -17,6 +17,8 @@ struct Group {
     // All labels but seed; a standalone run (no labels) is named by its config: {"name": ...}.
     std::map<std::string, std::string> labels;
     bool standalone = false;
+    bool stale = false;  // its trials are no longer in their sweep's expansion (shown only on request)
+    std::map<std::string, std::string> identity;  // the trials' shared config without seed (TrialResult::identity)
     std::vector<TrialResult> trials;
     std::array<Summary, kMetricCount> stats;
 
@@ -25,8 +27,14 @@ struct Group {
     bool has_downstream() const;                      // a trial has a downstream section
 };
 
-// Trials that differ only in seed share a group; a fine-tune trial without a
-// `finetune.task` label is given one from downstream.task (kTaskLabel).
+// The label marking a group of stale trials (shown with --include-stale).
+inline constexpr const char* kStaleLabel = "stale";
+
+// Trials that differ only in seed share a group: same sweep, labels and config
+// (TrialResult::identity). Groups whose labels coincide but whose configs differ
+// get the differing config keys as labels (or `config`: a short hash of it).
+// A fine-tune trial without a `finetune.task` label is given one from
+// downstream.task (kTaskLabel).
 // Groups sorted by sweep, then `baseline` before other methods, then label values
 // (presets in size order, numbers by value).
 std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const std::string& variant_key,

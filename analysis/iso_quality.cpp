@@ -73,19 +73,12 @@ BaselineSpeedAt baseline_speed_at(std::vector<QualitySpeedPoint> baseline, doubl
 
 std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
                                        const std::string& baseline, const std::string& size_key, bool extrapolate,
-                                       Metric metric) {
+                                       const FamilySpec& family_spec, Metric metric) {
     const std::vector<std::string> companions = companion_labels(groups, size_key, variant_key);
-    auto family_key = [&](const Group& g) {
-        std::map<std::string, std::string> key = context_of(g, variant_key);
-        if (size_key != kTaskLabel) key.erase(size_key);
-        for (const std::string& c : companions)
-            if (c != kTaskLabel) key.erase(c);
-        return key;
-    };
     std::vector<IsoQualityRow> rows;
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const Group& g = groups[i];
-        if (method_of(g, variant_key) == baseline) continue;
+        if (in_family(g, family_spec, variant_key, baseline)) continue;
         if (!g.standalone && !g.labels.count(variant_key)) continue;
         const auto accuracy = g.stat(metric).mean;
         const auto speed = g.stat(Metric::train_tokens_per_s).mean;
@@ -96,10 +89,8 @@ std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const s
         row.speed = *speed;
         std::vector<SpeedQualityPoint> family;
         std::vector<std::size_t> family_groups;
-        const auto key = family_key(g);
-        for (std::size_t j = 0; j < groups.size(); ++j) {
+        for (std::size_t j : family_of(groups, i, family_spec, variant_key, baseline, size_key, companions)) {
             const Group& b = groups[j];
-            if (method_of(b, variant_key) != baseline || b.standalone != g.standalone || family_key(b) != key) continue;
             const auto ba = b.stat(metric).mean;
             const auto bs = b.stat(Metric::train_tokens_per_s).mean;
             if (!ba || !bs) continue;

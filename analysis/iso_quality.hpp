@@ -1,5 +1,5 @@
-// Iso-quality speedup: a method's training speed over the speed the baseline
-// family (the baseline at its several sizes) would have at the same accuracy,
+// Iso-quality speedup: a method's training speed over the speed the reference
+// family (by default every dense model, at its several sizes) would have at the same accuracy,
 // read off the piecewise-linear curve through the baseline's
 // (accuracy, train tok/s) points sorted by accuracy. Only the family's Pareto
 // front counts: a size that another size beats on both accuracy and speed (a
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analysis/grouping.hpp"
+#include "analysis/reference_family.hpp"
 
 namespace altup {
 
@@ -63,14 +64,13 @@ struct IsoQualityRow {
     std::optional<double> speedup_bound;
 };
 
-// One row per non-baseline group with a quality (`metric`, token accuracy by
-// default; `accuracy` then holds it) and a speed. The family of a group is the
-// baseline groups equal to it in every label except the variant, `size_key`
-// and the labels that follow `size_key` (see companion_labels). The downstream
-// task label (kTaskLabel) is never dropped: pos accuracy is never read against
-// a genre family.
+// One row per group outside the reference family with a quality (`metric`,
+// token accuracy by default; `accuracy` then holds it) and a speed. Its family
+// is the members family_of() gives (reference_family.hpp: same sweep and
+// settings, any model size); the downstream task label is a setting, so pos
+// accuracy is never read against a genre family.
 std::vector<IsoQualityRow> iso_quality(const std::vector<Group>& groups, const std::string& variant_key,
                                        const std::string& baseline, const std::string& size_key, bool extrapolate,
-                                       Metric metric = Metric::token_accuracy);
+                                       const FamilySpec& family = {}, Metric metric = Metric::token_accuracy);
 
 }  // namespace altup

@@ -54,6 +54,7 @@ std::vector<Metric> group_metrics(const Analysis& a) {
     std::vector<Metric> out;
     for (const MetricInfo& info : all_metrics()) {
         if (info.downstream) continue;
+        if (info.metric == Metric::flops_per_step && !any_value(a, info.metric)) continue;  // older result files
         out.push_back(info.metric);
         if (info.metric != Metric::token_accuracy || !a.has_downstream) continue;
         for (const MetricInfo& d : all_metrics())
@@ -72,17 +73,30 @@ std::string quality_range(Metric m, double lo, double hi) {
                        hi * info.display_scale, precision, percent ? "%" : "");
 }
 
+// p-values to 3 significant digits; very small ones as "< 0.001".
+Cell p_value_cell(const std::optional<WelchTest>& test) {
+    if (!test) return Cell::empty_cell();
+    if (test->p < 0.001) return Cell::of_text("< 0.001");
+    return Cell::of_number(test->p, test->p < 0.01 ? 4 : 3);
+}
+
 bool has_baseline(const Analysis& a, const AnalyzeOptions& o) {
     return std::any_of(a.groups.begin(), a.groups.end(),
                        [&](const Group& g) { return method_of(g, o.variant_key) == o.baseline; });
 }
 
+// What a "mean ± std [lo, hi]" cell shows, for table titles.
+std::string spread_words(const AnalyzeOptions& o, const char* std_name) {
+    return o.confidence_intervals ? fmt::format("mean ± {} [95% t-interval] over n seeds", std_name)
+                                  : fmt::format("mean ± {} over seeds", std_name);
+}
+
 }  // namespace
 
-Table groups_table(const Analysis& a, const AnalyzeOptions&) {
+Table groups_table(const Analysis& a, const AnalyzeOptions& o) {
     Table t;
     t.id = "groups";
-    t.title = "Results per group (mean ± sample std over seeds)";
+    t.title = fmt::format("Results per group ({})", spread_words(o, "sample std"));
     t.columns = label_header(a);
     t.columns.push_back({"seeds", "n", true});
     const std::vector<Metric> metrics = group_metrics(a);
@@ -105,6 +119,10 @@ Table groups_table(const Analysis& a, const AnalyzeOptions&) {
         t.rows.push_back(std::move(row));
     }
     if (counts_vary) t.notes.push_back("parameter counts differ between seeds of a group: shown as mean ± std");
+    if (a.stale_left_out > 0)
+        t.notes.push_back(fmt::format("{} stale trial(s) left out: their sweep file, as last run, no longer expands to "
+                                      "them (--include-stale shows them as groups of their own)",
+                                      a.stale_left_out));
     if (a.has_downstream)
         t.notes.push_back("downstream columns: the fine-tune validation split (test: its test split); eval loss, "
                           "accuracy and speed of a fine-tune group are its pretrained model's; — for pretraining groups");
@@ -125,6 +143,9 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
     if (a.has_downstream)
         t.columns.insert(t.columns.end(), {{"delta_downstream_accuracy_points", "Δ downstream acc (points)", true},
                                            {"delta_downstream_macro_f1_points", "Δ downstream macro-F1 (points)", true}});
+    t.columns.insert(t.columns.end(), {{"seeds", "n", false},
+                                       {"p_accuracy", "p (Δ accuracy)", true},
+                                       {"p_eval_loss", "p (Δ eval loss)", true}});
     auto delta_points = [&](const BaselineComparison& c, Metric m) -> std::optional<double> {
         const auto& x = a.groups[c.group].stat(m).mean;
         const auto& y = a.groups[c.baseline].stat(m).mean;
@@ -143,6 +164,10 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
             row.push_back(Cell::of_number(delta_points(c, Metric::downstream_accuracy), 2));
             row.push_back(Cell::of_number(delta_points(c, Metric::downstream_macro_f1), 2));
         }
+        row.push_back(Cell::of_text(fmt::format("{} vs {}", a.groups[c.group].trials.size(),
+                                                a.groups[c.baseline].trials.size())));
+        row.push_back(p_value_cell(c.accuracy_test));
+        row.push_back(p_value_cell(c.loss_test));
         t.rows.push_back(std::move(row));
     }
     if (!has_baseline(a, o)) {
@@ -152,18 +177,21 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         for (std::size_t i : a.comparisons.without_baseline)
             t.notes.push_back(fmt::format("no baseline of the same size for {}", group_name(a, a.groups[i])));
     }
+    t.notes.push_back("n: seeds of the method vs of its baseline; p: Welch's two-sided t-test of the seed values "
+                      "against the baseline's (no p with fewer than 2 seeds a side; with 3 seeds a side only large "
+                      "effects reach p < 0.05)");
     t.notes.push_back("speedup = tok/s ÷ baseline tok/s; slowdown = baseline tok/s ÷ tok/s − 1, the extra time per token");
     return t;
 }
 
 namespace {
 
-Table pivot_of(const Analysis& a, const PivotTable& p, Metric metric, const std::string& id) {
+Table pivot_of(const Analysis& a, const AnalyzeOptions& o, const PivotTable& p, Metric metric, const std::string& id) {
     Table t;
     t.id = id;
     std::string what = metric == Metric::token_accuracy ? std::string("Token accuracy (%)") : metric_info(metric).header;
     what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
-    t.title = fmt::format("{} by {} (mean ± std over seeds)", what, p.key);
+    t.title = fmt::format("{} by {} ({})", what, p.key, spread_words(o, "std"));
     if (a.several_sweeps) t.columns.push_back({"sweep", "sweep", false});
     for (const std::string& key : p.row_keys) t.columns.push_back({key, key, false});
     for (const std::string& v : p.column_values) t.columns.push_back({p.key + "=" + v, v, true});
@@ -185,10 +213,10 @@ Table pivot_of(const Analysis& a, const PivotTable& p, Metric metric, const std:
 
 }  // namespace
 
-Table pivot_table(const Analysis& a, const AnalyzeOptions&) { return pivot_of(a, *a.pivot, a.metric, "pivot"); }
+Table pivot_table(const Analysis& a, const AnalyzeOptions& o) { return pivot_of(a, o, *a.pivot, a.metric, "pivot"); }
 
-Table downstream_table(const Analysis& a, const AnalyzeOptions&) {
-    return pivot_of(a, *a.downstream_pivot, a.downstream_metric, "downstream");
+Table downstream_table(const Analysis& a, const AnalyzeOptions& o) {
+    return pivot_of(a, o, *a.downstream_pivot, a.downstream_metric, "downstream");
 }
 
 Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
@@ -196,7 +224,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     t.id = "iso_quality";
     const MetricInfo& quality = metric_info(a.metric);
     const bool default_metric = a.metric == Metric::token_accuracy;
-    t.title = fmt::format("Iso-quality training speedup against the {} family over {}", o.baseline, a.size_key);
+    t.title = fmt::format("Iso-quality training speedup against the reference family: {}", family_description(o.family));
     if (!default_metric) t.title += fmt::format(", at equal {}", quality.name);
     t.columns = label_header(a);
     t.columns.insert(t.columns.end(), {{table_key(a.metric), quality.header, true},
@@ -271,12 +299,73 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                       "on the family's speed-{0} Pareto front, sorted by {0} (pretraining train tok/s{1})",
                                       quality.name, quality.downstream ? "; each downstream task on its own" : ""));
     }
+    std::set<std::size_t> members;
+    for (const IsoQualityRow& r : a.iso) {
+        members.insert(r.baseline_family.begin(), r.baseline_family.end());
+        members.insert(r.dominated_family.begin(), r.dominated_family.end());
+    }
+    if (!members.empty()) {
+        std::vector<std::string> names;
+        for (std::size_t m : members) names.push_back(group_name(a, a.groups[m]));
+        t.notes.push_back(fmt::format("reference family members ({}): {}", members.size(), fmt::join(names, "; ")));
+    }
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));
         t.notes.push_back(fmt::format("left out of the baseline family, another size being both better and faster: {}",
                                       fmt::join(names, "; ")));
     }
+    return t;
+}
+
+Table fit_table(const Analysis& a, const AnalyzeOptions& o) {
+    Table t;
+    t.id = "fit";
+    const MetricInfo& quality = metric_info(a.metric);
+    const bool flops = o.fit == FitCost::flops;
+    t.title = fmt::format("Compute multiplier at equal {}: power-law fit of {} against {} per token over the reference "
+                          "family ({})",
+                          quality.name, higher_is_better(a.metric) ? "1 − " + std::string(quality.name) : quality.name,
+                          flops ? "training FLOPs" : "training time", family_description(o.family));
+    t.columns = label_header(a);
+    const std::string unit = flops ? "FLOP/token" : "µs/token";
+    const double scale = flops ? 1.0 : 1e6;
+    t.columns.insert(t.columns.end(), {{table_key(a.metric), quality.header, true},
+                                       {"cost_per_token", unit, true},
+                                       {"family_cost_per_token", "family " + unit + " at same " + quality.name, true},
+                                       {"compute_multiplier", "compute multiplier (×)", true},
+                                       {"ci95_lo", "95% CI low", true},
+                                       {"ci95_hi", "95% CI high", true},
+                                       {"fit_members", "members", true},
+                                       {"status", "note", false}});
+    for (const FitRow& r : a.fit) {
+        std::vector<Cell> row = label_cells(a, a.groups[r.group]);
+        const std::string mark = r.status == FitRow::Status::extrapolated ? "†" : "";
+        row.push_back(Cell::of_number(r.quality * quality.display_scale, quality.display_scale == 100.0 ? 2 : quality.precision));
+        row.push_back(Cell::of_number(r.cost * scale, flops ? 0 : 2));
+        row.push_back(Cell::of_number(r.family_cost ? std::optional<double>(*r.family_cost * scale) : std::nullopt, flops ? 0 : 2, mark));
+        row.push_back(Cell::of_number(r.multiplier, 3, mark));
+        row.push_back(Cell::of_number(r.interval ? std::optional<double>(r.interval->lo) : std::nullopt, 3));
+        row.push_back(Cell::of_number(r.interval ? std::optional<double>(r.interval->hi) : std::nullopt, 3));
+        row.push_back(Cell::of_number(static_cast<double>(r.family.size()), 0));
+        const std::string range = "family " + quality_range(a.metric, r.range_min, r.range_max);
+        std::string note;
+        switch (r.status) {
+            case FitRow::Status::fitted: note = "inside " + range; break;
+            case FitRow::Status::outside_range: note = "outside " + range + ": not extrapolated"; break;
+            case FitRow::Status::extrapolated: note = "† extrapolated outside " + range; break;
+            case FitRow::Status::no_fit: note = "no fit: fewer than two member costs, or quality does not improve with cost"; break;
+        }
+        if (r.law) note += fmt::format("; exponent {:.3f}", r.law->exponent);
+        if (r.multiplier && !r.interval) note += "; no interval (fewer than half the bootstrap draws stay in range)";
+        row.push_back(Cell::of_text(note));
+        t.rows.push_back(std::move(row));
+    }
+    t.notes.push_back(fmt::format("compute multiplier = the family's {} per token at the method's {} (from the fit) ÷ the "
+                                  "method's own; > 1: the method reaches that {} more cheaply",
+                                  flops ? "training FLOPs" : "training time", quality.name, quality.name));
+    t.notes.push_back("95% CI: percentile bootstrap over seeds (2000 draws, every group's seeds resampled, the fit redone; "
+                      "fixed seed, so the interval repeats)");
     return t;
 }
 
@@ -296,6 +385,7 @@ std::vector<Table> report_tables(const Analysis& a, const AnalyzeOptions& o, boo
     if (a.pivot) tables.push_back(pivot_table(a, o));
     if (a.downstream_pivot) tables.push_back(downstream_table(a, o));
     if (!a.iso.empty()) tables.push_back(iso_quality_table(a, o));
+    if (!a.fit.empty()) tables.push_back(fit_table(a, o));
     if (with_skipped && !a.loaded.skipped.empty()) tables.push_back(skipped_table(a));
     return tables;
 }

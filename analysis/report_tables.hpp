@@ -14,6 +14,7 @@ Table baseline_table(const Analysis& analysis, const AnalyzeOptions& options);
 Table pivot_table(const Analysis& analysis, const AnalyzeOptions& options);  // needs analysis.pivot
 Table downstream_table(const Analysis& analysis, const AnalyzeOptions& options);  // needs analysis.downstream_pivot
 Table iso_quality_table(const Analysis& analysis, const AnalyzeOptions& options);
+Table fit_table(const Analysis& analysis, const AnalyzeOptions& options);  // needs options.fit
 Table skipped_table(const Analysis& analysis);
 
 // The tables that have something to say, in report order. `with_skipped`: list

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
+#include "util/experiment_identity.hpp"
+#include "util/sweep_manifest_format.hpp"
 
 namespace altup {
 namespace {
@@ -123,6 +126,32 @@ std::vector<CurvePoint> read_metrics_curve(const fs::path& metrics) {
     return points;
 }
 
+// Scalars by dotted path; arrays and nulls as their JSON text.
+void flatten(const json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+    if (j.is_object() && !j.empty()) {
+        for (const auto& [key, value] : j.items()) flatten(value, prefix.empty() ? key : prefix + "." + key, out);
+        return;
+    }
+    out[prefix] = j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+// The trial ids a sweep folder's manifest lists; nullopt when it has none (or
+// not one of `sweep`: a folder renamed by hand), so nothing there is stale.
+std::optional<std::set<std::string>> manifest_ids(const fs::path& sweep_dir, const std::string& sweep) {
+    const fs::path path = sweep_dir / kSweepManifestName;
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
+    std::ifstream in(path);
+    const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.value("format", "") != kSweepManifestFormat || j.value("sweep", "") != sweep ||
+        !j.contains("trials") || !j["trials"].is_array())
+        return std::nullopt;
+    std::set<std::string> ids;
+    for (const json& id : j["trials"])
+        if (id.is_string()) ids.insert(id.get<std::string>());
+    return ids;
+}
+
 std::string status_reason(const json& root, const std::string& status) {
     const json* message = root.contains("message") && root["message"].is_string() ? &root["message"] : nullptr;
     const std::string text = message && !message->get<std::string>().empty() ? ": " + message->get<std::string>() : "";
@@ -203,8 +232,15 @@ ParsedResult parse_result_file(const std::string& path) {
                 continue;
             }
             if (dotted.rfind("params.", 0) == 0 && params.is_null()) continue;
+            // Results written before FLOPs were counted have none: a gap, not a broken file.
+            if (info.metric == Metric::flops_per_step) {
+                trial.values[metric_index(info.metric)] = optional_at(root, dotted);
+                continue;
+            }
             trial.values[metric_index(info.metric)] = optional_number(require(root, dotted), dotted);
         }
+        if (auto it = root.find("config"); it != root.end() && it->is_object())
+            flatten(experiment_identity(*it, IdentityOf::group), "", trial.identity);
         const json& quality = require(root, "quality");
         if (quality.contains("curve")) trial.curve = parse_curve(quality["curve"], "quality.curve");
         const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
@@ -231,8 +267,18 @@ LoadedResults load_results(const std::string& runs_dir) {
     }
     std::sort(paths.begin(), paths.end());
     LoadedResults loaded;
+    std::map<std::pair<fs::path, std::string>, std::optional<std::set<std::string>>> manifests;
     for (const std::string& path : paths) {
         ParsedResult parsed = parse_result_file(path);
+        if (parsed.trial && !parsed.trial->sweep.empty()) {
+            // runs/<sweep>/<trial-id>/result.json: the manifest is beside the trial folders.
+            const fs::path sweep_dir = fs::path(path).parent_path().parent_path();
+            auto key = std::make_pair(sweep_dir, parsed.trial->sweep);
+            auto it = manifests.find(key);
+            if (it == manifests.end()) it = manifests.emplace(key, manifest_ids(sweep_dir, parsed.trial->sweep)).first;
+            parsed.trial->stale = it->second && !it->second->count(parsed.trial->trial_id);
+            loaded.stale += parsed.trial->stale;
+        }
         if (parsed.trial) {
             loaded.trials.push_back(std::move(*parsed.trial));
         } else {

@@ -30,6 +30,13 @@ struct TrialResult {
     std::string stage = "pretrain";  // "pretrain" | "finetune" (absent in old files: pretrain)
     bool has_downstream = false;     // the file has a downstream section (an object)
     std::string downstream_task;     // downstream.task ("pos", "genre", ...), "" when absent
+    // The resolved config's keys that make the experiment (util/experiment_identity:
+    // IdentityOf::group, so no seed), flattened to dotted key -> JSON text of the
+    // value. Empty when the file has no config (then only labels group it).
+    std::map<std::string, std::string> identity;
+    // Its sweep folder's manifest (sweep.json) no longer lists this trial: the
+    // sweep file was edited since it ran. Left out of analysis unless asked.
+    bool stale = false;
 };
 
 // The label naming a fine-tune trial's downstream task. Fine-tune trials
@@ -46,6 +53,7 @@ struct LoadedResults {
     std::vector<TrialResult> trials;     // completed, in path order
     std::vector<SkippedResult> skipped;  // in path order
     std::size_t running = 0;             // how many of the skipped are still running
+    std::size_t stale = 0;               // trials (counted in `trials`) marked stale
 };
 
 // Throws AnalysisError when runs_dir is not a readable directory.

@@ -1,22 +1,16 @@
 #include "analysis/statistics.hpp"
 
-#include <array>
+#include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
+
+#include <boost/math/distributions/students_t.hpp>
 
 namespace altup {
 
-double student_t_975(std::size_t dof) {
-    // Exact to 4 decimals where seeds are few (which is always, for us).
-    static constexpr std::array<double, 30> table{
-        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-        2.2010,  2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-        2.0796,  2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
-    if (dof >= 1 && dof <= table.size()) return table[dof - 1];
-    // Beyond 30: the Cornish-Fisher expansion around the normal quantile (error < 1e-4).
-    const double z = 1.959963985, v = static_cast<double>(dof);
-    const double z3 = z * z * z, z5 = z3 * z * z;
-    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v);
+double student_t_975(double dof) {
+    return boost::math::quantile(boost::math::students_t_distribution<double>(dof), 0.975);
 }
 
 Summary summarize(const std::vector<double>& values) {
@@ -30,8 +24,50 @@ Summary summarize(const std::vector<double>& values) {
     for (double v : values) squares += (v - mean) * (v - mean);
     const double stddev = std::sqrt(squares / static_cast<double>(s.n - 1));
     s.stddev = stddev;
-    s.ci95 = student_t_975(s.n - 1) * stddev / std::sqrt(static_cast<double>(s.n));
+    s.ci95 = student_t_975(static_cast<double>(s.n - 1)) * stddev / std::sqrt(static_cast<double>(s.n));
     return s;
+}
+
+std::optional<WelchTest> welch_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() < 2 || b.size() < 2) return std::nullopt;
+    const Summary sa = summarize(a), sb = summarize(b);
+    const double na = static_cast<double>(a.size()), nb = static_cast<double>(b.size());
+    const double va = *sa.stddev * *sa.stddev / na, vb = *sb.stddev * *sb.stddev / nb;
+    if (va + vb == 0) return std::nullopt;
+    WelchTest w;
+    w.t = (*sa.mean - *sb.mean) / std::sqrt(va + vb);
+    w.dof = (va + vb) * (va + vb) / (va * va / (na - 1) + vb * vb / (nb - 1));
+    const boost::math::students_t_distribution<double> dist(w.dof);
+    w.p = 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(w.t)));
+    return w;
+}
+
+double quantile(std::vector<double> values, double q) {
+    if (values.empty()) return std::nan("");
+    std::sort(values.begin(), values.end());
+    const double pos = q * static_cast<double>(values.size() - 1);
+    const std::size_t lo = static_cast<std::size_t>(pos), hi = std::min(lo + 1, values.size() - 1);
+    return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::optional<BootstrapInterval> bootstrap_interval(
+    const std::vector<std::vector<double>>& samples,
+    const std::function<std::optional<double>(const std::vector<std::vector<double>>&)>& statistic,
+    std::size_t resamples, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<std::vector<double>> draw(samples.size());
+    std::vector<double> values;
+    for (std::size_t r = 0; r < resamples; ++r) {
+        for (std::size_t s = 0; s < samples.size(); ++s) {
+            draw[s].resize(samples[s].size());
+            // Index by hand: std::uniform_int_distribution's output is not specified
+            // across standard libraries, and intervals must repeat.
+            for (double& v : draw[s]) v = samples[s][rng() % samples[s].size()];
+        }
+        if (auto v = statistic(draw)) values.push_back(*v);
+    }
+    if (values.size() * 2 < resamples) return std::nullopt;
+    return BootstrapInterval{quantile(values, 0.025), quantile(values, 0.975), values.size(), resamples};
 }
 
 }  // namespace altup

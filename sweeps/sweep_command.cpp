@@ -10,6 +10,7 @@
 
 #include "experiments/config/config_io.hpp"
 #include "sweeps/sweep_expansion.hpp"
+#include "sweeps/sweep_manifest.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/slurm_launcher.hpp"
 #include "sweeps/sweep_runner.hpp"
@@ -146,7 +147,8 @@ int report_status(const SweepExpansion& sweep, const RunnerOptions& options) {
     double finished_seconds = 0;
     int timed = 0;
     for (const auto& trial : sweep.trials) {
-        records.push_back(read_trial_record(trial_dir(options, sweep, trial)));
+        const TrialOwner owner = owner_of(sweep, trial);
+        records.push_back(read_trial_record(trial_dir(options, sweep, trial), &owner));
         if (records.back().wall_time_s && is_finished(records.back().status)) {
             finished_seconds += *records.back().wall_time_s;
             ++timed;
@@ -195,6 +197,7 @@ int sweep_command(int argc, char** argv) {
 
     try {
         SweepExpansion sweep = expand_sweep(load_sweep(args.file));
+        if (!args.status && !args.dry_run) write_sweep_manifest(args.runner.out_dir, sweep, args.file);
         select_trials(sweep, args.only);
         print_warnings(sweep);
         if (args.status) return report_status(sweep, args.runner);

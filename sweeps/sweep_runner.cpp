@@ -137,6 +137,7 @@ public:
         jobs_ = std::max(1, options.jobs);
         threads_ = threads_per_trial(available_cores(), jobs_, options.threads);
         trainer_ = options.trainer_command.empty() ? default_trainer_command() : options.trainer_command;
+        for (const Trial& t : sweep.trials) owners_.push_back(owner_of(sweep, t));
         for (size_t i = 0; i < sweep.trials.size(); ++i)
             dependency_.push_back(sweep.trials[i].depends_on.empty() ? kNoDependency : trial_index(sweep, sweep.trials[i].depends_on));
     }
@@ -144,10 +145,12 @@ public:
     int run() {
         StopSignalScope signals;
         for (size_t i = 0; i < sweep_.trials.size(); ++i) {
-            records_[i] = read_trial_record(dir_of(i));
+            records_[i] = record_of(i);
             if (!is_settled(records_[i].status)) queue_.push_back(i);
         }
         announce_start();
+        for (size_t i = 0; i < sweep_.trials.size(); ++i)
+            if (records_[i].status == TrialStatus::foreign) say("{:<11} {}: {}", "not run", sweep_.trials[i].id, records_[i].message);
 
         bool forwarded = false;
         bool killed = false;
@@ -174,7 +177,7 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
 
-        for (size_t i = 0; i < sweep_.trials.size(); ++i) records_[i] = read_trial_record(dir_of(i));
+        for (size_t i = 0; i < sweep_.trials.size(); ++i) records_[i] = record_of(i);
         if (options_.progress) {
             say("{}", progress_line(sweep_.spec.name, counts(), -1));
             print_summary_table(options_.progress, sweep_, records_);
@@ -195,7 +198,9 @@ private:
     void print_analysis_table() {
         if (counts().completed == 0) return;
         try {
-            const std::string table = render_summary_table((fs::path(options_.out_dir) / sweep_.spec.name).string(), AnalyzeOptions{});
+            AnalyzeOptions options;
+            options.confidence_intervals = true;  // every mean it prints has its 95% interval
+            const std::string table = render_summary_table((fs::path(options_.out_dir) / sweep_.spec.name).string(), options);
             std::fprintf(options_.progress, "\n%s", table.c_str());
         } catch (const std::exception& e) {
             say("(no analysis table: {})", e.what());
@@ -211,10 +216,13 @@ private:
     }
 
     std::string dir_of(size_t i) const { return trial_dir(options_, sweep_, sweep_.trials[i]); }
+    // What the trial's folder says, a result that is not this trial's being `foreign`.
+    TrialRecord record_of(size_t i) const { return read_trial_record(dir_of(i), &owners_[i]); }
 
-    // Completed trials are done; failed/diverged ones stay so unless --retry-failed.
+    // Completed trials are done; failed/diverged ones stay so unless --retry-failed;
+    // a folder holding another run's result is never run over.
     bool is_settled(TrialStatus s) const {
-        return s == TrialStatus::completed || (is_unsuccessful(s) && !options_.retry_failed);
+        return s == TrialStatus::completed || s == TrialStatus::foreign || (is_unsuccessful(s) && !options_.retry_failed);
     }
 
     void announce_start() {
@@ -305,7 +313,7 @@ private:
             log << fmt::format("=== altup sweep: not started at {}: {}\n", utc_now(), message);
         }
         lock.release();
-        records_[i] = read_trial_record(dir);
+        records_[i] = record_of(i);
         say("{:<11} {} {}: {}", "not run", trial.id, labels_text(trial.labels), message);
     }
 
@@ -322,7 +330,7 @@ private:
                 return StartResult::busy;
             }
             // Another runner may have finished it while we waited for the lock.
-            TrialRecord record = read_trial_record(dir);
+            TrialRecord record = record_of(i);
             if (is_settled(record.status)) {
                 records_[i] = record;
                 return StartResult::settled;
@@ -434,10 +442,11 @@ private:
     // The record must not see our own lock as "running elsewhere".
     TrialRecord read_trial_record_after_release(RunningTrial& run, const std::string& dir) {
         run.lock.release();
-        return read_trial_record(dir);
+        return read_trial_record(dir, &owners_[run.index]);
     }
 
     const SweepExpansion& sweep_;
+    std::vector<TrialOwner> owners_;  // per trial: the sweep and labels its result must carry
     RunnerOptions options_;
     int jobs_ = 1;
     int threads_ = 1;
@@ -479,6 +488,8 @@ int threads_per_trial(int cores, int jobs, int requested) {
     if (requested > 0) return requested;
     return std::max(1, cores / std::max(1, jobs));
 }
+
+TrialOwner owner_of(const SweepExpansion& sweep, const Trial& trial) { return {sweep.spec.name, trial.labels}; }
 
 std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial) {
     return (fs::path(options.out_dir) / sweep.spec.name / trial.id).string();

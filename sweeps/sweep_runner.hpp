@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sweeps/sweep_expansion.hpp"
+#include "sweeps/trial_state.hpp"
 
 namespace altup {
 
@@ -32,6 +33,8 @@ std::string trial_config_yaml(const Trial& trial);
 
 // <out_dir>/<sweep name>/<trial id>
 std::string trial_dir(const RunnerOptions& options, const SweepExpansion& sweep, const Trial& trial);
+// The sweep and labels a trial's result.json must carry to be this trial's.
+TrialOwner owner_of(const SweepExpansion& sweep, const Trial& trial);
 
 // Two-stage sweeps: what result.json says for a fine-tune trial that is not
 // started because its pretraining trial ended `status` (failed or diverged).

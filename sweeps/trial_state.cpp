@@ -32,6 +32,7 @@ const char* to_string(TrialStatus s) {
         case TrialStatus::completed: return "completed";
         case TrialStatus::diverged: return "diverged";
         case TrialStatus::failed: return "failed";
+        case TrialStatus::foreign: return "foreign";
     }
     return "?";
 }
@@ -42,7 +43,27 @@ bool is_finished(TrialStatus s) {
 
 bool is_unsuccessful(TrialStatus s) { return s == TrialStatus::diverged || s == TrialStatus::failed; }
 
-TrialRecord read_trial_record(const std::string& trial_dir) {
+namespace {
+
+// "" when `result` is the owner's trial; else whose it is, in words.
+std::string foreign_owner(const nlohmann::json& result, const TrialOwner& owner) {
+    const nlohmann::json sweep = result.value("sweep", nlohmann::json());
+    const std::string sweep_name = sweep.is_string() ? sweep.get<std::string>() : "";
+    if (sweep_name != owner.sweep)
+        return sweep_name.empty() ? "a standalone `altup train` run (no sweep)" : "a trial of sweep '" + sweep_name + "'";
+    // Labels are compared when the file has them (every trainer writes them; a
+    // minimal stand-in trainer in the tests does not).
+    if (auto it = result.find("labels"); it != result.end() && it->is_object()) {
+        std::map<std::string, std::string> labels;
+        for (const auto& [k, v] : it->items()) labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        if (labels != owner.labels) return "a trial of this sweep with other labels";
+    }
+    return "";
+}
+
+}  // namespace
+
+TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* owner) {
     TrialRecord record;
     const nlohmann::json runner = read_json(trial_dir + "/runner.json");
     if (runner.is_object()) {
@@ -52,6 +73,15 @@ TrialRecord read_trial_record(const std::string& trial_dir) {
     }
 
     const nlohmann::json result = read_json(trial_dir + "/result.json");
+    if (result.is_object() && owner) {
+        const std::string whose = foreign_owner(result, *owner);
+        if (!whose.empty()) {
+            record.status = TrialStatus::foreign;
+            record.message = trial_dir + "/result.json is " + whose +
+                             ", not this sweep's trial: left untouched; move the folder away to run the trial";
+            return record;
+        }
+    }
     if (result.is_object()) {
         const std::string status = result.value("status", "");
         if (status == "completed") record.status = TrialStatus::completed;

@@ -1,6 +1,7 @@
 // What the files of one trial folder say about it (result.json, runner.json,
 // the lock). Used to decide what to run and by `altup sweep --status`.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,7 @@ enum class TrialStatus {
     completed,
     diverged,
     failed,
+    foreign,      // result.json is another run's (a standalone altup train, another sweep or labels): never adopted nor overwritten
 };
 
 const char* to_string(TrialStatus s);
@@ -31,8 +33,16 @@ struct TrialRecord {
     std::optional<long long> steps_done;
 };
 
+// Whose trial a folder should hold: the sweep's name and the trial's labels.
+struct TrialOwner {
+    std::string sweep;
+    std::map<std::string, std::string> labels;
+};
+
 // Reads <dir>/result.json and <dir>/runner.json; an absent or unreadable
 // result.json means pending (or interrupted when the runner had started it).
-TrialRecord read_trial_record(const std::string& trial_dir);
+// With an owner, a result.json whose sweep or labels are not the owner's is
+// `foreign`, its message says whose it is.
+TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* owner = nullptr);
 
 }  // namespace altup

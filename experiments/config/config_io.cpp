@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "experiments/config/schema.hpp"
+#include "util/experiment_identity.hpp"
+#include "util/hash.hpp"
 
 namespace altup {
 
@@ -386,22 +388,8 @@ nlohmann::json to_json(const Config& c) {
 }
 
 std::string config_id(const Config& c) {
-    nlohmann::json j = to_json(c);
-    // Identity is the experiment, not where or how fast it runs: the name, the
-    // cache location and the thread count are left out (threads are recorded
-    // in result.json's env).
-    j.erase("name");
-    j["data"].erase("cache_dir");
-    j["train"].erase("threads");
-    // A pretraining trial is the same experiment whatever its unused finetune keys say.
-    if (c.finetune.task == "none") j.erase("finetune");
-    const std::string canonical = j.dump();  // nlohmann's object keys are sorted
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : canonical) {
-        h ^= ch;
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("{:016x}", h).substr(0, 12);
+    const nlohmann::json j = experiment_identity(to_json(c), IdentityOf::trial);
+    return fmt::format("{:016x}", fnv1a64(j.dump())).substr(0, 12);  // nlohmann's object keys are sorted
 }
 
 }  // namespace altup

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "experiments/config/config_io.hpp"
+#include "util/run_folders.hpp"
 #include "experiments/trainer/safetensors.hpp"
 
 namespace altup {
@@ -22,10 +23,13 @@ namespace {
 std::string find_trial_folder(const Config& cfg, const std::string& id, const std::string& runs_root) {
     std::vector<fs::path> found;
     std::error_code ec;
-    if (fs::is_directory(runs_root, ec))
-        for (const auto& group : fs::directory_iterator(runs_root, ec))
-            if (group.is_directory() && fs::is_directory(group.path() / id)) found.push_back(group.path() / id);
-    if (found.empty()) fail(cfg, fmt::format("no trial folder {} under {}/*/", id, runs_root));
+    // Sweep trials are <runs>/<sweep>/<id>; standalone runs <runs>/standalone/<name>/<id>.
+    for (const fs::path& root : {fs::path(runs_root), fs::path(runs_root) / kStandaloneFolder})
+        if (fs::is_directory(root, ec))
+            for (const auto& group : fs::directory_iterator(root, ec))
+                if (group.is_directory() && fs::is_directory(group.path() / id)) found.push_back(group.path() / id);
+    if (found.empty())
+        fail(cfg, fmt::format("no trial folder {} under {}/*/ or {}/{}/*/", id, runs_root, runs_root, kStandaloneFolder));
     if (found.size() > 1)
         fail(cfg, fmt::format("trial id {} is ambiguous: {} and {}; give the folder instead", id, found[0].string(), found[1].string()));
     return found[0].string();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "experiments/config/config_io.hpp"
+#include "util/run_folders.hpp"
 #include "experiments/finetune/finetune.hpp"
 #include "experiments/trainer/trainer.hpp"
 
@@ -74,7 +75,8 @@ int train_command(int argc, char** argv) {
         std::cerr << e.what() << "\n";
         return kBadConfig;
     }
-    if (opts.run_dir.empty()) opts.run_dir = (std::filesystem::path(out_root) / cfg.name / config_id(cfg)).string();
+    if (opts.run_dir.empty())
+        opts.run_dir = (std::filesystem::path(out_root) / kStandaloneFolder / cfg.name / config_id(cfg)).string();
     opts.runs_root = out_root;
     install_stop_handlers();
     return cfg.finetune.task == "none" ? run_trial(cfg, opts) : run_finetune(cfg, opts);
