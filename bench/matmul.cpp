@@ -106,7 +106,7 @@ int main() {
     // them), and a linear layer's products in an MoE expert, whose token count
     // varies (run-time-sized).
     std::printf("\nimplementation of each product (impl_info_str of the engine's primitives)\n");
-    std::printf("%-22s %-8s %-28s %-28s\n", "shape (MxK . KxN)", "product", "f32", "bf16");
+    std::printf("%-22s %-8s %-28s %s\n", "shape (MxK . KxN)", "product", "f32", "bf16");
     for (const auto& c : cases) {
         for (bool varying : {false, true}) {
             if (varying && &c != &cases[0]) continue;
@@ -124,7 +124,7 @@ int main() {
                 }
                 dnn::set_matmul_precision(dnn::Precision::f32);
                 const std::string product = std::string(p.name) + (varying ? " MoE" : "");  // MoE: run-time-sized
-                std::printf("%-22s %-8s %-28s %-28s\n", shape, product.c_str(), impl[0].c_str(), impl[1].c_str());
+                std::printf("%-22s %-8s %-28s %s\n", shape, product.c_str(), impl[0].c_str(), impl[1].c_str());
             }
         }
     }

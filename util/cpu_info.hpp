@@ -5,8 +5,8 @@
 namespace altup {
 
 // The "model name" of the first processor in /proc/cpuinfo text (e.g.
-// "AMD EPYC", "INTEL(R) XEON(R) PLATINUM 8581C"), or "unknown" when there is
-// none (another architecture, or no /proc).
+// "AMD EPYC"), or "unknown" when there is none (another architecture, or no
+// /proc).
 std::string cpu_model_from_cpuinfo(const std::string& cpuinfo);
 // The same for this machine, read from /proc/cpuinfo once.
 const std::string& cpu_model();
