@@ -3,7 +3,10 @@
 // shapes, so that the engine's own overhead is visible; then each of a linear
 // layer's three products (Y = X.W^T, dX = dY.W, dW = dY^T.X) alone, in f32 and
 // in bf16 on inputs already rounded, since their layouts differ in speed; and
-// each bf16 product on oneDNN's two implementations for it (brgemm, gemm).
+// each bf16 product on oneDNN's first choice and on its gemm-based matmul, the
+// two the implementation rule (core/matmul_policy.hpp) chooses between. The
+// header names the CPU, oneDNN's ISA and the rule; a table lists the
+// implementation each of the engine's products actually ran on.
 //   build/bench/bench_matmul            (threads: OMP_NUM_THREADS, default all)
 #include <omp.h>
 
@@ -16,15 +19,17 @@
 #include "core/dnn.hpp"
 #include "core/ops.hpp"
 #include "core/rng.hpp"
+#include "util/cpu_info.hpp"
 
 using namespace altup;
 
 int main() {
     struct Case { int64_t M, K, N; };
     const Case cases[] = {{2048, 256, 1024}, {2048, 1024, 256}, {2048, 256, 8192}, {2048, 256, 768}};
-    std::printf("threads %d, oneDNN %s, ISA %s\n\n", omp_get_max_threads(), dnn::version_string().c_str(),
-                dnn::isa_string().c_str());
-    std::printf("%-22s %12s %12s %14s %12s\n", "shape (MxK . KxN)", "raw GFLOP/s", "op GFLOP/s", "fwd+bwd GF/s", "overhead");
+    std::printf("CPU %s, threads %d, oneDNN %s, ISA %s\nmatmul rule: %s\n\n", cpu_model().c_str(), omp_get_max_threads(),
+                dnn::version_string().c_str(), dnn::isa_string().c_str(), dnn::matmul_policy().describe().c_str());
+    std::printf("%-22s %12s %12s %14s %12s  %s\n", "shape (MxK . KxN)", "raw GFLOP/s", "op GFLOP/s", "fwd+bwd GF/s", "overhead",
+                "raw impl");
     Rng rng(1);
     for (const auto& c : cases) {
         Tensor a = Tensor::empty({c.M, c.K}), w = Tensor::empty({c.N, c.K}), y = Tensor::empty({c.M, c.N});
@@ -37,7 +42,8 @@ int main() {
         dnnl::memory::desc a_md({c.M, c.K}, dt::f32, dnnl::memory::format_tag::ab);
         dnnl::memory::desc w_md({c.K, c.N}, dt::f32, dnnl::memory::format_tag::ba);
         dnnl::memory::desc y_md({c.M, c.N}, dt::f32, dnnl::memory::format_tag::ab);
-        dnnl::matmul prim(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, w_md, y_md), dnn::engine()));
+        const auto raw_pd = dnn::matmul_pd(dnnl::matmul::desc(a_md, w_md, y_md), dnnl::primitive_attr(), dnn::ProductKind::f32_fixed);
+        dnnl::matmul prim(raw_pd);
         dnnl::memory am(a_md, dnn::engine(), a.data()), wm(w_md, dnn::engine(), w.data()), ym(y_md, dnn::engine(), y.data());
         auto raw = bench::time_it([&] {
             prim.execute(dnn::stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}});
@@ -56,8 +62,8 @@ int main() {
         }, 2, 10);
         char shape[64];
         std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(c.M), long(c.K), long(c.K), long(c.N));
-        std::printf("%-22s %12.1f %12.1f %14.1f %11.1f%%\n", shape, flops / raw.median_ms / 1e6, flops / op.median_ms / 1e6,
-                    3 * flops / fb.median_ms / 1e6, 100.0 * (op.median_ms / raw.median_ms - 1.0));
+        std::printf("%-22s %12.1f %12.1f %14.1f %11.1f%%  %s\n", shape, flops / raw.median_ms / 1e6, flops / op.median_ms / 1e6,
+                    3 * flops / fb.median_ms / 1e6, 100.0 * (op.median_ms / raw.median_ms - 1.0), raw_pd.impl_info_str());
     }
 
     std::printf("\nper product, GFLOP/s (inputs rounded beforehand for bf16)\n");
@@ -96,10 +102,40 @@ int main() {
                     r[5], r[6], r[7]);
     }
 
-    // bf16 products on the two implementations oneDNN 2.6 offers for them: brgemm
-    // (its first choice) and the gemm-based one the engine takes (dnn::kBf16MatmulImpl).
-    std::printf("\nbf16 products by implementation, GFLOP/s (raw primitives; engine uses %s)\n", dnn::kBf16MatmulImpl);
-    std::printf("%-22s %-8s %10s %10s %8s\n", "shape (MxK . KxN)", "product", "brgemm", dnn::kBf16MatmulImpl, "ratio");
+    // What each of those products ran on (the primitives the engine created for
+    // them), and a linear layer's products in an MoE expert, whose token count
+    // varies (run-time-sized).
+    std::printf("\nimplementation of each product (impl_info_str of the engine's primitives)\n");
+    std::printf("%-22s %-8s %-28s %s\n", "shape (MxK . KxN)", "product", "f32", "bf16");
+    for (const auto& c : cases) {
+        for (bool varying : {false, true}) {
+            if (varying && &c != &cases[0]) continue;
+            const dnn::MatmulShape fwd{1, c.M, c.N, c.K, false, true, false, varying},
+                bx{1, c.M, c.K, c.N, false, false, false, varying}, bw{1, c.N, c.K, c.M, true, false, false, varying};
+            struct Named { const char* name; dnn::MatmulShape s; bool acc; };
+            const Named products[] = {{"Y", fwd, false}, {"dX", bx, false}, {"dW", bw, false}, {"dW+=", bw, true}};
+            char shape[64];
+            std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(c.M), long(c.K), long(c.K), long(c.N));
+            for (const auto& p : products) {
+                std::string impl[2];
+                for (int i = 0; i < 2; ++i) {
+                    dnn::set_matmul_precision(i == 0 ? dnn::Precision::f32 : dnn::Precision::bf16);
+                    impl[i] = dnn::implementation_of(p.s, false, 1.0f, p.acc);
+                }
+                dnn::set_matmul_precision(dnn::Precision::f32);
+                const std::string product = std::string(p.name) + (varying ? " MoE" : "");  // MoE: run-time-sized
+                std::printf("%-22s %-8s %-28s %s\n", shape, product.c_str(), impl[0].c_str(), impl[1].c_str());
+            }
+        }
+    }
+
+    // bf16 products on the two implementations the rule chooses between:
+    // oneDNN's first choice (brgemm: AMX tiles where the CPU has them) and its
+    // gemm-based matmul.
+    const char* gemm_jit = "gemm:jit";
+    std::printf("\nbf16 products by implementation, GFLOP/s (raw primitives; the rule takes %s for bf16)\n",
+                dnn::matmul_policy().bf16_fixed.label().c_str());
+    std::printf("%-22s %-8s %10s %10s %8s  %s\n", "shape (MxK . KxN)", "product", "first", gemm_jit, "ratio", "first choice is");
     for (const auto& c : cases) {
         using dt = dnnl::memory::data_type;
         using tag = dnnl::memory::format_tag;
@@ -115,9 +151,11 @@ int main() {
             dnn::to_bf16(std::vector<float>(B.size(), 0.25f).data(), B.data(), int64_t(B.size()));
             std::vector<float> C(size_t(p.M * p.N));
             double gfs[2];
+            std::string first;
             for (int i = 0; i < 2; ++i) {
                 const auto pd = dnn::matmul_pd(dnnl::matmul::desc(a_md, b_md, c_md), dnnl::primitive_attr(),
-                                               i == 0 ? nullptr : dnn::kBf16MatmulImpl);
+                                               i == 0 ? nullptr : gemm_jit);
+                if (i == 0) first = pd.impl_info_str();
                 dnnl::matmul prim(pd);
                 dnnl::memory am(a_md, dnn::engine(), A.data()), bm(b_md, dnn::engine(), B.data()), cm(c_md, dnn::engine(), C.data());
                 const double ms = bench::time_it([&] {
@@ -128,7 +166,7 @@ int main() {
             }
             char shape[64];
             std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(p.M), long(p.K), long(p.K), long(p.N));
-            std::printf("%-22s %-8s %10.1f %10.1f %7.2fx\n", shape, p.name, gfs[0], gfs[1], gfs[1] / gfs[0]);
+            std::printf("%-22s %-8s %10.1f %10.1f %7.2fx  %s\n", shape, p.name, gfs[0], gfs[1], gfs[1] / gfs[0], first.c_str());
         }
     }
 
@@ -141,5 +179,6 @@ int main() {
         const double ms = bench::time_it([&] { dnn::to_bf16(src.data(), dst.data(), n); }, 3, 20).median_ms;
         std::printf("\nto_bf16 of %ld floats: %.2f ms, %.1f GB/s\n", long(n), ms, 6.0 * double(n) / ms / 1e6);
     }
+    std::printf("\nmatmul implementations the engine used: %s\n", dnn::matmul_impls_summary().c_str());
     return 0;
 }

@@ -5,10 +5,20 @@ trained the same way (random tokens, forward + backward + clip + AdamW), and a
 
 PyTorch is set up well, as the performance issue requires: Debian's OpenMP
 OpenBLAS (LD_LIBRARY_PATH to openblas-openmp, one thread pool with torch),
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (else OpenBLAS picks AVX2 kernels),
-torch.set_num_threads(threads), and glibc kept from returning large buffers
-every step (MALLOC_MMAP_MAX_=0, MALLOC_TRIM_THRESHOLD_=1e11). The script
-re-executes itself once with that environment.
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (the script sets the first itself,
+below), torch.set_num_threads(threads), and glibc kept from
+returning large buffers every step (MALLOC_MMAP_MAX_=0,
+MALLOC_TRIM_THRESHOLD_=1e11). The script re-executes itself once with that
+environment.
+
+OpenBLAS picks its kernels ("core") from the CPU it detects. Debian's 0.3.21
+does not know every CPU: on the Intel Xeon 5th gen it falls back to SSE3
+kernels ("Prescott") and PyTorch runs about 3x slower than it can. So after
+importing torch the script asks the loaded OpenBLAS which core it picked
+(openblas_get_corename); when that core is weaker than what /proc/cpuinfo's
+flags offer (AVX-512, AVX-512 BF16), it re-executes itself once more with
+OPENBLAS_CORETYPE set to the matching core (SkylakeX, Cooperlake) before
+torch is imported. The header line names the core that ran.
 
   /usr/bin/python3 bench/torch_reference.py [--preset small] [--batch 16] [--steps 10] [--threads 2]
   /usr/bin/python3 bench/torch_reference.py --compare build/bench/bench_train_step [--bf16] [--rounds 3]
@@ -27,11 +37,87 @@ PRESETS = {"tiny": (128, 2), "small": (256, 4), "base": (384, 6), "large": (512,
 CONFIGS = ["baseline", "dense-2x", "altup-k2", "altup-k4", "recycled-k2", "moe-e4", "altup-k2+moe-e4"]
 
 
+# OpenBLAS cores by the x86 instruction set their kernels need, weakest first
+# (lower-case, as openblas_get_corename spells them in 0.3.21), and the core
+# to ask for when the CPU's flags include all of a level's features.
+CORE_LEVELS = [
+    ({"katmai", "coppermine", "northwood", "prescott", "banias", "core2", "penryn", "dunnington", "nehalem", "atom",
+      "athlon", "opteron", "opteron_sse3", "barcelona", "bobcat", "nano", "unknown"}, None, set()),
+    ({"sandybridge", "bulldozer", "piledriver", "steamroller", "excavator"}, "Sandybridge", {"avx"}),
+    ({"haswell", "zen"}, "Haswell", {"avx2", "fma"}),
+    ({"skylakex"}, "SkylakeX", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"}),
+    ({"cooperlake", "sapphirerapids"}, "Cooperlake", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd",
+                                                      "avx512_bf16"}),
+]
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The first processor's flags in /proc/cpuinfo (an empty set where there are none)."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "flags":
+                    return set(value.split())
+    except OSError:
+        pass
+    return set()
+
+
+def core_level(corename):
+    """The index in CORE_LEVELS of an OpenBLAS core name (0 for an unknown one)."""
+    name = corename.strip().lower()
+    return next((i for i, (names, _, _) in enumerate(CORE_LEVELS) if name in names), 0)
+
+
+def best_core(flags):
+    """(level, OPENBLAS_CORETYPE value) of the strongest core whose features the CPU has."""
+    best = (0, None)
+    for i, (_, coretype, needs) in enumerate(CORE_LEVELS):
+        if coretype and needs <= flags:
+            best = (i, coretype)
+    return best
+
+
+def loaded_openblas_core():
+    """The core the OpenBLAS loaded into this process runs (torch imported first), or None."""
+    import ctypes
+    with open("/proc/self/maps") as f:
+        libs = sorted({line.split()[-1] for line in f if "/" in line and ("openblas" in line or "libblas" in line)})
+    for lib in libs:
+        try:
+            get = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        get.restype = ctypes.c_char_p
+        return get().decode()
+    return None
+
+
+def ensure_openblas_core():
+    """With torch imported: re-executes the script with OPENBLAS_CORETYPE set when
+    OpenBLAS detected a weaker core than the CPU's flags offer. Returns a line
+    saying which core runs, and why."""
+    import torch  # noqa: F401  (loads OpenBLAS)
+    core = loaded_openblas_core()
+    if core is None:
+        return "OpenBLAS core: unknown (no OpenBLAS loaded)"
+    detected = os.environ.get("ALTUP_OPENBLAS_DETECTED")
+    if detected:
+        return f"OpenBLAS core: {core} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; it detected {detected})"
+    level, coretype = best_core(cpu_flags())
+    if core_level(core) < level:
+        env = dict(os.environ, OPENBLAS_CORETYPE=coretype, ALTUP_OPENBLAS_DETECTED=core)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    return f"OpenBLAS core: {core} (detected)"
+
+
 def ensure_environment(threads):
     if os.environ.get("ALTUP_TORCH_ENV") == "1":
         return
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("ALTUP_OPENBLAS_DETECTED", None)
     env.pop("OPENBLAS_L2_SIZE", None)
     env["LD_LIBRARY_PATH"] = OPENBLAS_OPENMP + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     env["MALLOC_MMAP_MAX_"] = "0"
@@ -206,6 +292,8 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     ensure_environment(args.threads)
+    core_line = ensure_openblas_core()
+    print(core_line, file=sys.stderr if args.json else sys.stdout, flush=True)
     names = args.configs.split(",")
     # Per config and round: PyTorch, then ours right after it, so that a
     # ratio never spans more than a minute or two of the machine's drift.

@@ -12,6 +12,8 @@
 // the same round: on a shared machine whose speed drifts by 5-10% over a
 // minute, that ratio is what can be trusted to a percent or two. With
 // --profile it also prints each config's per-op times side by side.
+// The header names the CPU, oneDNN's ISA and the matmul implementation rule;
+// the last line, the implementations the products actually ran on.
 #include <omp.h>
 #include <sys/resource.h>
 
@@ -33,6 +35,7 @@
 #include "core/optim.hpp"
 #include "core/profiler.hpp"
 #include "layers/model.hpp"
+#include "util/cpu_info.hpp"
 
 using namespace altup;
 
@@ -69,11 +72,19 @@ double matmul_limit_gflops(bool bf16, const char* impl) {
 }
 
 // GFLOP/s of one matmul primitive at a transformer shape with f32 or bf16
-// inputs (f32 output): the practical limit. In bf16 the faster of oneDNN's two
-// implementations (brgemm, and the gemm-based one the engine uses).
+// inputs (f32 output): the practical limit. In bf16 the faster of oneDNN's
+// first choice and the implementation the rule names for bf16 products, when
+// that is another one (gemm:jit without AMX).
 double matmul_limit_gflops(bool bf16) {
     const double first = matmul_limit_gflops(bf16, nullptr);
-    return bf16 ? std::max(first, matmul_limit_gflops(bf16, dnn::kBf16MatmulImpl)) : first;
+    const char* engine_impl = dnn::matmul_policy().bf16_fixed.impl_or_null();
+    return bf16 && engine_impl ? std::max(first, matmul_limit_gflops(bf16, engine_impl)) : first;
+}
+
+// Where the numbers come from: the CPU, oneDNN's ISA, the implementation rule.
+void print_machine() {
+    std::printf("CPU %s, oneDNN %s, ISA %s, matmul rule: %s\n", cpu_model().c_str(), dnn::version_string().c_str(),
+                dnn::isa_string().c_str(), dnn::matmul_policy().describe().c_str());
 }
 struct Variant {
     std::string name;
@@ -240,13 +251,16 @@ int main(int argc, char** argv) {
             variants = both;
         }
         for (auto& v : variants) v.bf16 = v.bf16 || bf16;
+        print_machine();
         std::printf("preset %s, batch %ld, seq %ld, threads %d, matmul inputs %s, %d rounds, configs stepped in turn\n\n",
                     preset.c_str(), long(B), long(T), omp_get_max_threads(), dtype.c_str(), steps);
         run_paired(variants, B, T, steps, profile);
+        std::printf("\nmatmul implementations used: %s\n", dnn::matmul_impls_summary().c_str());
         return 0;
     }
     const double limit = matmul_limit_gflops(bf16);
     if (!json) {
+        print_machine();
         std::printf("preset %s, batch %ld, seq %ld, threads %d, ISA %s, matmul inputs %s; %s matmul limit %.0f GFLOP/s "
                     "(2048x256 . 256x1024)\n\n",
                     preset.c_str(), long(B), long(T), omp_get_max_threads(), dnn::isa_string().c_str(), dtype.c_str(),
@@ -311,5 +325,6 @@ int main(int argc, char** argv) {
         }
     }
     if (json) std::printf("[\n%s\n]\n", json_rows.c_str());
+    else std::printf("\nmatmul implementations used: %s\n", dnn::matmul_impls_summary().c_str());
     return 0;
 }

@@ -18,6 +18,10 @@ using dt = memory::data_type;
 
 namespace {
 size_t g_created = 0;
+// What matmul_impls_used reports: primitives created per (kind, impl_info_str),
+// and dnnl_sgemm calls. Products are only ever called from the main thread.
+std::map<std::pair<ProductKind, std::string>, size_t> g_impls;
+size_t g_sgemm_calls = 0;
 
 memory::desc md2(int64_t rows, int64_t cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
 memory::desc md1(int64_t n) { return memory::desc({n}, dt::f32, tag::a); }
@@ -74,6 +78,44 @@ dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnn
     return dnnl::matmul::primitive_desc(desc, attr, engine());
 }
 
+dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, ProductKind kind) {
+    return matmul_pd(desc, attr, matmul_policy().of(kind).impl_or_null());
+}
+
+std::vector<ImplUse> matmul_impls_used() {
+    std::vector<ImplUse> out;
+    for (const auto& [key, n] : g_impls) out.push_back({key.first, key.second, n});
+    if (g_sgemm_calls) out.push_back({ProductKind::f32_runtime, "sgemm", g_sgemm_calls});
+    std::stable_sort(out.begin(), out.end(), [](const ImplUse& a, const ImplUse& b) { return a.kind < b.kind; });
+    return out;
+}
+
+std::string matmul_impls_summary() {
+    std::string out;
+    const std::vector<ImplUse> used = matmul_impls_used();
+    for (size_t i = 0; i < used.size(); ++i) {
+        const bool new_kind = i == 0 || used[i].kind != used[i - 1].kind;
+        if (new_kind) out += std::string(i == 0 ? "" : "; ") + kind_name(used[i].kind) + ": ";
+        else out += ", ";
+        out += used[i].impl + (used[i].impl == "sgemm" ? " (" + std::to_string(used[i].count) + " calls)"
+                                                       : " x" + std::to_string(used[i].count));
+    }
+    return out.empty() ? "(none yet)" : out;
+}
+
+namespace {
+// Every matmul primitive the engine keeps is made here, on its kind's
+// implementation, and counted.
+dnnl::matmul create_matmul(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, ProductKind kind,
+                           std::string& impl) {
+    const dnnl::matmul::primitive_desc pd = matmul_pd(desc, attr, kind);
+    impl = pd.impl_info_str();
+    ++g_impls[{kind, impl}];
+    ++g_created;
+    return dnnl::matmul(pd);
+}
+}  // namespace
+
 // ---------------------------------------------------------------- matmul
 namespace {
 Precision g_precision = Precision::f32;
@@ -92,6 +134,7 @@ dnnl::primitive_attr product_attr(float alpha, bool accumulate) {
 
 struct MatmulEntry {
     dnnl::matmul prim;
+    std::string impl;
     memory a, b, c, bias;
     std::unordered_map<int, memory> args;  // built once: executing allocates nothing
 };
@@ -114,9 +157,8 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 
     const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
     auto desc = has_bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
-    const dnnl::matmul::primitive_desc pd = matmul_pd(desc, attr, bf16 ? kBf16MatmulImpl : nullptr);
     MatmulEntry e;
-    e.prim = dnnl::matmul(pd);
+    e.prim = create_matmul(desc, attr, bf16 ? ProductKind::bf16_fixed : ProductKind::f32_fixed, e.impl);
     e.a = memory(a_md, engine(), nullptr);
     e.b = memory(b_md, engine(), nullptr);
     e.c = memory(c_md, engine(), nullptr);
@@ -125,7 +167,6 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
         e.bias = memory(bias_md, engine(), nullptr);
         e.args.emplace(DNNL_ARG_BIAS, e.bias);
     }
-    ++g_created;
     return cache.emplace(key, std::move(e)).first->second;
 }
 }  // namespace
@@ -168,29 +209,39 @@ bool shapes_vary() { return g_shapes_vary; }
 
 namespace {
 // Varying shapes (MoE experts) in bf16: one primitive per kind of product whose
-// dimensions are all given at run time (oneDNN's gemm-based matmul accepts
-// that; brgemm does not), so a new token count creates nothing. Each call
-// describes its operands' actual sizes.
-void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
-                         bool accumulate) {
+// dimensions are all given at run time (the rule's bf16-runtime implementation
+// must accept that), so a new token count creates nothing.
+struct VaryingEntry {
+    dnnl::matmul prim;
+    std::string impl;
+};
+VaryingEntry& varying_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate) {
     constexpr memory::dim R = DNNL_RUNTIME_DIM_VAL;
-    static std::map<std::tuple<bool, bool, bool, float, bool>, dnnl::matmul> cache;
-    const auto key = std::make_tuple(s.trans_a, s.trans_b, bias != nullptr, alpha, accumulate);
+    static std::map<std::tuple<bool, bool, bool, float, bool>, VaryingEntry> cache;
+    const auto key = std::make_tuple(s.trans_a, s.trans_b, has_bias, alpha, accumulate);
     auto it = cache.find(key);
     if (it == cache.end()) {
         const memory::desc a_md({R, R}, dt::bf16, s.trans_a ? tag::ba : tag::ab),
             b_md({R, R}, dt::bf16, s.trans_b ? tag::ba : tag::ab), c_md({R, R}, dt::f32, tag::ab), bias_md({1, R}, dt::f32, tag::ab);
         const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
-        const auto desc = bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
-        it = cache.emplace(key, dnnl::matmul(matmul_pd(desc, attr, kBf16MatmulImpl))).first;
-        ++g_created;
+        const auto desc = has_bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+        VaryingEntry e;
+        e.prim = create_matmul(desc, attr, ProductKind::bf16_runtime, e.impl);
+        it = cache.emplace(key, std::move(e)).first;
     }
+    return it->second;
+}
+
+// Each call describes its operands' actual sizes.
+void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
+                         bool accumulate) {
+    VaryingEntry& e = varying_entry(s, bias != nullptr, alpha, accumulate);
     const memory a(memory::desc({s.M, s.K}, dt::bf16, s.trans_a ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(A));
     const memory b(memory::desc({s.K, s.N}, dt::bf16, s.trans_b ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(B));
     const memory c(memory::desc({s.M, s.N}, dt::f32, tag::ab), engine(), C);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}};
     if (bias) args.emplace(DNNL_ARG_BIAS, memory(memory::desc({1, s.N}, dt::f32, tag::ab), engine(), mut(bias)));
-    it->second.execute(stream(), args);
+    e.prim.execute(stream(), args);
     stream().wait();
 }
 }  // namespace
@@ -221,6 +272,7 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
         const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
                                             accumulate ? 1.0f : 0.0f, C, s.N);
         if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(int(st)));
+        ++g_sgemm_calls;
         if (bias) {
 #pragma omp parallel for schedule(static) if (s.M * s.N > (1 << 15))
             for (int64_t r = 0; r < s.M; ++r)
@@ -233,6 +285,14 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, bf16);
     bind_inputs(e.a, e.b, A, s.batch * s.M * s.K, B, (s.broadcast_b ? 1 : s.batch) * s.K * s.N, bf16);
     run_matmul(e, C, bias);
+}
+
+std::string implementation_of(const MatmulShape& s, bool has_bias, float alpha, bool accumulate) {
+    // As the ops route a product: matmul_bf16 where uses_bf16(s), else matmul.
+    if (uses_bf16(s)) return runtime_sized(s) ? varying_entry(s, has_bias, alpha, accumulate).impl
+                                              : matmul_entry(s, has_bias, alpha, accumulate, true).impl;
+    if (takes_sgemm(s)) return "sgemm";
+    return matmul_entry(s, has_bias, alpha, accumulate, false).impl;
 }
 
 namespace {
@@ -269,11 +329,11 @@ StridedEntry& strided_entry(const StridedView& a, const StridedView& b, const St
         const dt in = bf16 ? dt::bf16 : dt::f32;
         const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
         const auto a_md = strided_md(a, in), b_md = strided_md(b, in), c_md = strided_md(c, dt::f32);
-        dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine());
-        StridedEntry e{dnnl::matmul(pd), memory(a_md, engine(), nullptr), memory(b_md, engine(), nullptr),
-                       memory(c_md, engine(), nullptr), {}};
+        std::string impl;
+        StridedEntry e{create_matmul(dnnl::matmul::desc(a_md, b_md, c_md), attr,
+                                     bf16 ? ProductKind::bf16_fixed : ProductKind::f32_fixed, impl),
+                       memory(a_md, engine(), nullptr), memory(b_md, engine(), nullptr), memory(c_md, engine(), nullptr), {}};
         e.args = {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}};
-        ++g_created;
         it = cache.emplace(std::move(key), std::move(e)).first;
     }
     return it->second;

@@ -1,11 +1,14 @@
 // oneDNN 2.6 primitives behind plain-pointer calls. Each primitive is created
 // once per (op, shapes, attributes) and cached; later calls only rebind data
-// handles. See ../shared/docs/onednn-2.6.md for which primitive serves which op.
+// handles. docs/onednn.md says which primitive serves which op.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/matmul_policy.hpp"
 
 namespace altup::dnn {
 
@@ -18,12 +21,22 @@ std::string isa_string();       // e.g. "avx512_core_bf16"
 // impl_info_str, e.g. "gemm:jit"), or on the first one oneDNN offers when impl
 // is null or none has that name.
 dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, const char* impl);
-// The implementation bf16 products run on. oneDNN offers brgemm first, but its
-// gemm-based matmul is 5-25% faster on this project's shapes in bf16 (most on
-// the output head's forward; `bench_matmul` times both). The choice depends on
-// the data type alone, so a run and its resumption take the same kernels. f32
-// products keep brgemm, faster there on most shapes.
-inline constexpr const char* kBf16MatmulImpl = "gemm:jit";
+// The same on the implementation this CPU's rule names for a kind of product
+// (core/matmul_policy.hpp): what the engine's own primitives are made with.
+dnnl::matmul::primitive_desc matmul_pd(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, ProductKind kind);
+
+// The matmul implementations the engine has used so far in this process, by
+// kind of product: for primitive kinds, the impl_info_str of each primitive
+// created and how many primitives have it; for f32-runtime, "sgemm" and the
+// number of dnnl_sgemm calls. Sorted by kind, then implementation.
+struct ImplUse {
+    ProductKind kind;
+    std::string impl;
+    size_t count;
+};
+std::vector<ImplUse> matmul_impls_used();
+// The same on one line, e.g. "f32: brg:avx512_core x4, gemm:jit x6; f32-runtime: sgemm (120 calls)".
+std::string matmul_impls_summary();
 
 // C[b] = alpha * op(A[b]) . op(B[b]) (+ bias[N]) (+ C[b] when accumulate).
 // A[b] is M x K (stored K x M when trans_a), B[b] is K x N (stored N x K when
@@ -50,6 +63,10 @@ private:
 bool shapes_vary();
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
+// The implementation matmul(s, ...) (or matmul_bf16 in bf16) runs on at the
+// current precision: the impl_info_str of the primitive serving it (created and
+// cached if it was not yet), or "sgemm".
+std::string implementation_of(const MatmulShape& s, bool has_bias = false, float alpha = 1.0f, bool accumulate = false);
 
 // A 4-D batched matmul on strided views: C[i,j] = alpha * A[i,j] . B[i,j]
 // (+ C when accumulate) for the two batch indices i, j; each operand is its

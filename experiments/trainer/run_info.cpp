@@ -11,8 +11,10 @@
 #include <fstream>
 
 #include "core/dnn.hpp"
+#include "core/matmul_policy.hpp"
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
+#include "util/cpu_info.hpp"
 
 #include "git_commit.hpp"  // ALTUP_GIT_COMMIT, written at build time (cmake/git_commit.cmake)
 
@@ -52,7 +54,10 @@ double percentile(std::vector<double> v, double q) {
 nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 nlohmann::json run_env(int threads, int ranks) {
+    // The CPU and the matmul implementation rule in force: the same config can
+    // run on different kernels (and so differ in its last bits) on another CPU.
     return {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},
+            {"cpu_model", cpu_model()}, {"matmul_impls", dnn::matmul_policy().describe()},
             {"threads", threads}, {"ranks", ranks}, {"host", hostname()}};
 }
 
