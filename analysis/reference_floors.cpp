@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <optional>
 
@@ -63,6 +62,7 @@ ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
     // Configurations in order of first appearance; trials counted per configuration or per problem.
     struct Pending {
         Config config;
+        std::string token_dir;
         std::size_t trials = 0;
     };
     std::vector<std::pair<std::string, Pending>> pending;
@@ -81,20 +81,21 @@ ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
         const Config& c = *tc.config;
         std::string token_dir;
         try {
-            token_dir = (std::filesystem::path(data_cache_dir(c.data)) / ("tokens-" + token_cache_key(c.data, c.model.vocab))).string();
+            token_dir = token_cache_folder(c.data, c.model.vocab);
         } catch (const std::exception& e) {
             problem(fmt::format("{}: token cache unknown: {}", describe(c), e.what()));
             continue;
         }
         const std::string key = fmt::format("{}|{}|{}|{}|{}", token_dir, c.model.seq_len, c.eval.batch, c.eval.batches, c.model.vocab);
         auto it = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.first == key; });
-        if (it == pending.end()) it = pending.insert(pending.end(), {key, Pending{c, 0}});
+        if (it == pending.end()) it = pending.insert(pending.end(), {key, Pending{c, token_dir, 0}});
         ++it->second.trials;
     }
     for (const auto& [key, p] : pending) {
         const Config& c = p.config;
         ReferenceFloorConfig r;
         r.description = describe(c);
+        r.token_dir = p.token_dir;
         r.trials = p.trials;
         r.settings.seq_len = c.model.seq_len;
         r.settings.eval_batch = c.eval.batch;
@@ -103,12 +104,10 @@ ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
         try {
             const std::optional<TokenSplits> data = load_token_splits(c.data, c.model.vocab);
             if (!data) {
-                r.token_dir = (std::filesystem::path(data_cache_dir(c.data)) / ("tokens-" + token_cache_key(c.data, c.model.vocab))).string();
                 problem(fmt::format("{}: token cache {} not found (data.cache_dir, else $ALTUP_DATA_DIR, else ./data-cache): "
                                     "no reference floors", r.description, r.token_dir));
                 continue;
             }
-            r.token_dir = data->cache_dir;
             r.floors = ngram_floors(*data, r.settings);
         } catch (const std::exception& e) {
             problem(fmt::format("{}: no reference floors: {}", r.description, e.what()));

@@ -73,6 +73,10 @@ std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
     return fmt::format("{:016x}", fnv1a64(desc));
 }
 
+std::string token_cache_folder(const DataConfig& cfg, int vocab_size) {
+    return (fs::path(data_cache_dir(cfg)) / ("tokens-" + token_cache_key(cfg, vocab_size))).string();
+}
+
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
     const std::string root = data_cache_dir(cfg);
     const std::string key = token_cache_key(cfg, vocab_size);
@@ -130,15 +134,14 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
 }
 
 std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size) {
-    const std::string key = token_cache_key(cfg, vocab_size);
-    const fs::path dir = fs::path(data_cache_dir(cfg)) / ("tokens-" + key);
+    const fs::path dir = token_cache_folder(cfg, vocab_size);
     if (!fs::exists(dir / "meta.json")) return std::nullopt;
     TokenSplits s;
     s.train = read_tokens(dir / "train.bin");
     s.valid = read_tokens(dir / "valid.bin");
     s.test = read_tokens(dir / "test.bin");
     s.vocab_size = nlohmann::json::parse(std::ifstream(dir / "meta.json")).at("vocab_size");
-    s.cache_key = key;
+    s.cache_key = token_cache_key(cfg, vocab_size);
     s.cache_dir = dir.string();
     return s;
 }

@@ -21,6 +21,8 @@ struct TokenSplits {
 // The cache folder: cfg.cache_dir, else $ALTUP_DATA_DIR, else ./data-cache.
 std::string data_cache_dir(const DataConfig& cfg);
 std::string token_cache_key(const DataConfig& cfg, int vocab_size);
+// <data_cache_dir>/tokens-<token_cache_key>: where a setting's arrays live.
+std::string token_cache_folder(const DataConfig& cfg, int vocab_size);
 
 // Loads the token arrays from the cache or prepares them (fetch the corpus,
 // split by document, train the tokenizer on the training split, encode).
