@@ -31,6 +31,7 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     }
     a.label_keys = label_columns(label_sets, options.variant_key);
     a.several_sweeps = sweeps.size() > 1;
+    a.reference_floors = reference_floors(a.loaded.trials);
     a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline);
     a.metric = options.metric;
     const MetricInfo& metric = metric_info(options.metric);

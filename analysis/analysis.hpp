@@ -9,6 +9,7 @@
 #include "analysis/family_fit.hpp"
 #include "analysis/iso_quality.hpp"
 #include "analysis/pivot.hpp"
+#include "analysis/reference_floors.hpp"
 #include "analysis/result_loader.hpp"
 
 namespace altup {
@@ -46,6 +47,7 @@ struct Analysis {
     // metric (options.metric if downstream, else downstream_accuracy); only fine-tune groups.
     std::optional<PivotTable> downstream_pivot;
     Metric downstream_metric = Metric::downstream_accuracy;
+    ReferenceFloors reference_floors;  // n-gram floors per data/eval configuration
 };
 
 // Throws AnalysisError when runs_dir cannot be read or options.metric is not a quality metric.

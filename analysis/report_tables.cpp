@@ -380,6 +380,7 @@ Table skipped_table(const Analysis& a) {
 
 std::vector<Table> report_tables(const Analysis& a, const AnalyzeOptions& o, bool with_skipped) {
     std::vector<Table> tables{groups_table(a, o)};
+    if (!a.reference_floors.empty()) tables.push_back(reference_floors_table(a.reference_floors));
     const bool methods = !a.comparisons.rows.empty() || !a.comparisons.without_baseline.empty();
     if (methods) tables.push_back(baseline_table(a, o));
     if (a.pivot) tables.push_back(pivot_table(a, o));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -72,20 +73,15 @@ std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
     return fmt::format("{:016x}", fnv1a64(desc));
 }
 
+std::string token_cache_folder(const DataConfig& cfg, int vocab_size) {
+    return (fs::path(data_cache_dir(cfg)) / ("tokens-" + token_cache_key(cfg, vocab_size))).string();
+}
+
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
     const std::string root = data_cache_dir(cfg);
     const std::string key = token_cache_key(cfg, vocab_size);
     const fs::path dir = fs::path(root) / ("tokens-" + key);
-    auto load = [&]() {
-        TokenSplits s;
-        s.train = read_tokens(dir / "train.bin");
-        s.valid = read_tokens(dir / "valid.bin");
-        s.test = read_tokens(dir / "test.bin");
-        s.vocab_size = nlohmann::json::parse(std::ifstream(dir / "meta.json")).at("vocab_size");
-        s.cache_key = key;
-        s.cache_dir = dir.string();
-        return s;
-    };
+    auto load = [&]() { return *load_token_splits(cfg, vocab_size); };
     if (fs::exists(dir / "meta.json")) return load();
     fs::create_directories(root);
     FileLock lock((fs::path(root) / (".tokens-" + key + ".lock")).string());
@@ -137,6 +133,19 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
     return load();
 }
 
+std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size) {
+    const fs::path dir = token_cache_folder(cfg, vocab_size);
+    if (!fs::exists(dir / "meta.json")) return std::nullopt;
+    TokenSplits s;
+    s.train = read_tokens(dir / "train.bin");
+    s.valid = read_tokens(dir / "valid.bin");
+    s.test = read_tokens(dir / "test.bin");
+    s.vocab_size = nlohmann::json::parse(std::ifstream(dir / "meta.json")).at("vocab_size");
+    s.cache_key = token_cache_key(cfg, vocab_size);
+    s.cache_dir = dir.string();
+    return s;
+}
+
 void sample_batch(const std::vector<int32_t>& stream, int batch, int seq_len, Rng& rng, int32_t* inputs, int32_t* targets) {
     if (stream.size() < size_t(seq_len) + 1) throw std::runtime_error("training split is shorter than one window of seq_len+1 tokens");
     const uint64_t starts = stream.size() - size_t(seq_len);
@@ -151,6 +160,10 @@ void sample_batch(const std::vector<int32_t>& stream, int batch, int seq_len, Rn
 
 size_t eval_window_count(const std::vector<int32_t>& stream, int seq_len) {
     return stream.size() < size_t(seq_len) + 1 ? 0 : (stream.size() - 1) / size_t(seq_len);
+}
+
+size_t eval_window_budget(size_t windows, int batch, int max_batches) {
+    return max_batches > 0 ? std::min(windows, size_t(max_batches) * size_t(batch)) : windows;
 }
 
 void eval_windows(const std::vector<int32_t>& stream, int seq_len, size_t first, size_t count, int32_t* inputs, int32_t* targets) {

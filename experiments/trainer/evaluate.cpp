@@ -17,7 +17,7 @@ EvalResult evaluate(LanguageModel& model, const std::vector<int32_t>& stream, in
     } eval_mode(model);
     const size_t windows = eval_window_count(stream, seq_len);
     if (windows == 0) throw std::runtime_error("evaluation split is shorter than one window of seq_len+1 tokens");
-    size_t budget = max_batches > 0 ? std::min(windows, size_t(max_batches) * size_t(batch)) : windows;
+    const size_t budget = eval_window_budget(windows, batch, max_batches);
     const int64_t V = model.config().vocab;
     std::vector<int32_t> inputs, targets;
     double loss_sum = 0.0;

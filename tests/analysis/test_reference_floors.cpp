@@ -1,0 +1,128 @@
+// Reference floors in `altup analyze`: one set per distinct data/eval
+// configuration, read through the trials' resolved configs, and a one-line
+// note (never a failure) when a token cache cannot be found.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/report.hpp"
+#include "analysis_fixtures.hpp"
+#include "experiments/config/config_io.hpp"
+#include "experiments/data/dataset.hpp"
+#include "experiments/data/ngram_floors.hpp"
+
+using namespace altup;
+using namespace altup_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<int32_t> random_tokens(size_t n, int vocab, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int32_t> pick(0, vocab - 1);
+    std::vector<int32_t> t(n);
+    for (auto& x : t) x = pick(rng) % (1 + pick(rng));  // skewed towards small ids
+    return t;
+}
+
+void write_tokens(const fs::path& path, const std::vector<int32_t>& t) {
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(t.data()), std::streamsize(t.size() * 4));
+}
+
+// A prepared token cache for `data` (as the trainer would leave it), holding these streams.
+void make_token_cache(const DataConfig& data, int vocab, const std::vector<int32_t>& train, const std::vector<int32_t>& valid) {
+    const fs::path dir = fs::path(data.cache_dir) / ("tokens-" + token_cache_key(data, vocab));
+    fs::create_directories(dir);
+    write_tokens(dir / "train.bin", train);
+    write_tokens(dir / "valid.bin", valid);
+    write_tokens(dir / "test.bin", valid);
+    std::ofstream(dir / "meta.json") << nlohmann::json{{"vocab_size", vocab}}.dump();
+}
+
+// A completed pretraining result (the fixture's numbers) with this resolved config.
+void write_result(const std::string& path, const std::string& trial_id, const Config& c) {
+    nlohmann::json r = nlohmann::json::parse(slurp(kPaperRuns + "/ab1/result.json"));
+    r["trial_id"] = trial_id;
+    r["labels"]["seed"] = trial_id;
+    r["config"] = to_json(c);
+    write_text(path, r.dump(2));
+}
+
+}  // namespace
+
+TEST_CASE("analyze shows n-gram reference floors per data/eval configuration", "[analysis][floors]") {
+    ScratchDir dir;
+    REQUIRE(!dir.path().empty());
+    Config c;
+    c.model.vocab = 32;
+    c.model.seq_len = 8;
+    c.eval.batch = 4;
+    c.eval.batches = 2;
+    c.data.cache_dir = dir.path() + "/cache";
+    const std::vector<int32_t> train = random_tokens(3000, 32, 1), valid = random_tokens(400, 32, 2);
+    make_token_cache(c.data, 32, train, valid);
+    // Two seeds of one configuration, one trial evaluated on longer windows, one whose cache is elsewhere.
+    write_result(dir.path() + "/runs/a/result.json", "1", c);
+    write_result(dir.path() + "/runs/b/result.json", "2", c);
+    Config longer = c;
+    longer.model.seq_len = 16;
+    write_result(dir.path() + "/runs/c/result.json", "3", longer);
+    Config missing = c;
+    missing.data.cache_dir = dir.path() + "/nowhere";
+    write_result(dir.path() + "/runs/d/result.json", "4", missing);
+
+    const Analysis a = analyze(dir.path() + "/runs", AnalyzeOptions{});
+    const ReferenceFloors& f = a.reference_floors;
+    REQUIRE(f.configs.size() == 2);
+    CHECK(f.configs[0].trials == 2);
+    CHECK(f.configs[1].trials == 1);
+    CHECK(f.configs[0].settings.seq_len == 8);
+    CHECK(f.configs[1].settings.seq_len == 16);
+    // The same numbers as the floors computed directly from the streams and the trials' eval settings.
+    FloorSettings s;
+    s.seq_len = 8, s.eval_batch = 4, s.eval_batches = 2, s.vocab = 32;
+    const NgramFloors direct = compute_ngram_floors(train, valid, s);
+    REQUIRE(f.configs[0].floors.floors.size() == 3);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(f.configs[0].floors.floors[i].loss == Approx(direct.floors[i].loss));
+        CHECK(f.configs[0].floors.floors[i].accuracy == Approx(direct.floors[i].accuracy));
+    }
+    CHECK(f.configs[0].floors.eval_tokens == 2 * 4 * 8);
+    CHECK(f.configs[1].floors.eval_tokens == 2 * 4 * 16);
+    // The missing cache: one line, the analysis goes on.
+    REQUIRE(f.notes.size() == 1);
+    CHECK_THAT(f.notes[0], Catch::Contains("1 trial(s) left out of the reference floors"));
+    CHECK_THAT(f.notes[0], Catch::Contains(dir.path() + "/nowhere/tokens-"));
+    CHECK_THAT(f.notes[0], Catch::Contains("not found"));
+
+    ReportRequest md;
+    const std::string text = render_report(a, AnalyzeOptions{}, md).text;
+    CHECK_THAT(text, Catch::Contains("## Reference floors (count-based n-gram models on the same tokens and windows)"));
+    CHECK_THAT(text, Catch::Contains("| trigram (interpolated KN) |"));
+    CHECK_THAT(text, Catch::Contains("seq_len 8, eval 2 × 4 windows | 2 | unigram (add-one) |"));
+    ReportRequest js;
+    js.format = ReportFormat::json;
+    const nlohmann::json j = nlohmann::json::parse(render_report(a, AnalyzeOptions{}, js).text);
+    REQUIRE(j["reference_floors"]["configurations"].size() == 2);
+    CHECK(j["reference_floors"]["configurations"][0]["floors"][1]["eval_loss"].get<double>() == Approx(direct.floors[1].loss));
+    CHECK(j["reference_floors"]["configurations"][0]["floors"][2]["token_accuracy"].get<double>() ==
+          Approx(direct.floors[2].accuracy));
+    CHECK(j["reference_floors"]["notes"].size() == 1);
+
+    // The second analysis reads the cache files the first one wrote.
+    const Analysis again = analyze(dir.path() + "/runs", AnalyzeOptions{});
+    CHECK(again.reference_floors.configs.at(0).floors.from_cache);
+    CHECK(again.reference_floors.configs.at(0).floors.floors[2].loss == f.configs[0].floors.floors[2].loss);
+}
+
+TEST_CASE("configs that are not resolved ones give a note, not floors from defaults", "[analysis][floors]") {
+    // The fixture results carry partial configs ({"model": {"preset": ...}}).
+    const Analysis a = analyze(kPaperRuns, AnalyzeOptions{});
+    CHECK(a.reference_floors.configs.empty());
+    REQUIRE(a.reference_floors.notes.size() == 1);
+    CHECK_THAT(a.reference_floors.notes[0], Catch::Contains("not a resolved one (no data.corpus)"));
+}
