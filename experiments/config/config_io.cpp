@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "experiments/config/schema.hpp"
+#include "util/hash.hpp"
 
 namespace altup {
 
@@ -395,13 +396,7 @@ std::string config_id(const Config& c) {
     j["train"].erase("threads");
     // A pretraining trial is the same experiment whatever its unused finetune keys say.
     if (c.finetune.task == "none") j.erase("finetune");
-    const std::string canonical = j.dump();  // nlohmann's object keys are sorted
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : canonical) {
-        h ^= ch;
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("{:016x}", h).substr(0, 12);
+    return content_id(j.dump());  // nlohmann's object keys are sorted: the dump is canonical
 }
 
 }  // namespace altup

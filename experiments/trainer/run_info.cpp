@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include <fstream>
+#include <string>
 
 #include "core/dnn.hpp"
 #include "experiments/config/config_io.hpp"
@@ -50,6 +51,18 @@ double percentile(std::vector<double> v, double q) {
 }
 
 nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("model name", 0) != 0) continue;
+        const size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        const size_t start = line.find_first_not_of(" \t", colon + 1);
+        return start == std::string::npos ? std::string() : line.substr(start);
+    }
+    return "";
+}
 
 nlohmann::json run_env(int threads, int ranks) {
     return {{"git_commit", ALTUP_GIT_COMMIT}, {"onednn_version", dnn::version_string()}, {"isa", dnn::isa_string()},

@@ -16,6 +16,8 @@ std::string now_iso();                                // UTC, "2026-11-28T19:00:
 double peak_rss_mb();                                 // of this process so far
 double percentile(std::vector<double> v, double q);   // linear interpolation; NaN when empty
 nlohmann::json num_or_null(double v);                 // JSON has no NaN/inf: they become null
+// The CPU, as /proc/cpuinfo's first "model name" says ("" when it does not).
+std::string cpu_model();
 // result.json's "env": commit, oneDNN version and ISA, threads, MPI ranks, host.
 nlohmann::json run_env(int threads, int ranks);
 
