@@ -19,6 +19,8 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     a.runs_dir = runs_dir;
     a.loaded = load_results(runs_dir);
     a.groups = group_trials(a.loaded.trials, options.variant_key, options.baseline);
+    a.speed = find_bench_speeds(a.groups);
+    apply_bench_speeds(a.groups, a.speed);
     std::vector<std::map<std::string, std::string>> label_sets;
     std::set<std::string> sweeps;
     for (const Group& g : a.groups) {
@@ -28,6 +30,7 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     a.label_keys = label_columns(label_sets, options.variant_key);
     a.several_sweeps = sweeps.size() > 1;
     a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline);
+    apply_bench_ratios(a.comparisons, a.speed);
     a.metric = options.metric;
     const MetricInfo& metric = metric_info(options.metric);
     const std::optional<Metric> only_with =

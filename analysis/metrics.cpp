@@ -11,6 +11,7 @@ const std::array<MetricInfo, kMetricCount>& all_metrics() {
         {Metric::train_tokens_per_s, "train_tokens_per_s", "speed.train_tokens_per_s", "train tok/s", 1.0, 0, "train tok/s", false, false},
         {Metric::ms_per_step, "ms_per_step", "speed.ms_per_step.median", "ms/step", 1.0, 1, "ms/step", false, false},
         {Metric::eval_tokens_per_s, "eval_tokens_per_s", "speed.eval_tokens_per_s", "eval tok/s", 1.0, 0, "eval tok/s", false, false},
+        {Metric::flops_per_step, "flops_per_step", "speed.flops_per_step", "GFLOP/step", 1e-9, 2, "training FLOPs per step", false, false},
         {Metric::params_total, "params_total", "params.total", "params", 1.0, 0, "parameters", false, false},
         {Metric::params_embedding, "params_embedding", "params.embedding", "embedding", 1.0, 0, "embedding parameters", false, false},
         {Metric::params_non_embedding, "params_non_embedding", "params.non_embedding", "non-embedding", 1.0, 0, "non-embedding parameters", false, false},
@@ -44,6 +45,7 @@ std::string quality_metric_keys() {
 
 std::string table_key(Metric metric) {
     const MetricInfo& info = metric_info(metric);
+    if (info.display_scale == 1e-9) return "g" + std::string(info.key);  // flops_per_step shown in GFLOP
     return std::string(info.key) + (info.display_scale == 100.0 ? "_pct" : "");
 }
 

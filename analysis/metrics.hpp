@@ -15,6 +15,7 @@ enum class Metric {
     train_tokens_per_s,
     ms_per_step,
     eval_tokens_per_s,
+    flops_per_step,  // the analytic training cost of a step: the same on any machine
     params_total,
     params_embedding,
     params_non_embedding,
@@ -30,7 +31,7 @@ enum class Metric {
     downstream_ms_per_step,
     downstream_wall_time_s,
 };
-inline constexpr std::size_t kMetricCount = 18;
+inline constexpr std::size_t kMetricCount = 19;
 
 struct MetricInfo {
     Metric metric;

@@ -100,11 +100,13 @@ Table groups_table(const Analysis& a, const AnalyzeOptions&) {
             } else {
                 counts_vary = counts_vary || is_parameter_count(info.metric);
                 row.push_back(metric_cell(g, info.metric));
+                row.back().text = speed_marker(a.speed, g, info.metric);
             }
         }
         t.rows.push_back(std::move(row));
     }
     if (counts_vary) t.notes.push_back("parameter counts differ between seeds of a group: shown as mean ± std");
+    for (const std::string& note : speed_source_notes(a.speed)) t.notes.push_back(note);
     if (a.has_downstream)
         t.notes.push_back("downstream columns: the fine-tune validation split (test: its test split); eval loss, "
                           "accuracy and speed of a fine-tune group are its pretrained model's; — for pretraining groups");
@@ -135,8 +137,8 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         std::vector<Cell> row = label_cells(a, a.groups[c.group]);
         row.push_back(Cell::of_number(c.delta_accuracy_points, 2));
         row.push_back(Cell::of_number(c.delta_loss, 3));
-        row.push_back(Cell::of_number(c.train_speedup, 3));
-        row.push_back(Cell::of_number(c.train_slowdown_percent, 1));
+        row.push_back(Cell::of_number(c.train_speedup, 3, comparison_speed_marker(a.speed, c)));
+        row.push_back(Cell::of_number(c.train_slowdown_percent, 1, comparison_speed_marker(a.speed, c)));
         row.push_back(Cell::of_number(c.eval_speedup, 3));
         row.push_back(Cell::of_number(c.eval_slowdown_percent, 1));
         if (a.has_downstream) {
@@ -153,6 +155,7 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
             t.notes.push_back(fmt::format("no baseline of the same size for {}", group_name(a, a.groups[i])));
     }
     t.notes.push_back("speedup = tok/s ÷ baseline tok/s; slowdown = baseline tok/s ÷ tok/s − 1, the extra time per token");
+    for (const std::string& note : speed_source_notes(a.speed, &a.comparisons)) t.notes.push_back(note);
     return t;
 }
 
@@ -216,7 +219,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(r.accuracy * quality.display_scale,
                                       quality.display_scale == 100.0 ? 2 : quality.precision));
-        row.push_back(Cell::of_number(r.speed, 0));
+        row.push_back(Cell::of_number(r.speed, 0, speed_marker(a.speed, g, Metric::train_tokens_per_s)));
         const bool extrapolated = r.baseline.status == IsoStatus::extrapolated;
         const std::string mark = extrapolated ? "†" : "";
         row.push_back(Cell::of_number(r.baseline.speed, 0, mark));
@@ -271,6 +274,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                       "on the family's speed-{0} Pareto front, sorted by {0} (pretraining train tok/s{1})",
                                       quality.name, quality.downstream ? "; each downstream task on its own" : ""));
     }
+    for (const std::string& note : speed_source_notes(a.speed)) t.notes.push_back(note);
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));
@@ -331,11 +335,14 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
         row.push_back(metric_cell(g, Metric::token_accuracy));
         if (a.has_downstream) row.push_back(metric_cell(g, Metric::downstream_accuracy));
         row.push_back(metric_cell(g, Metric::train_tokens_per_s));
+        row.back().text = speed_marker(a.speed, g, Metric::train_tokens_per_s);
         auto it = by_group.find(i);
         row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->delta_accuracy_points, 2));
-        row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->train_speedup, 3));
+        row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->train_speedup, 3,
+                                      it == by_group.end() ? "" : comparison_speed_marker(a.speed, *it->second)));
         t.rows.push_back(std::move(row));
     }
+    for (const std::string& note : speed_source_notes(a.speed, &a.comparisons)) t.notes.push_back(note);
     if (!a.loaded.skipped.empty())
         t.notes.push_back(fmt::format("{} result file(s) skipped ({} still running); `altup analyze {}` lists them",
                                       a.loaded.skipped.size(), a.loaded.running, runs_dir));

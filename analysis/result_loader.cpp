@@ -198,7 +198,8 @@ ParsedResult parse_result_file(const std::string& path) {
         }
         for (const MetricInfo& info : all_metrics()) {
             const std::string dotted = info.json_path;
-            if (info.downstream) {
+            // speed.flops_per_step came after schema 1's first files: optional, like downstream numbers.
+            if (info.downstream || info.metric == Metric::flops_per_step) {
                 trial.values[metric_index(info.metric)] = optional_at(root, dotted);
                 continue;
             }
