@@ -39,7 +39,7 @@ const char* const kUsage =
     "columns (docs/bench.md). With RUNS_DIR: the pretraining trials whose result.json is found there.\n"
     "\n"
     "  --rounds N            timed rounds (default 10)\n"
-    "  --steps-per-round S   steps of each config per round (default 2)\n"
+    "  --steps-per-round S   steps of each config per round, their median kept (default 3)\n"
     "  --warmup W            untimed steps of each config first (default 3)\n"
     "  --threads T           threads of every config (default: train.threads, else the trial's recorded\n"
     "                        env.threads, else this process's cores)\n"

@@ -17,7 +17,7 @@
 namespace altup {
 
 struct BenchFigures {
-    std::vector<double> ms_per_round;     // mean ms per step of each round's turn
+    std::vector<double> ms_per_round;     // median ms per step of each round's turn
     std::vector<double> ratio_per_round;  // ms / the baseline's ms in the same round
     double flops_per_step = 0;            // analytic, as result.json's speed.flops_per_step
     int64_t tokens_per_step = 0;

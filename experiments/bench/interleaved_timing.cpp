@@ -1,5 +1,6 @@
 #include "experiments/bench/interleaved_timing.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace altup {
@@ -22,9 +23,16 @@ std::vector<std::vector<double>> time_interleaved(const std::vector<Workload>& w
         for (std::size_t c : round_order(workloads.size(), r)) {
             const Workload& x = workloads[c];
             if (x.prepare) x.prepare();
-            const auto t0 = clock::now();
-            for (int s = 0; s < options.steps_per_round; ++s) x.step();
-            ms[c].push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count() / options.steps_per_round);
+            std::vector<double> turn;
+            for (int s = 0; s < options.steps_per_round; ++s) {
+                const auto t0 = clock::now();
+                x.step();
+                turn.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
+            }
+            // The turn's median step: one step pre-empted by another process does not move it.
+            std::sort(turn.begin(), turn.end());
+            const std::size_t n = turn.size();
+            ms[c].push_back(n % 2 ? turn[n / 2] : (turn[n / 2 - 1] + turn[n / 2]) / 2);
         }
     return ms;
 }

@@ -15,11 +15,11 @@ struct Workload {
 struct InterleavedOptions {
     int warmup = 3;           // untimed steps of each workload, in turn, before the first round
     int rounds = 10;
-    int steps_per_round = 2;  // consecutive steps of a workload in one turn
+    int steps_per_round = 3;  // consecutive steps of a workload in one turn
 };
 
 // Round r runs the workloads in the order r mod n, r+1 mod n, ...; returns,
-// per workload and round, the mean ms per step of that turn.
+// per workload and round, the median ms of that turn's steps.
 std::vector<std::vector<double>> time_interleaved(const std::vector<Workload>& workloads, const InterleavedOptions& options);
 
 // The order of round r among n workloads (what time_interleaved runs).
