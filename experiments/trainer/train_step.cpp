@@ -4,13 +4,14 @@
 #include <cmath>
 
 #include "core/ops.hpp"
+#include "core/profiler.hpp"
 
 namespace altup {
 
 TrainStep::TrainStep(LanguageModel& model, Optimizer& optim, const Distributed& dist, const Config& cfg)
     : model_(model), optim_(optim), dist_(dist), B_(cfg.train.batch), T_(cfg.model.seq_len),
       local_B_(cfg.train.batch / dist.size()), first_row_(int64_t(dist.rank()) * local_B_ * T_),
-      grad_accum_(cfg.train.grad_accum), clip_(cfg.train.clip), inputs_(B_ * T_), targets_(B_ * T_),
+      grad_accum_(cfg.train.grad_accum), clip_(cfg.train.clip), optimizer_name_(cfg.train.optimizer), inputs_(B_ * T_), targets_(B_ * T_),
       local_in_(local_B_ * T_), local_tgt_(local_B_ * T_) {}
 
 double TrainStep::run(const BatchSource& next_batch, double lr) {
@@ -36,7 +37,12 @@ double TrainStep::run(const BatchSource& next_batch, double lr) {
         model_.params().zero_grad();
         return loss;
     }
-    const double norm = grad_norm({&model_.params()});
+    double norm = 0;
+    {
+        profiler::Scope scope("grad_norm");  // (a flag check when profiling is off)
+        norm = grad_norm({&model_.params()});
+    }
+    profiler::Scope scope(optimizer_name_.c_str());
     optim_.step(lr, clip_factor(norm, clip_));  // leaves the gradients zeroed
     return loss;
 }

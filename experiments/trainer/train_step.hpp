@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/optim.hpp"
@@ -34,6 +35,7 @@ private:
     int64_t B_, T_, local_B_, first_row_;
     int grad_accum_;
     double clip_;
+    std::string optimizer_name_;  // the profiler's name for the update ("adamw")
     std::vector<int32_t> inputs_, targets_, local_in_, local_tgt_;
 };
 
