@@ -23,6 +23,8 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
         if (!t.stale || options.include_stale) current.push_back(t);
     a.stale_left_out = a.loaded.trials.size() - current.size();
     a.groups = group_trials(current, options.variant_key, options.baseline);
+    a.speed = find_bench_speeds(a.groups);
+    apply_bench_speeds(a.groups, a.speed);
     std::vector<std::map<std::string, std::string>> label_sets;
     std::set<std::string> sweeps;
     for (const Group& g : a.groups) {
@@ -33,6 +35,7 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     a.several_sweeps = sweeps.size() > 1;
     a.reference_floors = reference_floors(a.loaded.trials);
     a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline);
+    apply_bench_ratios(a.comparisons, a.speed);
     a.metric = options.metric;
     const MetricInfo& metric = metric_info(options.metric);
     const std::optional<Metric> only_with =

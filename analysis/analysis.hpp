@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/baseline_comparison.hpp"
+#include "analysis/bench_speeds.hpp"
 #include "analysis/grouping.hpp"
 #include "analysis/family_fit.hpp"
 #include "analysis/iso_quality.hpp"
@@ -37,6 +38,7 @@ struct Analysis {
     std::vector<std::string> label_keys;  // label columns of the group tables
     bool several_sweeps = false;
     BaselineComparisons comparisons;
+    SpeedSources speed;  // per group: altup bench figures or the trials' timing (bench_speeds.hpp)
     std::string size_key;  // the pivot's column label, also the iso-quality size axis
     std::optional<PivotTable> pivot;
     std::vector<IsoQualityRow> iso;

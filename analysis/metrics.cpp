@@ -45,7 +45,7 @@ std::string quality_metric_keys() {
 
 std::string table_key(Metric metric) {
     const MetricInfo& info = metric_info(metric);
-    if (metric == Metric::flops_per_step) return "gflop_per_step";  // tables show it in units of 1e9
+    if (info.display_scale == 1e-9) return "g" + std::string(info.key);  // flops_per_step shown in GFLOP
     return std::string(info.key) + (info.display_scale == 100.0 ? "_pct" : "");
 }
 

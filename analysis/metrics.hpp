@@ -15,7 +15,7 @@ enum class Metric {
     train_tokens_per_s,
     ms_per_step,
     eval_tokens_per_s,
-    flops_per_step,  // analytic training FLOPs of one step (a cost, not a timing); absent in old files
+    flops_per_step,  // the analytic training cost of a step: the same on any machine (absent in old files)
     params_total,
     params_embedding,
     params_non_embedding,

@@ -114,6 +114,7 @@ Table groups_table(const Analysis& a, const AnalyzeOptions& o) {
             } else {
                 counts_vary = counts_vary || is_parameter_count(info.metric);
                 row.push_back(metric_cell(g, info.metric));
+                row.back().text = speed_marker(a.speed, g, info.metric);
             }
         }
         t.rows.push_back(std::move(row));
@@ -123,6 +124,7 @@ Table groups_table(const Analysis& a, const AnalyzeOptions& o) {
         t.notes.push_back(fmt::format("{} stale trial(s) left out: their sweep file, as last run, no longer expands to "
                                       "them (--include-stale shows them as groups of their own)",
                                       a.stale_left_out));
+    for (const std::string& note : speed_source_notes(a.speed)) t.notes.push_back(note);
     if (a.has_downstream)
         t.notes.push_back("downstream columns: the fine-tune validation split (test: its test split); eval loss, "
                           "accuracy and speed of a fine-tune group are its pretrained model's; — for pretraining groups");
@@ -156,8 +158,8 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         std::vector<Cell> row = label_cells(a, a.groups[c.group]);
         row.push_back(Cell::of_number(c.delta_accuracy_points, 2));
         row.push_back(Cell::of_number(c.delta_loss, 3));
-        row.push_back(Cell::of_number(c.train_speedup, 3));
-        row.push_back(Cell::of_number(c.train_slowdown_percent, 1));
+        row.push_back(Cell::of_number(c.train_speedup, 3, comparison_speed_marker(a.speed, c)));
+        row.push_back(Cell::of_number(c.train_slowdown_percent, 1, comparison_speed_marker(a.speed, c)));
         row.push_back(Cell::of_number(c.eval_speedup, 3));
         row.push_back(Cell::of_number(c.eval_slowdown_percent, 1));
         if (a.has_downstream) {
@@ -181,6 +183,7 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
                       "against the baseline's (no p with fewer than 2 seeds a side; with 3 seeds a side only large "
                       "effects reach p < 0.05)");
     t.notes.push_back("speedup = tok/s ÷ baseline tok/s; slowdown = baseline tok/s ÷ tok/s − 1, the extra time per token");
+    for (const std::string& note : speed_source_notes(a.speed, &a.comparisons)) t.notes.push_back(note);
     return t;
 }
 
@@ -244,7 +247,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(r.accuracy * quality.display_scale,
                                       quality.display_scale == 100.0 ? 2 : quality.precision));
-        row.push_back(Cell::of_number(r.speed, 0));
+        row.push_back(Cell::of_number(r.speed, 0, speed_marker(a.speed, g, Metric::train_tokens_per_s)));
         const bool extrapolated = r.baseline.status == IsoStatus::extrapolated;
         const std::string mark = extrapolated ? "†" : "";
         row.push_back(Cell::of_number(r.baseline.speed, 0, mark));
@@ -309,6 +312,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         for (std::size_t m : members) names.push_back(group_name(a, a.groups[m]));
         t.notes.push_back(fmt::format("reference family members ({}): {}", members.size(), fmt::join(names, "; ")));
     }
+    for (const std::string& note : speed_source_notes(a.speed)) t.notes.push_back(note);
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));
@@ -422,11 +426,14 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
         row.push_back(metric_cell(g, Metric::token_accuracy));
         if (a.has_downstream) row.push_back(metric_cell(g, Metric::downstream_accuracy));
         row.push_back(metric_cell(g, Metric::train_tokens_per_s));
+        row.back().text = speed_marker(a.speed, g, Metric::train_tokens_per_s);
         auto it = by_group.find(i);
         row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->delta_accuracy_points, 2));
-        row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->train_speedup, 3));
+        row.push_back(Cell::of_number(it == by_group.end() ? std::nullopt : it->second->train_speedup, 3,
+                                      it == by_group.end() ? "" : comparison_speed_marker(a.speed, *it->second)));
         t.rows.push_back(std::move(row));
     }
+    for (const std::string& note : speed_source_notes(a.speed, &a.comparisons)) t.notes.push_back(note);
     if (!a.loaded.skipped.empty())
         t.notes.push_back(fmt::format("{} result file(s) skipped ({} still running); `altup analyze {}` lists them",
                                       a.loaded.skipped.size(), a.loaded.running, runs_dir));

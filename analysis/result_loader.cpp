@@ -227,16 +227,12 @@ ParsedResult parse_result_file(const std::string& path) {
         }
         for (const MetricInfo& info : all_metrics()) {
             const std::string dotted = info.json_path;
-            if (info.downstream) {
+            // speed.flops_per_step came after schema 1's first files: optional, like downstream numbers.
+            if (info.downstream || info.metric == Metric::flops_per_step) {
                 trial.values[metric_index(info.metric)] = optional_at(root, dotted);
                 continue;
             }
             if (dotted.rfind("params.", 0) == 0 && params.is_null()) continue;
-            // Results written before FLOPs were counted have none: a gap, not a broken file.
-            if (info.metric == Metric::flops_per_step) {
-                trial.values[metric_index(info.metric)] = optional_at(root, dotted);
-                continue;
-            }
             trial.values[metric_index(info.metric)] = optional_number(require(root, dotted), dotted);
         }
         if (auto it = root.find("config"); it != root.end() && it->is_object())

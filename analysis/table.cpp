@@ -55,7 +55,7 @@ std::string text_of(const Cell& c, const RenderOptions& options, const std::stri
         case Cell::Kind::empty: return none;
         case Cell::Kind::text: return c.text;
         case Cell::Kind::number: return fixed(c.number, c.precision) + c.text;
-        case Cell::Kind::stat: return stat_text(c, options, pm);
+        case Cell::Kind::stat: return stat_text(c, options, pm) + c.text;
     }
     return none;
 }
@@ -200,7 +200,7 @@ std::string render_latex(const std::vector<Table>& tables, const RenderOptions& 
             for (const Cell& cell : row) {
                 // Numbers go in math mode so "±" and minus signs typeset properly.
                 const std::string text = text_of(cell, options, "\\pm", "--");
-                cells.push_back(cell.kind == Cell::Kind::stat ? "$" + text + "$"
+                cells.push_back(cell.kind == Cell::Kind::stat ? "$" + stat_text(cell, options, "\\pm") + "$" + escape_latex(cell.text)
                                 : cell.kind == Cell::Kind::number ? "$" + fixed(cell.number, cell.precision) + "$" + escape_latex(cell.text)
                                                                  : escape_latex(text));
             }

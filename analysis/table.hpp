@@ -13,7 +13,7 @@ namespace altup {
 struct Cell {
     enum class Kind { empty, text, number, stat };
     Kind kind = Kind::empty;
-    std::string text;  // the text, or a marker appended to a number ("†")
+    std::string text;  // the text, or a marker appended to a number or stat ("†")
     double number = 0;
     Summary stat;  // already scaled for display
     int precision = 0;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "analysis/analyze_command.hpp"
+#include "experiments/bench/bench_command.hpp"
 #include "experiments/trainer/train_command.hpp"
 #include "sweeps/sweep_command.hpp"
 
@@ -18,6 +19,8 @@ void usage(FILE* out) {
         "                                                                     run a whole study, resumably\n"
         "  analyze RUNS_DIR [--format md|csv|latex|json|html] [--baseline VARIANT] [--pivot KEY] [--plot DIR]\n"
         "                   [--output FILE] [--ci] ...                          tables and figures of results\n"
+        "  bench SWEEP.yaml | RUNS_DIR [--rounds N] [--only ID] [--threads T] ...\n"
+        "                                                                     time each speed configuration, interleaved\n"
         "\n"
         "`altup <command> --help` describes each command's options.\n",
         out);
@@ -31,6 +34,7 @@ int main(int argc, char** argv) {
     if (cmd == "train") return altup::train_command(argc - 1, argv + 1);
     if (cmd == "sweep") return altup::sweep_command(argc - 1, argv + 1);
     if (cmd == "analyze") return altup::analyze_command(argc - 1, argv + 1);
+    if (cmd == "bench") return altup::bench_command(argc - 1, argv + 1);
     std::fprintf(stderr, "altup: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;

@@ -34,6 +34,7 @@
 #include "core/dnn.hpp"
 #include "core/optim.hpp"
 #include "core/profiler.hpp"
+#include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
 #include "util/cpu_info.hpp"
 
@@ -92,17 +93,28 @@ struct Variant {
     bool bf16 = false;  // --paired --dtype both: each config in f32 and in bf16
 };
 
-// A model, its optimizer and random tokens, stepped as the trainer steps.
+Config trainee_config(const ModelConfig& cfg, int64_t B) {
+    Config c;  // AdamW (0.9, 0.999, 1e-8, 0.01), clip 1, no accumulation: the defaults
+    c.model = cfg;
+    c.train.batch = int(B);
+    c.seed = 1;
+    return c;
+}
+
+// A model, its optimizer and random tokens, stepped with the trainer's own step.
 struct Trainee {
+    Config cfg;
     LanguageModel model;
     AdamW opt;
+    TrainStep train_step;
     std::vector<int32_t> ids, targets;
     int64_t B, T;
-    Trainee(const ModelConfig& cfg, int64_t b, int64_t t, Rng& rng)
-        : model(cfg, 1), opt(model.params(), 0.9, 0.999, 1e-8, 0.01), ids(b * t), targets(b * t), B(b), T(t) {
+    Trainee(const ModelConfig& m, int64_t b, int64_t t, Rng& rng)
+        : cfg(trainee_config(m, b)), model(m, 1), opt(model.params(), 0.9, 0.999, 1e-8, 0.01),
+          train_step(model, opt, distributed(), cfg), ids(b * t), targets(b * t), B(b), T(t) {
         for (size_t i = 0; i < ids.size(); ++i) {
-            ids[i] = int32_t(rng.uniform_int(cfg.vocab));
-            targets[i] = int32_t(rng.uniform_int(cfg.vocab));
+            ids[i] = int32_t(rng.uniform_int(m.vocab));
+            targets[i] = int32_t(rng.uniform_int(m.vocab));
         }
     }
     void fwd_bwd() {
@@ -110,16 +122,10 @@ struct Trainee {
         backward(out.loss);
     }
     void step() {
-        fwd_bwd();
-        using clock = std::chrono::steady_clock;
-        const auto t0 = clock::now();
-        const float scale = clip_factor(grad_norm({&model.params()}), 1.0);  // as the trainer clips
-        const auto t1 = clock::now();
-        opt.step(1e-4, scale);  // (and zeroes the gradients)
-        if (profiler::enabled()) {
-            profiler::add("grad_norm", std::chrono::duration<double, std::milli>(t1 - t0).count());
-            profiler::add("adamw", std::chrono::duration<double, std::milli>(clock::now() - t1).count());
-        }
+        train_step.run([this](int32_t* in, int32_t* tgt) {
+            std::copy(ids.begin(), ids.end(), in);
+            std::copy(targets.begin(), targets.end(), tgt);
+        }, 1e-4);
     }
 };
 

@@ -1,7 +1,10 @@
-// `altup sweep FILE [--dry-run | --status] [--jobs N] [--out DIR] [--threads T] [--retry-failed] [--trainer CMD]`
+// `altup sweep FILE [--dry-run | --status] [--jobs N] [--out DIR] [--threads T] [--retry-failed] [--trainer CMD] [--bench]`
 #include "sweeps/sweep_command.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -15,6 +18,7 @@
 #include "sweeps/slurm_launcher.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_state.hpp"
+#include "util/shell.hpp"
 
 namespace altup {
 namespace {
@@ -24,6 +28,7 @@ constexpr int kExitUsage = 2;
 const char* const kUsage =
     "usage: altup sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
     "                   [--retry-failed] [--only KEY=VALUE]... [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
+    "                   [--bench]\n"
     "\n"
     "Expands SWEEP.yaml into trials and runs the pending ones as `altup train` processes,\n"
     "N at a time, in DIR/<sweep name>/<trial id>/ (docs/sweeps.md).\n"
@@ -34,6 +39,8 @@ const char* const kUsage =
     "  --out DIR        runs folder (default runs)\n"
     "  --threads T      threads per trial (default: cores / N)\n"
     "  --retry-failed   run failed and diverged trials again\n"
+    "  --bench          then time the sweep's speed configurations with `altup bench` (docs/bench.md),\n"
+    "                   on the threads each trial had\n"
     "  --only K=V       only the trials labelled K=V, e.g. --only model.preset=tiny (repeatable: all\n"
     "                   must match; a kept fine-tune trial keeps its pretraining trial)\n"
     "  --launcher L     local (default): processes on this machine; slurm: one sbatch job array\n"
@@ -53,6 +60,7 @@ struct Arguments {
     std::string file;
     bool dry_run = false;
     bool status = false;
+    bool bench = false;  // run `altup bench` on the sweep after it
     std::string launcher = "local";
     std::vector<std::pair<std::string, std::string>> only;
     RunnerOptions runner;
@@ -99,6 +107,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
         else if (option == "--dry-run") args.dry_run = true;
         else if (option == "--status") args.status = true;
         else if (option == "--retry-failed") args.runner.retry_failed = true;
+        else if (option == "--bench") args.bench = true;
         else if (option == "--jobs" || option == "-j") args.runner.jobs = parse_count(option, value(), 1);
         else if (option == "--threads") args.runner.threads = parse_count(option, value(), 1);
         else if (option == "--out") args.runner.out_dir = value();
@@ -182,6 +191,23 @@ int submit_to_slurm(const SweepExpansion& sweep, const Arguments& args) {
     return 0;
 }
 
+// `altup sweep --bench`: this executable's `bench` subcommand, in its own process
+// as trials are, on the threads the runner gave each trial. 0, 1 or 2 as it exits.
+int run_bench_after(const Arguments& args) {
+    const int threads = threads_per_trial(available_cores(), args.runner.jobs, args.runner.threads);
+    std::error_code ec;  // resolved here: in the shell, /proc/self/exe would be the shell
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec) throw std::runtime_error("--bench: cannot find the altup executable (/proc/self/exe)");
+    const std::string command = fmt::format("{} bench {} --out {} --threads {}", shell_quote(self),
+                                            shell_quote(args.file), shell_quote(args.runner.out_dir), threads);
+    std::fflush(stdout);
+    const int status = std::system(command.c_str());
+    if (status == 0) return 0;
+    fmt::print(stderr, "altup sweep: altup bench did not finish ({}); run it again with: altup bench {} --out {}\n",
+               status, args.file, args.runner.out_dir);
+    return 1;
+}
+
 }  // namespace
 
 int sweep_command(int argc, char** argv) {
@@ -206,7 +232,8 @@ int sweep_command(int argc, char** argv) {
             print_trial_table(stdout, sweep);
             return 0;
         }
-        return run_sweep(sweep, args.runner);
+        const int code = run_sweep(sweep, args.runner);
+        return args.bench && code != 130 ? std::max(code, run_bench_after(args)) : code;
     } catch (const SweepError& e) {
         fmt::print(stderr, "altup sweep: error: {}\n", e.what());
     } catch (const ConfigError& e) {

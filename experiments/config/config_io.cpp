@@ -389,7 +389,7 @@ nlohmann::json to_json(const Config& c) {
 
 std::string config_id(const Config& c) {
     const nlohmann::json j = experiment_identity(to_json(c), IdentityOf::trial);
-    return fmt::format("{:016x}", fnv1a64(j.dump())).substr(0, 12);  // nlohmann's object keys are sorted
+    return content_id(j.dump());  // nlohmann's object keys are sorted: the dump is canonical
 }
 
 }  // namespace altup

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include <fstream>
+#include <string>
 
 #include "core/dnn.hpp"
 #include "core/matmul_policy.hpp"

@@ -28,6 +28,7 @@
 #include "experiments/trainer/evaluate.hpp"
 #include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/safetensors.hpp"
+#include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
 
 namespace altup {
@@ -114,7 +115,7 @@ void TrialRun::write_result(const std::string& status, const std::string& messag
                                    {"p90", num_or_null(percentile(p_.step_ms, 0.9))}}},
                   {"eval_tokens_per_s", num_or_null(last_eval_.tokens_per_s)},
                   {"peak_rss_mb", peak_rss_mb()},
-                  {"flops_per_step", model_ ? json(3.0 * model_->forward_flops_per_token(cfg_.model.seq_len) * double(tokens_per_step)) : json(nullptr)}};
+                  {"flops_per_step", model_ ? json(flops_per_step(*model_, cfg_)) : json(nullptr)}};
     r["env"] = run_env(threads_, dist_.size());
     r["started_at"] = started_at_;
     r["finished_at"] = status == "running" ? json(nullptr) : json(now_iso());
@@ -229,13 +230,10 @@ int TrialRun::run() {
                                  resumed ? fmt::format(", resumed at step {}", p_.step) : "");
     write_result("running", "");
 
-    // Every rank draws the whole global batch from the shared RNG stream and
-    // trains on its slice, so the union over ranks is the single-process batch.
     const int64_t B = tc.batch, T = cfg_.model.seq_len;
-    const int64_t local_B = B / dist_.size(), first_row = int64_t(dist_.rank()) * local_B * T;
     const int64_t warmup_steps = std::min<int64_t>(5, std::max<int64_t>(1, tc.steps / 10));
-    std::vector<int32_t> inputs(B * T), targets(B * T);
-    std::vector<int32_t> local_in(local_B * T), local_tgt(local_B * T);
+    TrainStep train_step(*model_, *optim_, dist_, cfg_);
+    auto next_batch = [&](int32_t* inputs, int32_t* targets) { sample_batch(data_.train, int(B), int(T), data_rng_, inputs, targets); };
     t_start_ = std::chrono::steady_clock::now();
     const int64_t tokens_per_step = B * T * tc.grad_accum;
     double window_tokens = 0, window_s = 0;
@@ -252,31 +250,13 @@ int TrialRun::run() {
             return code;
         }
         const auto t0 = std::chrono::steady_clock::now();
-        double loss_sum = 0;
-        for (int micro = 0; micro < tc.grad_accum; ++micro) {
-            sample_batch(data_.train, int(B), int(T), data_rng_, inputs.data(), targets.data());
-            std::copy_n(inputs.begin() + first_row, local_B * T, local_in.begin());
-            std::copy_n(targets.begin() + first_row, local_B * T, local_tgt.begin());
-            ModelOutput out = model_->forward(local_in, local_tgt, local_B, T);
-            Var loss = tc.grad_accum > 1 ? scale(out.loss, 1.0f / float(tc.grad_accum)) : out.loss;
-            loss_sum += double(out.ce->value.item());
-            backward(loss);
-        }
-        // Gradients and the logged loss: means over ranks (equal slices, so the
-        // mean of means is the global mean), one allreduce over the flat buffer.
-        dist_.allreduce_mean(model_->params().grad().data(), model_->params().total());
-        float loss_f = float(loss_sum / tc.grad_accum);
-        dist_.allreduce_mean(&loss_f, 1);
-        const double loss = dist_.size() > 1 ? double(loss_f) : loss_sum / tc.grad_accum;
+        const double loss = train_step.run(next_batch, schedule.at(p_.step));
         if (!std::isfinite(loss)) {
             p_.diverged_at = p_.step;
-            model_->params().zero_grad();
             write_result("diverged", fmt::format("non-finite training loss at step {}", p_.step));
             if (!opts_.quiet && root_) std::cerr << "\ndiverged at step " << p_.step << "\n";
             return kDiverged;
         }
-        const double norm = grad_norm({&model_->params()});
-        optim_->step(schedule.at(p_.step), clip_factor(norm, tc.clip));  // leaves the gradients zeroed
         ++p_.step;
         p_.last_train_loss = loss;
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
