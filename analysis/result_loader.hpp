@@ -30,6 +30,7 @@ struct TrialResult {
     std::string stage = "pretrain";  // "pretrain" | "finetune" (absent in old files: pretrain)
     bool has_downstream = false;     // the file has a downstream section (an object)
     std::string downstream_task;     // downstream.task ("pos", "genre", ...), "" when absent
+    std::map<std::string, std::string> provenance;  // commit, steps, ... (analysis/provenance.hpp)
 };
 
 // The label naming a fine-tune trial's downstream task. Fine-tune trials

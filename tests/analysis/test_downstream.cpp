@@ -335,9 +335,10 @@ TEST_CASE("downstream: --metric on the command line", "[analysis]") {
     CHECK(run_command({dir.path() + "/runs", "--metric", "downstream_accuracy", "--format", "csv", "--table",
                        "iso_quality", "-o", out, "--quiet"}) == 0);
     CHECK(slurp(out).rfind("variant,finetune.task,model.preset,downstream_accuracy_pct,train_tokens_per_s,", 0) == 0);
-    CHECK(run_command({dir.path() + "/runs", "--metric=downstream_test_accuracy", "--table", "downstream", "-o", out,
+    const std::string md = dir.path() + "/downstream.md";  // the format follows the extension
+    CHECK(run_command({dir.path() + "/runs", "--metric=downstream_test_accuracy", "--table", "downstream", "-o", md,
                        "--quiet"}) == 0);
-    CHECK_THAT(slurp(out), Catch::Contains("## Test acc (%) by finetune.task"));
+    CHECK_THAT(slurp(md), Catch::Contains("## Test acc (%) by finetune.task"));
     CHECK(run_command({dir.path() + "/runs", "--metric", "train_tokens_per_s"}) == 2);  // not a quality
     CHECK(run_command({dir.path() + "/runs", "--metric", "bogus"}) == 2);
     CHECK(run_command({dir.path() + "/runs", "--metric"}) == 2);
