@@ -64,6 +64,7 @@ std::string render_html_report(const Analysis& a, const std::vector<Table>& tabl
         "body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 80em; padding: 0 1em; color: #222; }}\n"
         "table {{ border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }}\n"
         "th, td {{ border-bottom: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; }}\n"
+        "td {{ white-space: nowrap; }} td.long {{ white-space: normal; min-width: 24em; }}\n"
         "thead th {{ border-bottom: 2px solid #444; }}\n"
         "td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}\n"
         "ul.notes {{ font-size: 0.85em; color: #555; }}\n"

@@ -18,8 +18,8 @@ std::string unknown(const std::string& what, const std::string& value, const std
                     const std::vector<std::string>& candidates, const std::string& listed_as) {
     // As many edits as the config loader allows for a typo: 2, or a quarter of a long name.
     const std::string hint = closest_match(value, candidates, std::max<std::size_t>(2, value.size() / 4));
-    return fmt::format("unknown {} '{}' ({}){}; {}: {}", what, value, why,
-                       hint.empty() ? "" : fmt::format("; did you mean '{}'?", hint), listed_as,
+    return fmt::format("unknown {} '{}' ({}){} {}: {}", what, value, why,
+                       hint.empty() ? ";" : fmt::format("; did you mean '{}'?", hint), listed_as,
                        candidates.empty() ? std::string("none") : fmt::format("{}", fmt::join(candidates, ", ")));
 }
 

@@ -66,7 +66,8 @@ std::vector<Table> selected_tables(const Analysis& a, const AnalyzeOptions& o, c
             continue;
         }
         if (!t.rows.empty()) return {t};
-        warnings.push_back(fmt::format("table '{}' has no rows{}", t.id, t.notes.empty() ? "" : ": " + t.notes.front()));
+        const std::string why = !t.why_empty.empty() ? t.why_empty : t.notes.empty() ? "" : t.notes.front();
+        warnings.push_back(fmt::format("table '{}' has no rows{}", t.id, why.empty() ? "" : ": " + why));
         return {};
     }
     throw AnalysisError(fmt::format("no table '{}' in this analysis (available: {})", r.table, fmt::join(ids, ", ")));
@@ -142,7 +143,7 @@ Report render_report(const Analysis& a, const AnalyzeOptions& o, const ReportReq
         case ReportFormat::markdown: {
             const std::vector<Table> tables = selected_tables(a, o, r, true, warnings);
             report.text = render_markdown(tables, render);
-            if (!tables.empty() && !provenance.empty()) {
+            if (r.table.empty() && !provenance.empty()) {  // a whole report, not one table to paste
                 report.text += "\n## Provenance\n\n";
                 for (const ProvenanceLine& line : provenance) report.text += "- " + provenance_text(line) + "\n";
             }

@@ -145,6 +145,7 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         }
         t.rows.push_back(std::move(row));
     }
+    t.why_empty = fmt::format("no group has a baseline ({}={}) of its size", o.variant_key, o.baseline);
     if (!has_baseline(a, o)) {
         t.notes.push_back(fmt::format("no group has {}={}: choose the baseline with --baseline VARIANT",
                                       o.variant_key, o.baseline));
@@ -212,6 +213,9 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     std::set<std::size_t> dominated;                    // baseline groups left off their family's front
     std::map<std::string, const IsoQualityRow*> lower;  // per method, the largest lower bound
     for (const IsoQualityRow& r : a.iso) {
+        // Against a family of one size there is no range to read a speed from: such a
+        // row says something only with a bound (a one-size sweep's rows have none).
+        if (!r.speedup && r.bound == IsoQualityRow::Bound::none && r.baseline_family.size() < 2) continue;
         const Group& g = a.groups[r.group];
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(r.accuracy * quality.display_scale,
@@ -271,6 +275,11 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                       "on the family's speed-{0} Pareto front, sorted by {0} (pretraining train tok/s{1})",
                                       quality.name, quality.downstream ? "; each downstream task on its own" : ""));
     }
+    t.why_empty = has_baseline(a, o)
+                      ? fmt::format("each baseline family has a single {0}: no range of {1} to read a speed from "
+                                    "(iso-quality needs the baseline at two {0} values or more)",
+                                    a.size_key, quality.name)
+                      : fmt::format("no group has {}={}", o.variant_key, o.baseline);
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));

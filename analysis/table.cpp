@@ -186,9 +186,12 @@ std::string render_html_table(const Table& t, const RenderOptions& options) {
         out += "</tr></thead>\n<tbody>\n";
         for (const auto& row : t.rows) {
             out += "<tr>";
-            for (std::size_t i = 0; i < row.size(); ++i)
-                out += fmt::format(t.columns[i].numeric ? "<td class=\"num\">{}</td>" : "<td>{}</td>",
-                                   escape_html(cell_text(row[i], options)));
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                const std::string text = cell_text(row[i], options);
+                // Cells stay on one line (a label cut as "recycled-/k2" misreads), but a sentence wraps.
+                const char* cls = t.columns[i].numeric ? " class=\"num\"" : text.size() > 40 ? " class=\"long\"" : "";
+                out += fmt::format("<td{}>{}</td>", cls, escape_html(text));
+            }
             out += "</tr>\n";
         }
         out += "</tbody>\n</table></div>\n";

@@ -37,6 +37,7 @@ struct Table {
     std::vector<Column> columns;
     std::vector<std::vector<Cell>> rows;
     std::vector<std::string> notes;  // shown under the table
+    std::string why_empty;           // a table with no rows is left out; asked for, this says why
 };
 
 struct RenderOptions {
