@@ -1,6 +1,7 @@
 #include "analysis/latex_table.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -12,9 +13,9 @@ namespace {
 // It need not be exact: \altupfit shrinks whatever still overflows.
 constexpr double kCharPt = 4.25;             // an average glyph (a digit is 4.5)
 constexpr double kPaddingPt = 12.0;          // 2 \tabcolsep around a cell
-constexpr std::size_t kLongText = 32;        // a text column with a longer cell becomes a paragraph column
-constexpr double kParagraphMinPt = 130.0;    // the narrowest paragraph column
+constexpr std::size_t kLongText = 32;        // a longer text cell (after the labels) becomes a marker
 constexpr std::size_t kHeaderMaxLines = 3;   // a header wraps onto at most this many lines
+constexpr double kPageLines = 45;            // \small lines that fit a float page, with some room
 
 // One UTF-8 code point from `text` at `i` (advanced past it); bad bytes read as U+FFFD.
 char32_t next_code_point(const std::string& text, std::size_t& i) {
@@ -95,29 +96,29 @@ std::vector<std::string> wrap(const std::string& text, std::size_t width) {
     return lines;
 }
 
+// A cell's text as it is set: a stat cell's interval, "[lo, hi]", goes on a
+// second line, so that --ci does not double the width of every column.
+std::vector<std::string> cell_lines(const Cell& cell, const RenderOptions& options) {
+    const std::string text = cell_text(cell, options);
+    const std::size_t interval = cell.kind == Cell::Kind::stat ? text.find(" [") : std::string::npos;
+    if (interval == std::string::npos) return {text};
+    return {text.substr(0, interval), text.substr(interval + 1)};
+}
+
 struct ColumnLayout {
     std::vector<std::string> header_lines;
     double width_pt = 0;  // with padding
-    bool paragraph = false;
-    double widest_text_pt = 0;  // of a paragraph column's cells
 };
 
 ColumnLayout layout_column(const Table& t, std::size_t col, const RenderOptions& options) {
     ColumnLayout c;
     std::size_t widest_chars = 0;
     double cells_pt = 0;
-    for (const auto& row : t.rows) {
-        const std::string text = cell_text(row[col], options);
-        widest_chars = std::max(widest_chars, code_points(text));
-        cells_pt = std::max(cells_pt, text_pt(text));
-    }
-    c.paragraph = !t.columns[col].numeric && widest_chars > kLongText;
-    if (c.paragraph) {
-        c.header_lines = {t.columns[col].header};
-        c.widest_text_pt = cells_pt;
-        c.width_pt = kParagraphMinPt + kPaddingPt;
-        return c;
-    }
+    for (const auto& row : t.rows)
+        for (const std::string& text : cell_lines(row[col], options)) {
+            widest_chars = std::max(widest_chars, code_points(text));
+            cells_pt = std::max(cells_pt, text_pt(text));
+        }
     // Wrap the header no narrower than the cells, widening until it takes at most three lines.
     std::size_t width = std::max<std::size_t>(12, widest_chars);
     c.header_lines = wrap(t.columns[col].header, width);
@@ -133,7 +134,13 @@ std::string cell_latex(const Cell& cell, const RenderOptions& options) {
         case Cell::Kind::empty: return "--";
         case Cell::Kind::text: return escape_latex(cell.text);
         case Cell::Kind::number: return "$" + fixed_text(cell.number, cell.precision) + "$" + escape_latex(cell.text);
-        case Cell::Kind::stat: return "$" + cell_text_with(cell, options, "\\pm", "--") + "$";
+        case Cell::Kind::stat: {
+            const std::string text = cell_text_with(cell, options, "\\pm", "--");
+            const std::size_t interval = text.find(" [");
+            if (interval == std::string::npos) return "$" + text + "$";
+            return fmt::format("\\begin{{tabular}}[t]{{@{{}}r@{{}}}}${}$\\\\ ${}$\\end{{tabular}}", text.substr(0, interval),
+                               text.substr(interval + 1));
+        }
     }
     return "--";
 }
@@ -154,14 +161,80 @@ std::size_t label_column_count(const Table& t) {
     return n == t.columns.size() ? std::min<std::size_t>(1, n) : n;
 }
 
-// Value columns in parts that fit the text width next to the label columns.
+// A table as the page needs it: a label column with one value in every row
+// becomes a line under the table, and a long text cell (an iso-quality note)
+// becomes a marker, "(a)", with its text listed under the table: a sentence
+// per row in a narrow column would make the table taller than a page.
+struct Prepared {
+    Table table;
+    std::size_t labels = 0;
+    std::vector<std::string> constant;    // "train.lr: 0.002 in every row"
+    std::vector<std::string> keyed;       // the marked texts, in marker order
+    std::vector<bool> marked;             // per column of `table`: has markers
+};
+
+std::string marker(std::size_t i) {
+    std::string letters;
+    for (std::size_t n = i + 1; n > 0; n = (n - 1) / 26) letters.insert(letters.begin(), static_cast<char>('a' + (n - 1) % 26));
+    return "(" + letters + ")";
+}
+
+Prepared prepare(const Table& t, const RenderOptions& options) {
+    Prepared p;
+    const std::size_t labels = label_column_count(t);
+    std::vector<bool> keep(t.columns.size(), true);
+    std::size_t kept_labels = labels;
+    for (std::size_t c = 0; c < labels && t.rows.size() > 1; ++c) {
+        const std::string first = cell_text(t.rows[0][c], options);
+        const bool same = std::all_of(t.rows.begin(), t.rows.end(),
+                                      [&](const auto& row) { return cell_text(row[c], options) == first; });
+        if (!same || kept_labels == 1 || t.rows[0][c].kind != Cell::Kind::text) continue;
+        keep[c] = false;
+        --kept_labels;
+        p.constant.push_back(fmt::format("{}: {} in every row", t.columns[c].header, first));
+    }
+    p.table.id = t.id;
+    p.table.title = t.title;
+    p.table.notes = t.notes;
+    p.labels = kept_labels;
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+        if (keep[c]) p.table.columns.push_back(t.columns[c]);
+    p.marked.assign(p.table.columns.size(), false);
+    std::map<std::string, std::size_t> keys;
+    for (const auto& row : t.rows) {
+        std::vector<Cell> cells;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            if (!keep[c]) continue;
+            Cell cell = row[c];
+            const bool long_text = c >= labels && !t.columns[c].numeric && cell.kind == Cell::Kind::text &&
+                                   code_points(cell.text) > kLongText;
+            if (long_text) {
+                auto [it, added] = keys.emplace(cell.text, keys.size());
+                if (added) p.keyed.push_back(cell.text);
+                cell = Cell::of_text(marker(it->second));
+                p.marked[cells.size()] = true;
+            }
+            cells.push_back(std::move(cell));
+        }
+        p.table.rows.push_back(std::move(cells));
+    }
+    return p;
+}
+
+// Value columns in parts that fit next to the label columns, at up to
+// kMaxShrink of their size; a part takes at least kMinPartColumns of them
+// (then \altupfit shrinks it more), since a part per column would read worse
+// than a smaller font.
 std::vector<std::vector<std::size_t>> split_columns(const std::vector<ColumnLayout>& layout, std::size_t labels) {
+    constexpr std::size_t kMinPartColumns = 2;
+    constexpr double kMaxShrink = 0.85;
+    const double budget = kLatexTextWidthPt / kMaxShrink;
     double labels_pt = 0;
     for (std::size_t c = 0; c < labels; ++c) labels_pt += layout[c].width_pt;
     std::vector<std::vector<std::size_t>> parts(1);
     double used = labels_pt;
     for (std::size_t c = labels; c < layout.size(); ++c) {
-        if (!parts.back().empty() && used + layout[c].width_pt > kLatexTextWidthPt) {
+        if (parts.back().size() >= kMinPartColumns && used + layout[c].width_pt > budget) {
             parts.emplace_back();
             used = labels_pt;
         }
@@ -174,9 +247,8 @@ std::vector<std::vector<std::size_t>> split_columns(const std::vector<ColumnLayo
 constexpr const char* kPreambleComment =
     "% Generated by `altup analyze` (docs/analysis.md, \"LaTeX\"). The preamble needs:\n"
     "%   \\usepackage{booktabs}  % \\toprule, \\midrule, \\bottomrule\n"
-    "%   \\usepackage{array}     % >{\\raggedright\\arraybackslash}p{...} note columns\n"
     "%   \\usepackage{graphicx}  % \\resizebox: a table wider than \\linewidth is shrunk to fit\n"
-    "% (all three in Debian's texlive-latex-base / texlive-latex-recommended);\n"
+    "% (Debian: texlive-latex-recommended and texlive-latex-base);\n"
     "% `altup analyze --format latex --standalone` writes a whole document.\n";
 
 // Its argument at natural width, or shrunk to \linewidth when wider (never enlarged).
@@ -190,29 +262,26 @@ constexpr const char* kFitMacro =
     "}{}\n"
     "\\makeatother\n";
 
-std::string render_table(const Table& t, const RenderOptions& options) {
+std::string render_table(const Table& original, const RenderOptions& options) {
+    const Prepared prepared = prepare(original, options);
+    const Table& t = prepared.table;
     std::vector<ColumnLayout> layout;
     for (std::size_t c = 0; c < t.columns.size(); ++c) layout.push_back(layout_column(t, c, options));
-    const std::size_t labels = label_column_count(t);
+    const std::size_t labels = prepared.labels;
     const auto parts = split_columns(layout, labels);
+    // Height in lines: rows (two each with intervals), caption and header, the notes
+    // at about 85 characters a line of \footnotesize; a page holds about 50.
+    double lines = static_cast<double>(t.rows.size()) * (options.confidence_intervals ? 2 : 1) + 6;
+    for (const std::string& text : prepared.keyed) lines += std::ceil(static_cast<double>(code_points(text) + 4) / 85.0) * 0.85;
+    for (const std::string& text : t.notes) lines += std::ceil(static_cast<double>(code_points(text)) / 85.0) * 0.85;
+    const bool marks_after = lines > kPageLines;
     std::string out;
     for (std::size_t p = 0; p < parts.size(); ++p) {
         std::vector<std::size_t> cols;
         for (std::size_t c = 0; c < labels; ++c) cols.push_back(c);
         cols.insert(cols.end(), parts[p].begin(), parts[p].end());
-        double fixed_pt = 0;
-        for (std::size_t c : cols)
-            if (!layout[c].paragraph) fixed_pt += layout[c].width_pt;
         std::string spec;
-        for (std::size_t c : cols) {
-            if (!layout[c].paragraph) {
-                spec += t.columns[c].numeric ? 'r' : 'l';
-                continue;
-            }
-            // The room left on the line, but no wider than the longest note needs.
-            const double room = std::max(kParagraphMinPt, kLatexTextWidthPt - fixed_pt - kPaddingPt);
-            spec += fmt::format(">{{\\raggedright\\arraybackslash}}p{{{:.0f}pt}}", std::min(room, layout[c].widest_text_pt + 1));
-        }
+        for (std::size_t c : cols) spec += t.columns[c].numeric ? 'r' : 'l';
         const std::string part = parts.size() == 1 ? "" : fmt::format(" (part {} of {})", p + 1, parts.size());
         out += "\n\\begin{table}[tbp]\n\\centering\n\\small\n";
         out += fmt::format("\\caption{{{}{}}}\n\\label{{tab:{}{}}}\n", escape_latex(t.title), part, t.id,
@@ -227,12 +296,29 @@ std::string render_table(const Table& t, const RenderOptions& options) {
             out += fmt::format("{} \\\\\n", fmt::join(cells, " & "));
         }
         out += "\\bottomrule\n\\end{tabular}}\n";
-        if (p + 1 == parts.size() && !t.notes.empty()) {
+        // Under the table: the marked texts of its part, then (last part) the notes.
+        std::vector<std::string> below;
+        const bool has_marks =
+            std::any_of(parts[p].begin(), parts[p].end(), [&](std::size_t c) { return prepared.marked[c]; });
+        if (has_marks && !marks_after)
+            for (std::size_t k = 0; k < prepared.keyed.size(); ++k) below.push_back(marker(k) + " " + prepared.keyed[k]);
+        if (p + 1 == parts.size()) {
+            below.insert(below.end(), prepared.constant.begin(), prepared.constant.end());
+            below.insert(below.end(), t.notes.begin(), t.notes.end());
+        }
+        if (!below.empty()) {
             out += "\\par\\smallskip\n{\\footnotesize\\raggedright\n";
-            for (const std::string& note : t.notes) out += escape_latex(note) + "\\par\n";
+            for (const std::string& line : below) out += escape_latex(line) + "\\par\n";
             out += "}\n";
         }
         out += "\\end{table}\n";
+        if (has_marks && marks_after) {  // running text after the float, which it would make taller than a page
+            out += fmt::format("{{\\footnotesize\\raggedright\\noindent Notes to Table~\\ref{{tab:{}{}}}:\\par\n", t.id,
+                               p == 0 ? "" : fmt::format("-{}", p + 1));
+            for (std::size_t k = 0; k < prepared.keyed.size(); ++k)
+                out += escape_latex(marker(k) + " " + prepared.keyed[k]) + "\\par\n";
+            out += "}\n";
+        }
     }
     return out;
 }
@@ -276,7 +362,7 @@ std::string escape_latex(const std::string& text) {
 std::string render_latex(const std::vector<Table>& tables, const RenderOptions& options, const LatexOptions& latex) {
     std::string out;
     if (latex.standalone)
-        out += "\\documentclass[10pt]{article}\n\\usepackage{booktabs}\n\\usepackage{array}\n\\usepackage{graphicx}\n"
+        out += "\\documentclass[10pt]{article}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n"
                "\\begin{document}\n";
     out += kPreambleComment;
     for (const std::string& c : latex.comments) out += "% " + c + "\n";

@@ -1,11 +1,12 @@
 // `--format latex`: booktabs tables that pdflatex compiles as written and that
 // fit the page. Every symbol the other formats write as Unicode (Δ, −, ±, ×,
 // †, ...) becomes its LaTeX command, every special character is escaped, long
-// headers wrap onto stacked lines, a long text column becomes a paragraph
-// column, and a table too wide for a one-column page is split into parts that
-// repeat the label columns; whatever is still wider than \linewidth is shrunk
-// to it. The packages needed are listed at the top of the output
-// (docs/analysis.md, "LaTeX").
+// headers wrap onto stacked lines, a label column with one value becomes a
+// line under the table, a long note becomes a marker with its text below, and
+// a table too wide for a one-column page is split into parts that repeat the
+// label columns; whatever is still wider than \linewidth is shrunk to it.
+// The packages needed are listed at the top of the output (docs/analysis.md,
+// "LaTeX").
 #pragma once
 #include <string>
 #include <vector>

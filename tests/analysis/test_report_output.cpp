@@ -143,6 +143,14 @@ TEST_CASE("latex: every table compiles with pdflatex and fits the page", "[analy
     // The groups table is too wide for one page: it is split, the label columns repeated.
     CHECK_THAT(tex, Catch::Contains("Results per group (mean \\ensuremath{\\pm} sample std over seeds) (part 1 of"));
     CHECK_THAT(tex, Catch::Contains("\\label{tab:groups-2}"));
+    // train.lr is 0.002 in every row: a line under the table instead of a column.
+    CHECK_THAT(tex, Catch::Contains("train.lr: 0.002 in every row\\par"));
+    CHECK_THAT(tex, !Catch::Contains("& 0.002 &"));
+    // The 95% interval on a line of its own: losses 4.485 and 4.470, mean 4.4775 ± 12.706 · 0.0106 / √2.
+    CHECK_THAT(tex, Catch::Contains("\\begin{tabular}[t]{@{}r@{}}$4.478 \\pm 0.011$\\\\ $[4.382, 4.573]$\\end{tabular}"));
+    // An iso-quality note is a marker in the table, its text listed with the marker.
+    CHECK_THAT(tex, Catch::Contains("& (a) \\\\\n"));
+    CHECK_THAT(tex, Catch::Contains("(a) above the baseline's range (baseline accuracy 30.45--40.45\\%): not extrapolated;"));
 
     if (find_executable("pdflatex").empty()) {
         WARN("pdflatex not installed: not compiled (apt-get install texlive-latex-base texlive-latex-recommended)");
@@ -158,7 +166,7 @@ TEST_CASE("latex: every table compiles with pdflatex and fits the page", "[analy
     // a column is narrower than any table, which is then shrunk to fit it.
     write_text(dir.path() + "/tables.tex", render(dir.path() + "/runs", request(ReportFormat::latex), o));
     const PdflatexRun paper = pdflatex(dir.path(), "paper",
-                                       "\\documentclass[twocolumn]{article}\n\\usepackage{booktabs}\n\\usepackage{array}\n"
+                                       "\\documentclass[twocolumn]{article}\n\\usepackage{booktabs}\n"
                                        "\\usepackage{graphicx}\n\\begin{document}\n\\input{tables}\n\\end{document}\n");
     INFO(paper.log.substr(paper.log.size() > 3000 ? paper.log.size() - 3000 : 0));
     REQUIRE(paper.ok);
