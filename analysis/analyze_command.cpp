@@ -10,6 +10,7 @@
 
 #include "analysis/analysis.hpp"
 #include "analysis/analysis_error.hpp"
+#include "analysis/named_choices.hpp"
 #include "util/atomic_file.hpp"
 #include "analysis/report.hpp"
 #include "analysis/report_tables.hpp"
@@ -22,8 +23,10 @@ constexpr const char* kUsage =
     "\n"
     "Tables (and figures) from every result.json under RUNS_DIR; see docs/analysis.md.\n"
     "\n"
-    "  --format md|csv|latex|json|html  output format (default md)\n"
+    "  --format md|csv|latex|json|html  output format (default: from the --output extension\n"
+    "                                   .md .csv .tex .json .html, else md)\n"
     "  --output FILE                    write there (atomically) instead of stdout\n"
+    "  --standalone                     with latex: a whole document for pdflatex, not a fragment\n"
     "  --baseline VARIANT               the variant others are compared with (default baseline)\n"
     "  --variant-key KEY                the label naming a method (default variant)\n"
     "  --pivot KEY|none                 columns of the pivot table (default model.preset when present)\n"
@@ -32,7 +35,7 @@ constexpr const char* kUsage =
     "                                   downstream_macro_f1, downstream_test_accuracy, downstream_test_macro_f1)\n"
     "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|fit|skipped\n"
     "  --no-ci                          leave out the 95% t-intervals over seeds (shown by default)\n"
-    "  --extrapolate                    compute iso-quality speedups outside the baseline's range (marked)\n"
+    "  --extrapolate                    compute iso-quality speedups outside the family's range (marked)\n"
     "  --family KEY=VALUE[,KEY=VALUE]   the iso-quality reference family: groups matching every pair, by label\n"
     "                                   or config key (default: every dense model: no AltUp, MoE or Sequence-AltUp)\n"
     "  --fit flops|time                 fit the family's quality against cost per token (a power law) and report\n"
@@ -45,6 +48,8 @@ struct CommandLine {
     std::string runs_dir;
     std::string output;
     bool quiet = false;
+    bool format_given = false;
+    NamedChoices named;  // given on the command line: checked against the trials
     AnalyzeOptions options;
     ReportRequest request;
 };
@@ -77,15 +82,19 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
                 auto f = parse_report_format(format);
                 if (!f) return fmt::format("unknown format '{}' (expected md, csv, latex, json or html)", format);
                 cl.request.format = *f;
+                cl.format_given = true;
             }
         } else if (arg == "--output" || arg == "-o") {
             error = take(cl.output);
         } else if (arg == "--baseline") {
             error = take(cl.options.baseline);
+            cl.named.baseline = true;
         } else if (arg == "--variant-key") {
             error = take(cl.options.variant_key);
+            cl.named.variant_key = true;
         } else if (arg == "--pivot") {
             error = take(cl.options.pivot_key);
+            cl.named.pivot = true;
         } else if (arg == "--metric") {
             std::string key;
             error = take(key);
@@ -131,6 +140,8 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
             }
         } else if (arg == "--include-stale" && !has_value) {
             cl.options.include_stale = true;
+        } else if (arg == "--standalone" && !has_value) {
+            cl.request.latex_standalone = true;
         } else if (arg == "--quiet" && !has_value) {
             cl.quiet = true;
         } else if (arg.rfind("-", 0) == 0) {
@@ -143,6 +154,15 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
         if (!error.empty()) return error;
     }
     if (cl.runs_dir.empty()) return "missing RUNS_DIR";
+    // `-o report.html` means HTML; `--format csv -o report.html` is a mistake.
+    if (const auto by_extension = report_format_of_path(cl.output)) {
+        if (cl.format_given && *by_extension != cl.request.format)
+            return fmt::format("--format {} contradicts the output file '{}' (its extension means {})",
+                               report_format_name(cl.request.format), cl.output, report_format_name(*by_extension));
+        cl.request.format = *by_extension;
+    }
+    if (cl.request.latex_standalone && cl.request.format != ReportFormat::latex)
+        return "--standalone is for --format latex";
     return "";
 }
 
@@ -165,6 +185,10 @@ int analyze_command(int argc, char** argv) {
         if (analysis.loaded.trials.empty())
             throw AnalysisError(fmt::format("no completed trial under '{}' ({} result file(s) skipped, {} still running)",
                                             cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running));
+        if (const std::string error = check_named_choices(analysis, cl.options, cl.named); !error.empty()) {
+            std::fprintf(stderr, "altup analyze: %s\n", error.c_str());
+            return 2;
+        }
         const Report report = render_report(analysis, cl.options, cl.request);
         for (const std::string& w : report.warnings) std::fprintf(stderr, "altup analyze: %s\n", w.c_str());
         if (cl.output.empty()) {

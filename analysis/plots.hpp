@@ -2,7 +2,8 @@
 //   accuracy_vs_speed, loss_vs_speed  quality against train tok/s, one marker per
 //                                     method, error bars over seeds, Pareto front
 //   loss_vs_step, loss_vs_time        validation loss curves (mean over seeds)
-// Each figure's gnuplot script (<name>.gp, data inline) is kept beside it for editing.
+// Each figure's gnuplot script (<name>.gp, data inline) is kept beside it for
+// editing; its first lines say which commits and settings the data came from.
 #pragma once
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct Figure {
     std::string title;
     std::string svg_path;
     std::string png_path;
+    std::vector<std::size_t> groups;  // the groups drawn (their trials are the figure's provenance)
 };
 
 struct PlotResult {

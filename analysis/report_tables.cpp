@@ -172,6 +172,7 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         row.push_back(p_value_cell(c.loss_test));
         t.rows.push_back(std::move(row));
     }
+    t.why_empty = fmt::format("no group has a baseline ({}={}) of its size", o.variant_key, o.baseline);
     if (!has_baseline(a, o)) {
         t.notes.push_back(fmt::format("no group has {}={}: choose the baseline with --baseline VARIANT",
                                       o.variant_key, o.baseline));
@@ -233,8 +234,8 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     t.columns.insert(t.columns.end(), {{table_key(a.metric), quality.header, true},
                                        {"train_tokens_per_s", "train tok/s", true},
                                        {"baseline_tokens_per_s",
-                                        default_metric ? std::string("baseline tok/s at same accuracy")
-                                                       : fmt::format("baseline tok/s at same {}", quality.name),
+                                        default_metric ? std::string("family tok/s at same accuracy")
+                                                       : fmt::format("family tok/s at same {}", quality.name),
                                         true},
                                        {"iso_speedup", "iso-quality speedup (×)", true},
                                        {"iso_speedup_pct", "speedup (%)", true},
@@ -243,6 +244,9 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     std::set<std::size_t> dominated;                    // baseline groups left off their family's front
     std::map<std::string, const IsoQualityRow*> lower;  // per method, the largest lower bound
     for (const IsoQualityRow& r : a.iso) {
+        // Against a family of one size there is no range to read a speed from: such a
+        // row says something only with a bound (a one-size sweep's rows have none).
+        if (!r.speedup && r.bound == IsoQualityRow::Bound::none && r.baseline_family.size() < 2) continue;
         const Group& g = a.groups[r.group];
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(r.accuracy * quality.display_scale,
@@ -254,11 +258,11 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         row.push_back(Cell::of_number(r.speedup, 3, mark));
         row.push_back(Cell::of_number(r.speedup_percent, 1, mark));
         std::string note;
-        const std::string range = "baseline " + quality_range(a.metric, r.baseline.range_min, r.baseline.range_max);
+        const std::string range = "family " + quality_range(a.metric, r.baseline.range_min, r.baseline.range_max);
         switch (r.baseline.status) {
             case IsoStatus::interpolated: note = "interpolated"; break;
-            case IsoStatus::below_range: note = "below the baseline's range (" + range + "): not extrapolated"; break;
-            case IsoStatus::above_range: note = "above the baseline's range (" + range + "): not extrapolated"; break;
+            case IsoStatus::below_range: note = "below the family's range (" + range + "): not extrapolated"; break;
+            case IsoStatus::above_range: note = "above the family's range (" + range + "): not extrapolated"; break;
             case IsoStatus::extrapolated: note = "† extrapolated outside " + range; break;
             case IsoStatus::no_baseline: note = fmt::format("no baseline with {} and speed", quality.name); break;
         }
@@ -271,7 +275,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
             note += fmt::format("; the baseline at {} is better and {:.1f}× faster: iso-quality speedup < {:.3f}×",
                                 bound_name(), 1.0 / *r.speedup_bound, *r.speedup_bound);
         } else if (r.bound == IsoQualityRow::Bound::lower) {
-            note += fmt::format("; better than the best baseline ({}), at {:.3f}× its speed: iso-quality "
+            note += fmt::format("; better than the family's best ({}), at {:.3f}× its speed: iso-quality "
                                 "speedup > {:.3f}× (lower bound, see below)",
                                 bound_name(), *r.speedup_bound, *r.speedup_bound);
             if (!lower.count(method_of(g, o.variant_key)) || *r.speedup_bound > *lower[method_of(g, o.variant_key)]->speedup_bound)
@@ -295,10 +299,10 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                       method, (*r->speedup_bound - 1.0) * 100.0, *r->speedup_bound,
                                       group_name(a, a.groups[r->group])));
     if (default_metric) {
-        t.notes.push_back("baseline tok/s at same accuracy: piecewise-linear in accuracy through the baseline sizes on "
+        t.notes.push_back("family tok/s at same accuracy: piecewise-linear in accuracy through the family members on "
                           "the family's speed-accuracy Pareto front, sorted by accuracy");
     } else {
-        t.notes.push_back(fmt::format("baseline tok/s at same {0}: piecewise-linear in {0} through the baseline sizes "
+        t.notes.push_back(fmt::format("family tok/s at same {0}: piecewise-linear in {0} through the family members "
                                       "on the family's speed-{0} Pareto front, sorted by {0} (pretraining train tok/s{1})",
                                       quality.name, quality.downstream ? "; each downstream task on its own" : ""));
     }
@@ -313,6 +317,11 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
         t.notes.push_back(fmt::format("reference family members ({}): {}", members.size(), fmt::join(names, "; ")));
     }
     for (const std::string& note : speed_source_notes(a.speed)) t.notes.push_back(note);
+    t.why_empty = has_baseline(a, o)
+                      ? fmt::format("each reference family has a single {0}: no range of {1} to read a speed from "
+                                    "(iso-quality needs the family at two {0} values or more)",
+                                    a.size_key, quality.name)
+                      : fmt::format("no group has {}={}", o.variant_key, o.baseline);
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));

@@ -12,6 +12,7 @@
 #include "analysis/analysis_error.hpp"
 #include "util/experiment_identity.hpp"
 #include "util/sweep_manifest_format.hpp"
+#include "analysis/provenance.hpp"
 
 namespace altup {
 namespace {
@@ -241,6 +242,7 @@ ParsedResult parse_result_file(const std::string& path) {
         if (quality.contains("curve")) trial.curve = parse_curve(quality["curve"], "quality.curve");
         const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
         if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
+        trial.provenance = read_provenance(root);
         out.trial = std::move(trial);
     } catch (const FieldError& e) {
         out.skip_reason = e.message;

@@ -37,6 +37,7 @@ struct TrialResult {
     // Its sweep folder's manifest (sweep.json) no longer lists this trial: the
     // sweep file was edited since it ran. Left out of analysis unless asked.
     bool stale = false;
+    std::map<std::string, std::string> provenance;  // commit, steps, ... (analysis/provenance.hpp)
 };
 
 // The label naming a fine-tune trial's downstream task. Fine-tune trials

@@ -1,6 +1,7 @@
-// A format-neutral table (header + cells) and its renderers: Markdown, CSV,
-// LaTeX (booktabs) and HTML. A "stat" cell is a summary over seeds: shown as
-// "mean ± std" in text formats, split into mean/std/n columns in CSV.
+// A format-neutral table (header + cells) and its renderers: Markdown, CSV
+// and HTML (LaTeX, which needs a page layout, is in latex_table.hpp). A
+// "stat" cell is a summary over seeds: shown as "mean ± std" in text formats,
+// split into mean/std/n columns in CSV.
 #pragma once
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ struct Table {
     std::vector<Column> columns;
     std::vector<std::vector<Cell>> rows;
     std::vector<std::string> notes;  // shown under the table
+    std::string why_empty;           // a table with no rows is left out; asked for, this says why
 };
 
 struct RenderOptions {
@@ -44,13 +46,14 @@ struct RenderOptions {
 
 std::string render_markdown(const std::vector<Table>& tables, const RenderOptions& options);
 std::string render_csv(const std::vector<Table>& tables, const RenderOptions& options);
-std::string render_latex(const std::vector<Table>& tables, const RenderOptions& options);
 std::string render_html_table(const Table& table, const RenderOptions& options);
 
 // Plain text of a cell ("31.00 ± 1.41"), as Markdown and HTML show it.
 std::string cell_text(const Cell& cell, const RenderOptions& options);
+// The same with another "±" and "no value" ("\\pm", "--" in LaTeX math).
+std::string cell_text_with(const Cell& cell, const RenderOptions& options, const std::string& pm, const std::string& none);
+std::string fixed_text(double value, int precision);  // "%.{precision}f"
 
 std::string escape_html(const std::string& text);
-std::string escape_latex(const std::string& text);
 
 }  // namespace altup

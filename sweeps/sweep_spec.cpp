@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "experiments/config/config_io.hpp"
+#include "util/suggest.hpp"
 
 namespace altup {
 namespace {
@@ -16,29 +17,8 @@ namespace {
 const std::vector<std::string> kSweepKeys = {"name",    "description", "base",  "set",     "grid",
                                              "variants", "zip",        "seeds", "exclude", "include"};
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-            diagonal = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
-        }
-    }
-    return row[b.size()];
-}
-
 std::string suggest_sweep_key(const std::string& key) {
-    std::string best;
-    size_t best_distance = 3;  // farther than 2 edits is not a typo
-    for (const auto& candidate : kSweepKeys) {
-        const size_t d = edit_distance(key, candidate);
-        if (d < best_distance) { best_distance = d; best = candidate; }
-    }
-    return best;
+    return closest_match(key, kSweepKeys, 2);  // farther than 2 edits is not a typo
 }
 
 bool is_config_key(const std::string& key) { return key == "seed" || is_known_key(key); }

@@ -13,6 +13,7 @@
 #include "experiments/config/schema.hpp"
 #include "util/experiment_identity.hpp"
 #include "util/hash.hpp"
+#include "util/suggest.hpp"
 
 namespace altup {
 
@@ -27,18 +28,6 @@ std::string origin_of(const std::string& source, const YAML::Mark& m) {
 
 [[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
     throw ConfigError(fmt::format("{}: {}: {}", where, key, what));
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
 }
 
 bool is_section(const std::string& dotted) {

@@ -304,9 +304,9 @@ TEST_CASE("downstream: iso-quality speedup on downstream accuracy, within each t
 
     const std::string md = markdown(dir.path(), o, "iso_quality");
     CHECK_THAT(md, Catch::Contains("at equal downstream accuracy"));
-    CHECK_THAT(md, Catch::Contains("| downstream acc (%) | train tok/s | baseline tok/s at same downstream accuracy |"));
+    CHECK_THAT(md, Catch::Contains("| downstream acc (%) | train tok/s | family tok/s at same downstream accuracy |"));
     CHECK_THAT(md, Catch::Contains("| altup-k2 | pos | tiny | 87.00 | 700 | 625 | 1.120 | 12.0 | interpolated |"));
-    CHECK_THAT(md, Catch::Contains("above the baseline's range (baseline downstream accuracy 50.00–60.00%): not extrapolated"));
+    CHECK_THAT(md, Catch::Contains("above the family's range (family downstream accuracy 50.00–60.00%): not extrapolated"));
     CHECK_THAT(md, Catch::Contains("altup-k2: up to +12.0% iso-quality training speed"));
 
     // The default metric is still the pretraining token accuracy: pretraining family
@@ -335,9 +335,10 @@ TEST_CASE("downstream: --metric on the command line", "[analysis]") {
     CHECK(run_command({dir.path() + "/runs", "--metric", "downstream_accuracy", "--format", "csv", "--table",
                        "iso_quality", "-o", out, "--quiet"}) == 0);
     CHECK(slurp(out).rfind("variant,finetune.task,model.preset,downstream_accuracy_pct,train_tokens_per_s,", 0) == 0);
-    CHECK(run_command({dir.path() + "/runs", "--metric=downstream_test_accuracy", "--table", "downstream", "-o", out,
+    const std::string md = dir.path() + "/downstream.md";  // the format follows the extension
+    CHECK(run_command({dir.path() + "/runs", "--metric=downstream_test_accuracy", "--table", "downstream", "-o", md,
                        "--quiet"}) == 0);
-    CHECK_THAT(slurp(out), Catch::Contains("## Test acc (%) by finetune.task"));
+    CHECK_THAT(slurp(md), Catch::Contains("## Test acc (%) by finetune.task"));
     CHECK(run_command({dir.path() + "/runs", "--metric", "train_tokens_per_s"}) == 2);  // not a quality
     CHECK(run_command({dir.path() + "/runs", "--metric", "bogus"}) == 2);
     CHECK(run_command({dir.path() + "/runs", "--metric"}) == 2);

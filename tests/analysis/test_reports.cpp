@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analyze_command.hpp"
+#include "analysis/latex_table.hpp"
 #include "analysis/report.hpp"
 #include "analysis/report_tables.hpp"
 #include "analysis_fixtures.hpp"
@@ -35,7 +36,7 @@ TEST_CASE("markdown: group, baseline, pivot, iso-quality and skipped tables", "[
     CHECK_THAT(md, Catch::Contains("| variant | tiny | small | base |"));
     CHECK_THAT(md, Catch::Contains("| altup-k2 | 37.00 ± 1.00 | 46.00 ± 1.41 | 55.00 |"));
     CHECK_THAT(md, Catch::Contains("| altup-k2 | tiny | 0.003 | 37.00 | 900 | 700 | 1.286 | 28.6 | interpolated |"));
-    CHECK_THAT(md, Catch::Contains("above the baseline's range (baseline accuracy 31.00–50.00%): not extrapolated"));
+    CHECK_THAT(md, Catch::Contains("above the family's range (family accuracy 31.00–50.00%): not extrapolated"));
     CHECK_THAT(md, Catch::Contains("altup-k2: up to +28.6% iso-quality training speed"));
     CHECK_THAT(md, Catch::Contains("x-failed/result.json | failed: out of memory |"));
 }
@@ -106,8 +107,9 @@ TEST_CASE("command line: output file, exit codes, user-facing errors", "[analysi
     const std::string out = dir.path() + "/report.md";
     CHECK(run_command({kPaperRuns, "--output", out, "--quiet"}) == 0);
     CHECK_THAT(slurp(out), Catch::Contains("## Results per group"));
-    CHECK(run_command({kPaperRuns, "--format=csv", "--table=pivot", "--output=" + out, "--quiet"}) == 0);
-    CHECK(slurp(out).rfind("variant,model.preset=tiny_mean", 0) == 0);
+    const std::string csv = dir.path() + "/pivot.csv";
+    CHECK(run_command({kPaperRuns, "--format=csv", "--table=pivot", "--output=" + csv, "--quiet"}) == 0);
+    CHECK(slurp(csv).rfind("variant,model.preset=tiny_mean", 0) == 0);
     CHECK(run_command({kPaperRuns, "--format", "docx"}) == 2);
     CHECK(run_command({kPaperRuns, "--bogus"}) == 2);
     CHECK(run_command({}) == 2);
