@@ -49,12 +49,21 @@ deb $mirror bookworm-updates main
 deb ${mirror%/debian}/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A network that intercepts TLS (as this workplace's does) needs its own CAs in
+# any machine on it: carry over the ones this machine added locally. On an open
+# network there are none and nothing is copied.
+mkdir -p "$root/usr/local/share/ca-certificates"
+extra_ca=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  extra_ca=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)  # npm's node reads only its own store otherwise
+fi
 
 step "clean clone of $(git rev-parse --short HEAD) into $root/root/altup-lab"
 git clone -q --no-local "$repo" "$root/root/altup-lab"
 git -C "$root/root/altup-lab" checkout -q "$(git rev-parse HEAD)"
 # A fresh machine has git (the README's user cloned with it); minbase does not.
-chroot "$root" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates >/dev/null' \
+chroot "$root" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates >/dev/null && update-ca-certificates >/dev/null' \
   >"$logs/base-packages.log" 2>&1
 
 mount -t proc proc "$root/proc"
@@ -67,7 +76,7 @@ run_in_root() {  # name command...
   local t0=$SECONDS
   step "$name: $*"
   if chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-       LANG=C.UTF-8 /bin/bash -c "cd /root/altup-lab && $*" >"$logs/$name.log" 2>&1; then
+       LANG=C.UTF-8 "${extra_ca[@]}" /bin/bash -c "cd /root/altup-lab && $*" >"$logs/$name.log" 2>&1; then
     step "$name passed in $((SECONDS - t0)) s (log: $logs/$name.log)"
   else
     step "$name FAILED after $((SECONDS - t0)) s; last lines of $logs/$name.log:"
