@@ -76,7 +76,7 @@ int train_command(int argc, char** argv) {
         return kBadConfig;
     }
     if (opts.run_dir.empty())
-        opts.run_dir = (std::filesystem::path(out_root) / kStandaloneFolder / cfg.name / config_id(cfg)).string();
+        opts.run_dir = standalone_run_dir(out_root, cfg.name, config_id(cfg));
     opts.runs_root = out_root;
     install_stop_handlers();
     return cfg.finetune.task == "none" ? run_trial(cfg, opts) : run_finetune(cfg, opts);

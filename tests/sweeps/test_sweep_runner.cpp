@@ -13,6 +13,7 @@
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
+#include "util/run_folders.hpp"
 
 using namespace altup;
 using namespace sweep_test;
@@ -385,4 +386,53 @@ TEST_CASE("progress counts and the summary table", "[report]") {
     CHECK_THAT(text, Catch::Contains("| " + sweep.trials[0].id + " | seed=1 | completed   | 4.5000    | 0.2500   | 7500     |"));
     CHECK_THAT(text, Catch::Contains("| diverged "));
     CHECK(count_occurrences(text, "\n") == 7);  // header, rule, 5 rows
+}
+
+TEST_CASE("a folder holding another run's result is never adopted nor overwritten", "[runner][foreign]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    const auto sweep = expand_text(kSweep);
+    RunnerOptions options = fake_options(dir);
+    // A standalone `altup train` result (no sweep, no labels) sitting where the
+    // baseline seed-1 trial belongs, as an old default run folder could.
+    const Trial& occupied = sweep.trials[0];
+    const std::string tdir = dir.path() + "/runs/fake/" + occupied.id;
+    const std::string standalone =
+        R"({"schema_version":1,"trial_id":")" + occupied.id +
+        R"(","sweep":"","labels":{},"status":"completed","quality":{"eval_loss":3.0,"token_accuracy":0.3}})";
+    write_text(tdir + "/result.json", standalone);
+    const TrialOwner owner = owner_of(sweep, occupied);
+    CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
+    CHECK(read_trial_record(tdir).status == TrialStatus::completed);  // without an owner it would count as done
+
+    REQUIRE(run_sweep(sweep, options) == 1);  // the sweep is not complete: that trial never ran
+    CHECK(read_text(tdir + "/result.json") == standalone);  // byte for byte untouched
+    const auto done = completions(dir / "completions");
+    CHECK(done.count(occupied.id) == 0);
+    CHECK(done.size() == sweep.trials.size() - 1);
+    const TrialRecord record = read_trial_record(tdir, &owner);
+    CHECK_THAT(record.message, Catch::Contains("standalone `altup train` run"));
+    CHECK_THAT(record.message, Catch::Contains("move the folder away"));
+
+    // A trial of another sweep (or with other labels) is foreign too.
+    write_text(tdir + "/result.json", R"({"status":"completed","sweep":"other","labels":{}})");
+    CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
+    nlohmann::json other_labels = {{"status", "completed"}, {"sweep", "fake"}, {"labels", {{"variant", "altup-k2"}, {"seed", "1"}}}};
+    write_text(tdir + "/result.json", other_labels.dump());
+    CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
+    other_labels["labels"] = occupied.labels;
+    write_text(tdir + "/result.json", other_labels.dump());
+    CHECK(read_trial_record(tdir, &owner).status == TrialStatus::completed);  // its own
+}
+
+TEST_CASE("standalone runs and sweep trials of one name live in different folders", "[runner][foreign]") {
+    // `altup train` with name quickstart and the sweep named quickstart, same trial id.
+    CHECK(standalone_run_dir("runs", "quickstart", "fb7837d9dd5f") == "runs/standalone/quickstart/fb7837d9dd5f");
+    RunnerOptions options;
+    options.out_dir = "runs";
+    SweepExpansion sweep;
+    sweep.spec.name = "quickstart";
+    Trial trial;
+    trial.id = "fb7837d9dd5f";
+    CHECK(trial_dir(options, sweep, trial) == "runs/quickstart/fb7837d9dd5f");
 }
