@@ -294,7 +294,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
                                       *r->speedup_percent, *r->speedup, group_name(a, a.groups[r->group])));
     for (const auto& [method, r] : lower)
         t.notes.push_back(fmt::format("{}: at least {:+.1f}% iso-quality training speed ({:.3f}×, at {}: better than "
-                                      "every baseline size, so a baseline as good would be no faster than the best one "
+                                      "every family member, so a member as good would be no faster than the best one "
                                       "measured, if the family's speed keeps falling as its accuracy rises)",
                                       method, (*r->speedup_bound - 1.0) * 100.0, *r->speedup_bound,
                                       group_name(a, a.groups[r->group])));
@@ -325,7 +325,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     if (!dominated.empty()) {
         std::vector<std::string> names;
         for (std::size_t d : dominated) names.push_back(group_name(a, a.groups[d]));
-        t.notes.push_back(fmt::format("left out of the baseline family, another size being both better and faster: {}",
+        t.notes.push_back(fmt::format("left out of the reference family's front, another member being both better and faster: {}",
                                       fmt::join(names, "; ")));
     }
     return t;

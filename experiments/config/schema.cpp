@@ -105,7 +105,7 @@ bool probability(double v) { return v >= 0 && v < 1; }
 
 std::vector<KeyDef> build() {
     std::vector<KeyDef> s;
-    // The name becomes a path under the runs root (runs/<name>/<id>): it must
+    // The name becomes a path under the runs root (runs/standalone/<name>/<id>): it must
     // stay inside it. Sweeps put label values in names, so '/' itself is allowed.
     s.push_back(text("name", FIELD(name), false, "a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts)"));
     s.back().valid_text = [](const std::string& v) {
