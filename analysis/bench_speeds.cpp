@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
-#include "experiments/bench/speed_config.hpp"
+#include "util/speed_config.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;

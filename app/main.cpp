@@ -4,7 +4,7 @@
 #include <string>
 
 #include "analysis/analyze_command.hpp"
-#include "experiments/bench/bench_command.hpp"
+#include "bench/sweep/bench_command.hpp"
 #include "experiments/trainer/train_command.hpp"
 #include "sweeps/sweep_command.hpp"
 

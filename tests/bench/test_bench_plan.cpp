@@ -1,8 +1,8 @@
 // Which configs `altup bench` times, and what each is relative to; the round order.
 #include <catch2/catch.hpp>
 
-#include "experiments/bench/bench_plan.hpp"
-#include "experiments/bench/interleaved_timing.hpp"
+#include "bench/sweep/bench_plan.hpp"
+#include "bench/sweep/interleaved_timing.hpp"
 #include "experiments/config/config_io.hpp"
 
 using namespace altup;

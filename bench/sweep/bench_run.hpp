@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "experiments/bench/bench_plan.hpp"
-#include "experiments/bench/interleaved_timing.hpp"
+#include "bench/sweep/bench_plan.hpp"
+#include "bench/sweep/interleaved_timing.hpp"
 
 namespace altup {
 

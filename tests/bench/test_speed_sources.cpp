@@ -12,8 +12,8 @@
 #include "analysis/bench_speeds.hpp"
 #include "analysis/report_tables.hpp"
 #include "analysis/table.hpp"
-#include "experiments/bench/bench_plan.hpp"
-#include "experiments/bench/bench_run.hpp"
+#include "bench/sweep/bench_plan.hpp"
+#include "bench/sweep/bench_run.hpp"
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
 

@@ -1,4 +1,4 @@
-#include "experiments/bench/bench_run.hpp"
+#include "bench/sweep/bench_run.hpp"
 
 #include <omp.h>
 

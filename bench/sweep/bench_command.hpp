@@ -1,3 +1,3 @@
-// Entry point of `altup bench` (experiments/bench/bench_command.cpp).
+// Entry point of `altup bench` (bench/sweep/bench_command.cpp).
 #pragma once
 namespace altup { int bench_command(int argc, char** argv); }

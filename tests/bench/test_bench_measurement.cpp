@@ -9,8 +9,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "experiments/bench/bench_plan.hpp"
-#include "experiments/bench/bench_run.hpp"
+#include "bench/sweep/bench_plan.hpp"
+#include "bench/sweep/bench_run.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/trainer/run_info.hpp"
 

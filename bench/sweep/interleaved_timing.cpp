@@ -1,4 +1,4 @@
-#include "experiments/bench/interleaved_timing.hpp"
+#include "bench/sweep/interleaved_timing.hpp"
 
 #include <algorithm>
 #include <chrono>

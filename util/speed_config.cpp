@@ -1,4 +1,4 @@
-#include "experiments/bench/speed_config.hpp"
+#include "util/speed_config.hpp"
 
 #include <stdexcept>
 

@@ -1,6 +1,6 @@
 // `altup bench SWEEP.yaml | RUNS_DIR [options]`: argument parsing, finding the
 // trials, exit codes. The plan is in bench_plan.cpp, the timing in bench_run.cpp.
-#include "experiments/bench/bench_command.hpp"
+#include "bench/sweep/bench_command.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -16,8 +16,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "analysis/result_loader.hpp"
-#include "experiments/bench/bench_plan.hpp"
-#include "experiments/bench/bench_run.hpp"
+#include "bench/sweep/bench_plan.hpp"
+#include "bench/sweep/bench_run.hpp"
 #include "experiments/config/config_io.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_runner.hpp"

@@ -1,11 +1,11 @@
-#include "experiments/bench/bench_plan.hpp"
+#include "bench/sweep/bench_plan.hpp"
 
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <stdexcept>
 
-#include "experiments/bench/speed_config.hpp"
+#include "util/speed_config.hpp"
 #include "experiments/config/config_io.hpp"
 
 namespace altup {

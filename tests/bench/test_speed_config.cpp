@@ -2,7 +2,7 @@
 // does not depend on, different for everything it does.
 #include <catch2/catch.hpp>
 
-#include "experiments/bench/speed_config.hpp"
+#include "util/speed_config.hpp"
 #include "experiments/config/config_io.hpp"
 #include "util/hash.hpp"
 
