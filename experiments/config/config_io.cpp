@@ -160,6 +160,14 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
     if (m.moe.experts > 0 && m.moe.top_k > m.moe.experts)
         fail_at({"model.moe.top_k", "model.moe.experts"},
                 fmt::format("must be <= model.moe.experts ({}), got {}", m.moe.experts, m.moe.top_k));
+    // MoE replaces the FFN of layers l with (l + 1) % every == 0 (layers/model.cpp):
+    // an `every` beyond the depth places no expert at all, and the run would be
+    // a dense model whose result says "experts: E".
+    if (m.moe.experts > 0 && m.moe.every > m.layers)
+        fail_at({"model.moe.every", "model.layers", "model.moe.experts"},
+                fmt::format("MoE goes into every {}-th layer, but the model has {} layer{}: no layer would get experts "
+                            "(expected model.moe.every <= model.layers)",
+                            m.moe.every, m.layers, m.layers == 1 ? "" : "s"));
     if (m.seq_len % m.sequence_altup.stride != 0)
         fail_at({"model.sequence_altup.stride", "model.seq_len"},
                 fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));

@@ -50,6 +50,10 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
         {"model:\n  d_model: 100\n  heads: 3\n", "q.yaml:3:3: model.heads: d_model (100) must be divisible by heads (3)"},
         {"model:\n  moe:\n    experts: 4\n    top_k: 3\n", "q.yaml:4:5: model.moe.top_k: expected 1 or 2, got \"3\""},
         {"model:\n  moe:\n    experts: 1\n    top_k: 2\n", "q.yaml:4:5: model.moe.top_k: must be <= model.moe.experts (1), got 2"},
+        // MoE in every 4th layer of a 2-layer model: no layer would get experts.
+        {"model:\n  layers: 2\n  moe:\n    experts: 4\n    every: 4\n",
+         "q.yaml:5:5: model.moe.every: MoE goes into every 4-th layer, but the model has 2 layers: no layer would get "
+         "experts (expected model.moe.every <= model.layers)"},
         {"model:\n  moe:\n    experts: -1\n", "q.yaml:3:5: model.moe.experts: expected an integer >= 0 (0 = dense FFN), got \"-1\""},
         {"model:\n  altup:\n    recycled: true\n", "q.yaml:3:5: model.altup.recycled: needs model.altup.k >= 2, got k = 1"},
         {"model:\n  altup:\n    k: 2\n    recycled: true\n    output: concat\n",
