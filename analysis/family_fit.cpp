@@ -44,6 +44,7 @@ double mean_of(const std::vector<double>& v) {
 
 struct Reading {
     FitRow::Status status = FitRow::Status::no_fit;
+    std::string why_no_fit;
     std::optional<PowerLaw> law;
     std::optional<double> family_cost;
     double range_min = 0, range_max = 0;
@@ -58,7 +59,18 @@ Reading read_fit(const std::vector<std::pair<double, double>>& members, double q
     r.range_min = lo->second;
     r.range_max = hi->second;
     r.law = fit_power_law(members, higher);
-    if (!r.law) return r;
+    if (!r.law) {
+        std::size_t distinct = 0;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            bool seen = false;
+            for (std::size_t j = 0; j < i; ++j) seen = seen || members[j].first == members[i].first;
+            distinct += !seen;
+        }
+        r.why_no_fit = distinct < 2 ? "no fit: the family has fewer than two distinct costs"
+                                    : "no fit: the family's quality does not improve with cost (the bigger members "
+                                      "are no better: undertrained, or a learning rate that does not suit them)";
+        return r;
+    }
     const bool inside = quality >= r.range_min && quality <= r.range_max;
     r.status = inside ? FitRow::Status::fitted : extrapolate ? FitRow::Status::extrapolated : FitRow::Status::outside_range;
     if (r.status != FitRow::Status::outside_range) r.family_cost = cost_at(*r.law, quality, higher);
@@ -136,6 +148,7 @@ std::vector<FitRow> fit_rows(const std::vector<Group>& groups, const std::string
         const Reading reading = read_fit(members_of(samples), row.quality, higher, extrapolate);
         row.status = reading.status;
         row.law = reading.law;
+        row.why_no_fit = reading.why_no_fit;
         row.range_min = reading.range_min;
         row.range_max = reading.range_max;
         row.family_cost = reading.family_cost;

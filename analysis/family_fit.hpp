@@ -43,6 +43,7 @@ struct FitRow {
     double range_min = 0, range_max = 0;  // the members' mean qualities
     Status status = Status::no_fit;
     std::optional<PowerLaw> law;
+    std::string why_no_fit;             // with Status::no_fit, in words
     std::optional<double> family_cost;  // the fit's cost at the method's quality
     std::optional<double> multiplier;   // family_cost / cost
     std::optional<BootstrapInterval> interval;  // of the multiplier, seeds resampled

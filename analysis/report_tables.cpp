@@ -367,7 +367,7 @@ Table fit_table(const Analysis& a, const AnalyzeOptions& o) {
             case FitRow::Status::fitted: note = "inside " + range; break;
             case FitRow::Status::outside_range: note = "outside " + range + ": not extrapolated"; break;
             case FitRow::Status::extrapolated: note = "† extrapolated outside " + range; break;
-            case FitRow::Status::no_fit: note = "no fit: fewer than two member costs, or quality does not improve with cost"; break;
+            case FitRow::Status::no_fit: note = r.why_no_fit.empty() ? "no fit: no family member" : r.why_no_fit; break;
         }
         if (r.law) note += fmt::format("; exponent {:.3f}", r.law->exponent);
         if (r.multiplier && !r.interval) note += "; no interval (fewer than half the bootstrap draws stay in range)";
