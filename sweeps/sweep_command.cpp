@@ -18,6 +18,7 @@
 #include "sweeps/slurm_launcher.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_state.hpp"
+#include "util/command_line.hpp"
 #include "util/shell.hpp"
 
 namespace altup {
@@ -66,20 +67,6 @@ struct Arguments {
     RunnerOptions runner;
     SlurmOptions slurm;
 };
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-int parse_count(const std::string& option, const std::string& text, int min) {
-    try {
-        size_t used = 0;
-        const int value = std::stoi(text, &used);
-        if (used == text.size() && value >= min) return value;
-    } catch (const std::exception&) {
-    }
-    throw UsageError(fmt::format("{} expects an integer >= {}, got '{}'", option, min, text));
-}
 
 std::vector<std::string> split_words(const std::string& text) {
     std::istringstream in(text);

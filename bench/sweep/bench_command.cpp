@@ -22,6 +22,7 @@
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "util/atomic_file.hpp"
+#include "util/command_line.hpp"
 
 namespace altup {
 namespace {
@@ -61,20 +62,6 @@ struct Arguments {
     std::optional<std::string> out;
     bool dry_run = false;
 };
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-int parse_count(const std::string& option, const std::string& text, int min) {
-    try {
-        size_t used = 0;
-        const int value = std::stoi(text, &used);
-        if (used == text.size() && value >= min) return value;
-    } catch (const std::exception&) {
-    }
-    throw UsageError(fmt::format("{} expects an integer >= {}, got '{}'", option, min, text));
-}
 
 // Returns nullopt after --help.
 std::optional<Arguments> parse_arguments(int argc, char** argv) {
