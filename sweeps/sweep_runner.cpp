@@ -158,6 +158,8 @@ public:
         announce_start();
         remove_leftover_temporaries((fs::path(options_.out_dir) / sweep_.spec.name).string());
         for (size_t i = 0; i < sweep_.trials.size(); ++i)
+            if (is_settled(records_[i].status) && records_[i].status != TrialStatus::foreign) remove_leftover_temporaries_of_trial(i);
+        for (size_t i = 0; i < sweep_.trials.size(); ++i)
             if (records_[i].status == TrialStatus::foreign) say("{:<11} {}: {}", "not run", sweep_.trials[i].id, records_[i].message);
 
         bool forwarded = false;
@@ -249,6 +251,19 @@ private:
     // checkpoint can be large): removed when their writer is gone.
     void remove_leftover_temporaries(const std::string& dir) {
         for (const std::string& path : remove_stale_temporaries(dir)) say("{:<11} {} (left by a killed write)", "removed", path);
+    }
+
+    // A settled trial's folder, while no one holds its lock (queued trials are
+    // cleaned when they start; a foreign folder is never touched).
+    void remove_leftover_temporaries_of_trial(size_t i) {
+        const std::string dir = dir_of(i);
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) return;
+        try {
+            if (TrialLock lock = TrialLock::try_acquire(dir); lock.held()) remove_leftover_temporaries(dir);
+        } catch (const std::exception& e) {
+            say("{:<11} {}: {}", "error", sweep_.trials[i].id, e.what());  // a read-only folder: nothing to clean
+        }
     }
 
     ProgressCounts counts() const { return count_statuses(sweep_, records_); }
@@ -375,7 +390,9 @@ private:
             ChildCommand command{run.argv, {fmt::format("OMP_NUM_THREADS={}", threads_)}, dir + "/train.log", run.lock.fd()};
             run.pid = start_child(command);
             records_[i].status = TrialStatus::running;
-            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), record.status == TrialStatus::interrupted ? "resuming" : "new");
+            // `running` here is our own lock seen through result.json's "running": a trial stopped mid-way.
+            const bool resuming = record.status == TrialStatus::interrupted || record.status == TrialStatus::running;
+            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), resuming ? "resuming" : "new");
             running_.push_back(std::move(run));
             return StartResult::started;
         } catch (const std::exception& e) {

@@ -508,7 +508,13 @@ TEST_CASE("a runner SIGKILLed mid-trial numbers the next attempt on", "[runner][
     CHECK(wait_exit_code(runner) == 128 + SIGKILL);
     CHECK_FALSE(std::filesystem::exists(tdir + "/runner.json"));
 
-    REQUIRE(run_sweep(sweep, options) == 0);  // waits for the orphaned trainer's lock, then resumes
+    std::FILE* progress = std::fopen((dir / "runner2.log").c_str(), "w");
+    REQUIRE(progress);
+    options.progress = progress;
+    const int rc = run_sweep(sweep, options);  // waits for the orphaned trainer's lock, then resumes
+    std::fclose(progress);
+    REQUIRE(rc == 0);
+    CHECK_THAT(read_text(dir / "runner2.log"), Catch::Contains("started     " + sweep.trials[0].id + " seed=1 (resuming)"));
     const std::string log = read_text(tdir + "/train.log");
     CHECK(count_occurrences(log, "=== altup sweep: attempt ") == 2);
     CHECK_THAT(log, Catch::Contains("=== altup sweep: attempt 1 at "));
@@ -537,17 +543,27 @@ TEST_CASE("temporaries of a killed atomic write are removed on the next start", 
             return 0;
         });
         CHECK(wait_exit_code(writer) == 128 + SIGKILL);
-        CHECK_FALSE(std::filesystem::exists(path));
         return temporary_path_for(path).substr(0, temporary_path_for(path).rfind('.') + 1) + std::to_string(writer);
     };
     const std::string trial_tmp = killed_write(tdir + "/ckpt.safetensors");
     const std::string sweep_tmp = killed_write(sweep_dir + "/sweep.json");
     REQUIRE(std::filesystem::exists(trial_tmp));
     REQUIRE(std::filesystem::exists(sweep_tmp));
+    CHECK_FALSE(std::filesystem::exists(tdir + "/ckpt.safetensors"));  // the rename never happened
     CHECK(read_text(trial_tmp) == "half a checkpoint");
 
     CHECK(run_sweep(sweep, options) == 0);
     check_every_trial_completed_once(sweep, options, dir);
     CHECK_FALSE(std::filesystem::exists(trial_tmp));
     CHECK_FALSE(std::filesystem::exists(sweep_tmp));
+
+    // A completed trial's folder is cleaned too, though nothing runs in it again.
+    const std::string done_result = trial_dir(options, sweep, sweep.trials[1]) + "/result.json";
+    const std::string completed = read_text(done_result);
+    const std::string done_tmp = killed_write(done_result);
+    REQUIRE(std::filesystem::exists(done_tmp));
+    CHECK(run_sweep(sweep, options) == 0);
+    CHECK_FALSE(std::filesystem::exists(done_tmp));
+    CHECK(read_text(done_result) == completed);
+    check_every_trial_completed_once(sweep, options, dir);
 }
