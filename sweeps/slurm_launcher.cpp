@@ -77,6 +77,17 @@ std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const Runn
 
 namespace {
 
+// Shell for the task's single-quoted `sh -c`, whose stdout is train.log and
+// which finds the trial folder in $ALTUP_TRIAL_DIR: appends the attempt line
+// "=== altup sweep: attempt N at <time>, slurm task <job>_<task>", N one more
+// than the attempt lines already there.
+std::string attempt_line_command() {
+    return std::string("n=$(grep -c \"^") + kAttemptLinePrefix +
+           "\" \"$ALTUP_TRIAL_DIR/train.log\" 2>/dev/null); "
+           "echo \"" + kAttemptLinePrefix +
+           "$((${n:-0} + 1)) at $(date -u +%Y-%m-%dT%H:%M:%SZ), slurm task ${SLURM_ARRAY_JOB_ID:-?}_${SLURM_ARRAY_TASK_ID:-?}\"";
+}
+
 // The task script: reads its line of the list, checks a fine-tune trial's
 // pretraining trial, and runs the trainer under the trial's lock.
 std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm, const fs::path& slurm_dir, const SlurmArray& array,
@@ -98,7 +109,7 @@ std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm,
     s += "# trial folder, pretraining trial folder or '', its not-fine-tuned result or '', then --label arguments\n";
     s += "eval \"set -- $line\"\n";
     s += "dir=$1; pretrained=$2; not_run=$3; shift 3\n";
-    s += "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}\n";
+    s += "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} ALTUP_TRIAL_DIR=\"$dir\"\n";
     s += "if [ -n \"$pretrained\" ]; then\n"
          "  # Two-stage sweep: wait while anyone still trains the pretraining trial; it must have completed.\n"
          "  [ -d \"$pretrained\" ] && flock \"$pretrained/.lock\" true\n"
@@ -116,7 +127,9 @@ std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm,
          "  esac\n"
          "fi\n";
     s += "# The trial's lock, held for the whole task: local runners and --status see it running.\n";
-    s += fmt::format("exec flock --nonblock \"$dir/.lock\" {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet \\\n"
+    s += "# Under it, the attempt line a local runner writes too (attempts are counted from train.log).\n";
+    s += "exec flock --nonblock \"$dir/.lock\" sh -c '" + attempt_line_command() + "; exec \"$@\"' sh \\\n";
+    s += fmt::format("  {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet \\\n"
                      "  --sweep {} \"$@\" >> \"$dir/train.log\" 2>&1\n",
                      slurm.mpi_ranks > 1 ? fmt::format("srun --ntasks={} ", slurm.mpi_ranks) : "", trainer, shell_quote(sweep.spec.name));
     return s;
