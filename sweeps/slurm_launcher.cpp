@@ -1,8 +1,12 @@
 #include "sweeps/slurm_launcher.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -29,9 +33,31 @@ std::string self_executable() {
 
 std::string timestamp() {
     std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
     return buf;
+}
+
+// A base name for this submission's files that no other submission has:
+// "array-<UTC time>-<pid>-<n>", reserved by creating "<base>.tasks" with
+// O_EXCL (so two submissions in one second, from one process or many, or
+// from two machines whose pids agree, never share a task list).
+std::string reserve_submission_name(const fs::path& slurm_dir) {
+    static std::atomic<unsigned> counter{0};
+    const std::string stem = "array-" + timestamp() + "-" + std::to_string(::getpid()) + "-";
+    for (int tries = 0; tries < 1000; ++tries) {
+        const std::string base = stem + std::to_string(counter++);
+        const std::string reserved = (slurm_dir / (base + ".tasks")).string();
+        const int fd = ::open(reserved.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            ::close(fd);
+            return base;
+        }
+        if (errno != EEXIST) throw std::runtime_error(fmt::format("{}: cannot create the task list: {}", reserved, std::strerror(errno)));
+    }
+    throw std::runtime_error(fmt::format("{}: no free task-list name after 1000 tries ({}*)", slurm_dir.string(), stem));
 }
 }  // namespace
 
@@ -50,6 +76,17 @@ std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const Runn
 }
 
 namespace {
+
+// Shell for the task's single-quoted `sh -c`, whose stdout is train.log and
+// which finds the trial folder in $ALTUP_TRIAL_DIR: appends the attempt line
+// "=== altup sweep: attempt N at <time>, slurm task <job>_<task>", N one more
+// than the attempt lines already there.
+std::string attempt_line_command() {
+    return std::string("n=$(grep -c \"^") + kAttemptLinePrefix +
+           "\" \"$ALTUP_TRIAL_DIR/train.log\" 2>/dev/null); "
+           "echo \"" + kAttemptLinePrefix +
+           "$((${n:-0} + 1)) at $(date -u +%Y-%m-%dT%H:%M:%SZ), slurm task ${SLURM_ARRAY_JOB_ID:-?}_${SLURM_ARRAY_TASK_ID:-?}\"";
+}
 
 // The task script: reads its line of the list, checks a fine-tune trial's
 // pretraining trial, and runs the trainer under the trial's lock.
@@ -72,7 +109,7 @@ std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm,
     s += "# trial folder, pretraining trial folder or '', its not-fine-tuned result or '', then --label arguments\n";
     s += "eval \"set -- $line\"\n";
     s += "dir=$1; pretrained=$2; not_run=$3; shift 3\n";
-    s += "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}\n";
+    s += "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} ALTUP_TRIAL_DIR=\"$dir\"\n";
     s += "if [ -n \"$pretrained\" ]; then\n"
          "  # Two-stage sweep: wait while anyone still trains the pretraining trial; it must have completed.\n"
          "  [ -d \"$pretrained\" ] && flock \"$pretrained/.lock\" true\n"
@@ -90,7 +127,9 @@ std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm,
          "  esac\n"
          "fi\n";
     s += "# The trial's lock, held for the whole task: local runners and --status see it running.\n";
-    s += fmt::format("exec flock --nonblock \"$dir/.lock\" {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet \\\n"
+    s += "# Under it, the attempt line a local runner writes too (attempts are counted from train.log).\n";
+    s += "exec flock --nonblock \"$dir/.lock\" sh -c '" + attempt_line_command() + "; exec \"$@\"' sh \\\n";
+    s += fmt::format("  {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet \\\n"
                      "  --sweep {} \"$@\" >> \"$dir/train.log\" 2>&1\n",
                      slurm.mpi_ranks > 1 ? fmt::format("srun --ntasks={} ", slurm.mpi_ranks) : "", trainer, shell_quote(sweep.spec.name));
     return s;
@@ -106,7 +145,9 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
     const fs::path root = fs::absolute(fs::path(options.out_dir) / sweep.spec.name).lexically_normal();
     const fs::path slurm_dir = root / "slurm";
     fs::create_directories(slurm_dir);
-    const std::string stamp = timestamp();
+    remove_stale_temporaries(root.string());
+    remove_stale_temporaries(slurm_dir.string());
+    const std::string submission = reserve_submission_name(slurm_dir);
 
     // A fine-tune trial whose pretraining trial is submitted now goes into the second array.
     std::set<std::string> pending_ids;
@@ -126,7 +167,7 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
         if (stage[k].empty()) continue;
         SlurmArray array;
         array.after_first = k == 1;
-        const std::string base = "array-" + stamp + (k == 1 ? "-finetune" : "");
+        const std::string base = submission + (k == 1 ? "-finetune" : "");
         array.list_path = (slurm_dir / (base + ".tasks")).string();
         array.script_path = (slurm_dir / (base + ".sbatch")).string();
         // One line per array task: the trial folder, its pretraining trial's folder and
@@ -135,6 +176,7 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
         for (const Trial* t : stage[k]) {
             const std::string dir = (root / t->id).string();
             fs::create_directories(dir);
+            if (TrialLock lock = TrialLock::try_acquire(dir); lock.held()) remove_stale_temporaries(dir);  // no task runs it now
             write_file_atomically(dir + "/config.yaml", trial_config_yaml(*t));
             std::string pretrained_dir, not_run;
             if (!t->depends_on.empty()) {

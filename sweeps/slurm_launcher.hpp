@@ -49,7 +49,8 @@ struct SlurmSubmission {
 std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const RunnerOptions& options);
 
 // Writes the trial configs, the task lists and the sbatch scripts under
-// <out>/<sweep>/slurm/, then submits with `sbatch --parsable` (unless dry_run),
+// <out>/<sweep>/slurm/ (named array-<time>-<pid>-<n>, unique per submission,
+// the task list created with O_EXCL), then submits with `sbatch --parsable` (unless dry_run),
 // the second array with --dependency=afterany:<first>. A task of a fine-tune
 // trial checks that its pretraining trial completed and passes `--pretrained
 // <its folder>`; if it failed or diverged, it records the trial as failed.

@@ -25,6 +25,7 @@
 #include "util/atomic_file.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/trial_lock.hpp"
+#include "sweeps/trial_outcome.hpp"
 #include "sweeps/trial_process.hpp"
 #include "sweeps/trial_state.hpp"
 
@@ -34,7 +35,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr int kExitDiverged = 3;
 constexpr int kLogTailLines = 20;
 
 volatile sig_atomic_t g_stop_signals = 0;
@@ -93,6 +93,13 @@ std::string result_status(const std::string& dir) {
     return j.is_object() ? j.value("status", "") : "";
 }
 
+// The trainer's own message in result.json ("" when it has none).
+std::string result_message(const std::string& dir) {
+    const auto j = nlohmann::json::parse(read_file_or_empty(dir + "/result.json"), nullptr, false);
+    if (!j.is_object() || !j.contains("message") || !j["message"].is_string()) return "";
+    return j["message"].get<std::string>();
+}
+
 std::vector<std::string> default_trainer_command() {
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -149,6 +156,9 @@ public:
             if (!is_settled(records_[i].status)) queue_.push_back(i);
         }
         announce_start();
+        remove_leftover_temporaries((fs::path(options_.out_dir) / sweep_.spec.name).string());
+        for (size_t i = 0; i < sweep_.trials.size(); ++i)
+            if (is_settled(records_[i].status) && records_[i].status != TrialStatus::foreign) remove_leftover_temporaries_of_trial(i);
         for (size_t i = 0; i < sweep_.trials.size(); ++i)
             if (records_[i].status == TrialStatus::foreign) say("{:<11} {}: {}", "not run", sweep_.trials[i].id, records_[i].message);
 
@@ -235,6 +245,25 @@ private:
             sweep_.spec.name, sweep_.trials.size(), completed, failed,
             failed && !options_.retry_failed ? " (kept; --retry-failed re-runs them)" : "", queue_.size(), jobs_, threads_,
             threads_ == 1 ? "" : "s", (fs::path(options_.out_dir) / sweep_.spec.name).string());
+    }
+
+    // Temporaries of atomic writes that were killed before their rename (a
+    // checkpoint can be large): removed when their writer is gone.
+    void remove_leftover_temporaries(const std::string& dir) {
+        for (const std::string& path : remove_stale_temporaries(dir)) say("{:<11} {} (left by a killed write)", "removed", path);
+    }
+
+    // A settled trial's folder, while no one holds its lock (queued trials are
+    // cleaned when they start; a foreign folder is never touched).
+    void remove_leftover_temporaries_of_trial(size_t i) {
+        const std::string dir = dir_of(i);
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) return;
+        try {
+            if (TrialLock lock = TrialLock::try_acquire(dir); lock.held()) remove_leftover_temporaries(dir);
+        } catch (const std::exception& e) {
+            say("{:<11} {}: {}", "error", sweep_.trials[i].id, e.what());  // a read-only folder: nothing to clean
+        }
     }
 
     ProgressCounts counts() const { return count_statuses(sweep_, records_); }
@@ -329,6 +358,7 @@ private:
                 records_[i].status = TrialStatus::running;  // by another runner
                 return StartResult::busy;
             }
+            remove_leftover_temporaries(dir);  // no writer is left in a folder whose lock we hold
             // Another runner may have finished it while we waited for the lock.
             TrialRecord record = record_of(i);
             if (is_settled(record.status)) {
@@ -354,13 +384,15 @@ private:
             }
             {
                 std::ofstream log(dir + "/train.log", std::ios::app);
-                log << fmt::format("=== altup sweep: attempt {} at {}, {} thread{}: {}\n", run.attempts, run.started_at,
+                log << fmt::format("{}{} at {}, {} thread{}: {}\n", kAttemptLinePrefix, run.attempts, run.started_at,
                                    threads_, threads_ == 1 ? "" : "s", fmt::join(run.argv, " "));
             }
             ChildCommand command{run.argv, {fmt::format("OMP_NUM_THREADS={}", threads_)}, dir + "/train.log", run.lock.fd()};
             run.pid = start_child(command);
             records_[i].status = TrialStatus::running;
-            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), record.status == TrialStatus::interrupted ? "resuming" : "new");
+            // `running` here is our own lock seen through result.json's "running": a trial stopped mid-way.
+            const bool resuming = record.status == TrialStatus::interrupted || record.status == TrialStatus::running;
+            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), resuming ? "resuming" : "new");
             running_.push_back(std::move(run));
             return StartResult::started;
         } catch (const std::exception& e) {
@@ -394,22 +426,9 @@ private:
         const std::string reported = result_status(dir);
         const std::vector<std::string> tail = last_lines(dir + "/train.log", kLogTailLines);
 
-        std::string status;
-        std::string message;
-        if (exit_code == 130 || exit_code == 143) {
-            status = "interrupted";
-        } else if (exit_code == 0 && reported == "completed") {
-            status = "completed";
-        } else if (exit_code == 0) {
-            status = "failed";
-            message = fmt::format("the trainer exited with 0 but result.json says '{}'", reported.empty() ? "nothing" : reported);
-        } else if (reported == "failed" || reported == "diverged") {
-            status = reported;
-        } else {
-            status = "failed";
-            message = fmt::format("the trainer exited with code {}{}{}", exit_code, exit_code == kExitDiverged ? " (diverged)" : "",
-                                  tail.empty() ? "" : ": " + tail.back());
-        }
+        const TrialOutcome outcome = decide_outcome(exit_code, reported, tail.empty() ? "" : tail.back());
+        const std::string& status = outcome.status;
+        const std::string& message = outcome.failure_message;
         if (status != "interrupted") durations_.push_back(seconds);  // a partial run says little about the ETA
 
         nlohmann::json runner = {
@@ -429,14 +448,25 @@ private:
             {"log_tail", tail},
         };
         if (!message.empty()) runner["message"] = message;
+        if (!outcome.note.empty()) runner["note"] = outcome.note;
+        if (const std::string own = result_message(dir); !own.empty()) runner["trainer_message"] = own;  // before any failure record replaces it
         try {
             write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
-            if (!message.empty()) write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
+            if (!message.empty()) write_failure_record(dir, trial, message);
         } catch (const std::exception& e) {
             say("{:<11} {}: {}", "error", trial.id, e.what());
         }
         records_[run.index] = read_trial_record_after_release(run, dir);
-        say("{:<11} {} {} in {} (exit {})", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code);
+        say("{:<11} {} {} in {} (exit {}){}", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code,
+            outcome.note.empty() ? "" : ": " + outcome.note);
+    }
+
+    // The failed result.json of a trial whose trainer wrote no final result;
+    // read again just before, so that a completed or diverged result is never replaced.
+    void write_failure_record(const std::string& dir, const Trial& trial, const std::string& message) {
+        const std::string now = result_status(dir);
+        if (now == "completed" || now == "diverged" || now == "failed") return;
+        write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
     }
 
     // The record must not see our own lock as "running elsewhere".

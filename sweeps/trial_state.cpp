@@ -1,5 +1,9 @@
 #include "sweeps/trial_state.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.hpp"
@@ -63,14 +67,25 @@ std::string foreign_owner(const nlohmann::json& result, const TrialOwner& owner)
 
 }  // namespace
 
+int attempts_in_log(const std::string& trial_dir) {
+    std::ifstream in(trial_dir + "/train.log", std::ios::binary);
+    const size_t prefix_length = std::strlen(kAttemptLinePrefix);
+    int count = 0;
+    for (std::string line; std::getline(in, line);) count += line.compare(0, prefix_length, kAttemptLinePrefix) == 0;
+    return count;
+}
+
 TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* owner) {
     TrialRecord record;
     const nlohmann::json runner = read_json(trial_dir + "/runner.json");
     if (runner.is_object()) {
         if (runner.contains("exit_code") && runner["exit_code"].is_number_integer()) record.exit_code = runner["exit_code"].get<int>();
-        record.attempts = runner.value("attempts", 0);
+        const auto& attempts = runner.value("attempts", nlohmann::json());
+        if (attempts.is_number_integer()) record.attempts = attempts.get<int>();
         if (runner.value("status", "") == "interrupted") record.status = TrialStatus::interrupted;
     }
+
+    record.attempts = std::max(record.attempts, attempts_in_log(trial_dir));
 
     const nlohmann::json result = read_json(trial_dir + "/result.json");
     if (result.is_object() && owner) {

@@ -25,13 +25,20 @@ struct TrialRecord {
     TrialStatus status = TrialStatus::pending;
     std::string message;                  // result.json's message (failed/diverged)
     std::optional<int> exit_code;         // from runner.json
-    int attempts = 0;                     // from runner.json
+    int attempts = 0;                     // attempts started: train.log's attempt lines (or runner.json's count if larger)
     std::optional<double> eval_loss;
     std::optional<double> token_accuracy;
     std::optional<double> train_tokens_per_s;
     std::optional<double> wall_time_s;
     std::optional<long long> steps_done;
 };
+
+// The line the runner appends to train.log before each attempt starts
+// ("=== altup sweep: attempt N at ..."): the durable count of attempts, which
+// survives a runner killed before it wrote runner.json.
+inline constexpr const char* kAttemptLinePrefix = "=== altup sweep: attempt ";
+// How many attempt lines <trial_dir>/train.log holds (0 without the file).
+int attempts_in_log(const std::string& trial_dir);
 
 // Whose trial a folder should hold: the sweep's name and the trial's labels.
 struct TrialOwner {

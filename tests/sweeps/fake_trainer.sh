@@ -10,6 +10,9 @@
 # Two-stage sweeps: --pretrained DIR is echoed to the log, and with $FAKE_EVENTS
 # set every start ("start TRIAL pretrained=DIR") and completion ("finish TRIAL")
 # is appended to that file, so tests can check the order of the trials.
+# After writing its final result (completed or diverged), FAKE_KILL_AFTER_RESULT=1
+# makes it kill itself with SIGKILL, FAKE_EXIT_AFTER_RESULT=N exit with N: a
+# trainer that finished but died on its way out.
 config="$1"; shift
 run_dir=""; labels=""; sweep=""; pretrained=""
 while [ $# -gt 0 ]; do
@@ -46,10 +49,15 @@ while [ "$step" -lt "${FAKE_STEPS:-4}" ]; do
   echo "$step" > "$run_dir/progress.tmp" && mv "$run_dir/progress.tmp" "$run_dir/progress"
   if [ "$stop" = 1 ]; then echo "fake trainer: interrupted at step $step"; exit 143; fi
 done
-if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is nan"; exit 3; fi
+after_result() {  # the usual exit code
+  [ "$FAKE_KILL_AFTER_RESULT" = 1 ] && kill -KILL $$
+  [ -n "$FAKE_EXIT_AFTER_RESULT" ] && exit "$FAKE_EXIT_AFTER_RESULT"
+  exit "$1"
+}
+if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is nan"; after_result 3; fi
 trap '' TERM INT  # finishing is quick and must not be cut in half
 write_result completed
 [ -n "$FAKE_COMPLETIONS" ] && echo "$trial" >> "$FAKE_COMPLETIONS"
 [ -n "$FAKE_EVENTS" ] && echo "finish $trial" >> "$FAKE_EVENTS"
 echo "fake trainer: completed"
-exit 0
+after_result 0

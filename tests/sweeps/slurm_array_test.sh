@@ -98,6 +98,10 @@ done
 
 completed=$(grep -l '"status": "completed"' runs/slurm-check/*/result.json 2>/dev/null | wc -l)
 [ "$completed" -eq 4 ] || { cat runs/slurm-check/slurm/*.out 2>/dev/null | tail -20; fail "$completed of 4 trials completed"; }
+# Each task wrote its attempt line (under the trial's lock) before the trainer ran.
+for log in runs/slurm-check/*/train.log; do
+  [ "$(grep -c '^=== altup sweep: attempt 1 at .*, slurm task ' "$log")" -eq 1 ] || fail "$log has no single attempt-1 line: $(head -3 "$log")"
+done
 "$altup" sweep sweep.yaml --status --out runs | tee status.txt
 grep -q "4/4 done" status.txt || grep -q "4 done" status.txt || fail "--status does not report 4 done"
 "$altup" sweep sweep.yaml --launcher slurm --out runs | grep -q "nothing to submit" || fail "resubmission should find nothing pending"

@@ -6,6 +6,8 @@
 
 #include <regex>
 
+#include <fmt/format.h>
+
 #include "experiments/config/config_io.hpp"
 #include "sweep_test_support.hpp"
 #include "sweeps/sweep_command.hpp"
@@ -13,6 +15,7 @@
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
+#include "util/atomic_file.hpp"
 #include "util/run_folders.hpp"
 
 using namespace altup;
@@ -36,6 +39,8 @@ public:
         set("FAKE_STEP_SLEEP", step_sleep);
         set("FAKE_FAIL_LABEL", "");
         set("FAKE_DIVERGE_LABEL", "");
+        set("FAKE_KILL_AFTER_RESULT", "");
+        set("FAKE_EXIT_AFTER_RESULT", "");
     }
     ~FakeTrainerEnv() {
         for (const auto& [name, value] : saved_) {
@@ -435,4 +440,130 @@ TEST_CASE("standalone runs and sweep trials of one name live in different folder
     Trial trial;
     trial.id = "fb7837d9dd5f";
     CHECK(trial_dir(options, sweep, trial) == "runs/quickstart/fb7837d9dd5f");
+}
+
+namespace {
+// The result.json fake_trainer.sh writes when it completes `steps` steps, spelled out.
+std::string fake_completed_result(const std::string& trial_id, const std::string& sweep, int steps) {
+    return R"({"schema_version":1,"trial_id":")" + trial_id + R"(","sweep":")" + sweep +
+           R"(","status":"completed","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":)" +
+           std::to_string(steps) + R"(,"wall_time_s":0.5}})" + "\n";
+}
+}  // namespace
+
+TEST_CASE("a trainer killed or failing after writing its completed result keeps it, byte for byte", "[runner][fault]") {
+    const std::string how = GENERATE(std::string("FAKE_KILL_AFTER_RESULT=1"), std::string("FAKE_EXIT_AFTER_RESULT=1"));
+    INFO(how);
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    env.set(how.substr(0, how.find('=')), how.substr(how.find('=') + 1));
+    const auto sweep = expand_text("name: dying\nbase: {model: {preset: tiny}}\nseeds: 2\n");
+    RunnerOptions options = fake_options(dir);
+    CHECK(run_sweep(sweep, options) == 0);  // every trial completed
+    check_every_trial_completed_once(sweep, options, dir);
+    const int exit_code = how == "FAKE_KILL_AFTER_RESULT=1" ? 128 + SIGKILL : 1;
+    for (const auto& trial : sweep.trials) {
+        const std::string tdir = trial_dir(options, sweep, trial);
+        CHECK(read_text(tdir + "/result.json") == fake_completed_result(trial.id, "dying", 4));
+        const auto runner = read_json(tdir + "/runner.json");
+        CHECK(runner["status"] == "completed");
+        CHECK(runner["exit_code"] == exit_code);
+        CHECK_THAT(runner["note"].get<std::string>(),
+                   Catch::Contains(fmt::format("completed result.json, then exited with code {}", exit_code)) &&
+                       Catch::Contains("the result is kept"));
+        CHECK_FALSE(runner.contains("message"));
+        CHECK_THAT(runner["log_tail"].back().get<std::string>(), Catch::Contains("fake trainer: completed"));
+    }
+    // Completed means done: the next run starts nothing.
+    CHECK(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+}
+
+TEST_CASE("a diverged result survives a trainer killed after writing it", "[runner][fault]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    env.set("FAKE_DIVERGE_LABEL", "seed=1");
+    env.set("FAKE_KILL_AFTER_RESULT", "1");
+    const auto sweep = expand_text("name: divkill\nbase: {model: {preset: tiny}}\n");
+    RunnerOptions options = fake_options(dir);
+    CHECK(run_sweep(sweep, options) == 1);
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[0]);
+    CHECK(read_json(tdir + "/result.json")["status"] == "diverged");
+    CHECK(read_json(tdir + "/result.json")["train"]["steps_done"] == 4);  // the fake's own file, not a failure record
+    CHECK(read_json(tdir + "/runner.json")["status"] == "diverged");
+    CHECK(read_trial_record(tdir).status == TrialStatus::diverged);
+}
+
+TEST_CASE("a runner SIGKILLed mid-trial numbers the next attempt on", "[runner][fault][resume]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir, 8, "0.05");
+    write_text(dir / "sweep.yaml", "name: again\nbase: {model: {preset: tiny}}\n");
+    const auto sweep = expand_sweep(load_sweep(dir / "sweep.yaml"));
+    RunnerOptions options = fake_options(dir);
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[0]);
+
+    const pid_t runner = fork_sweep_command(dir, dir / "sweep.yaml", dir / "runner.log");
+    REQUIRE(wait_until([&] { return progress_of(tdir) >= 2; }));
+    ::kill(runner, SIGKILL);  // runner.json is never written for attempt 1
+    CHECK(wait_exit_code(runner) == 128 + SIGKILL);
+    CHECK_FALSE(std::filesystem::exists(tdir + "/runner.json"));
+
+    std::FILE* progress = std::fopen((dir / "runner2.log").c_str(), "w");
+    REQUIRE(progress);
+    options.progress = progress;
+    const int rc = run_sweep(sweep, options);  // waits for the orphaned trainer's lock, then resumes
+    std::fclose(progress);
+    REQUIRE(rc == 0);
+    CHECK_THAT(read_text(dir / "runner2.log"), Catch::Contains("started     " + sweep.trials[0].id + " seed=1 (resuming)"));
+    const std::string log = read_text(tdir + "/train.log");
+    CHECK(count_occurrences(log, "=== altup sweep: attempt ") == 2);
+    CHECK_THAT(log, Catch::Contains("=== altup sweep: attempt 1 at "));
+    CHECK_THAT(log, Catch::Contains("=== altup sweep: attempt 2 at "));
+    CHECK(read_json(tdir + "/runner.json")["attempts"] == 2);
+    CHECK(read_trial_record(tdir).attempts == 2);
+}
+
+TEST_CASE("temporaries of a killed atomic write are removed on the next start", "[runner][fault][temporaries]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    const auto sweep = expand_text("name: leftovers\nbase: {model: {preset: tiny}}\nseeds: 2\n");
+    RunnerOptions options = fake_options(dir);
+    const std::string sweep_dir = dir / "runs/leftovers";
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[0]);
+    std::filesystem::create_directories(tdir);
+
+    // A writer killed between writing its temporary and renaming it into place.
+    auto killed_write = [&](const std::string& path) {
+        const pid_t writer = fork_process(dir / "writer.log", [&] {
+            write_file_atomically(path, [](std::ostream& out) {
+                out << "half a checkpoint";
+                out.flush();
+                ::raise(SIGKILL);
+            });
+            return 0;
+        });
+        CHECK(wait_exit_code(writer) == 128 + SIGKILL);
+        return temporary_path_for(path).substr(0, temporary_path_for(path).rfind('.') + 1) + std::to_string(writer);
+    };
+    const std::string trial_tmp = killed_write(tdir + "/ckpt.safetensors");
+    const std::string sweep_tmp = killed_write(sweep_dir + "/sweep.json");
+    REQUIRE(std::filesystem::exists(trial_tmp));
+    REQUIRE(std::filesystem::exists(sweep_tmp));
+    CHECK_FALSE(std::filesystem::exists(tdir + "/ckpt.safetensors"));  // the rename never happened
+    CHECK(read_text(trial_tmp) == "half a checkpoint");
+
+    CHECK(run_sweep(sweep, options) == 0);
+    check_every_trial_completed_once(sweep, options, dir);
+    CHECK_FALSE(std::filesystem::exists(trial_tmp));
+    CHECK_FALSE(std::filesystem::exists(sweep_tmp));
+
+    // A completed trial's folder is cleaned too, though nothing runs in it again.
+    const std::string done_result = trial_dir(options, sweep, sweep.trials[1]) + "/result.json";
+    const std::string completed = read_text(done_result);
+    const std::string done_tmp = killed_write(done_result);
+    REQUIRE(std::filesystem::exists(done_tmp));
+    CHECK(run_sweep(sweep, options) == 0);
+    CHECK_FALSE(std::filesystem::exists(done_tmp));
+    CHECK(read_text(done_result) == completed);
+    check_every_trial_completed_once(sweep, options, dir);
 }
