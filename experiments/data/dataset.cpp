@@ -105,8 +105,13 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
 
     // Everything is built in a staging folder and renamed into place at the end,
     // so a killed build leaves no folder at `dir` that could later be trusted.
+    // Under the lock only we build this key, so any staging or set-aside folder
+    // of it is left over from a killed build: remove it.
+    for (const auto& e : fs::directory_iterator(root)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(".staging-" + key + "-", 0) == 0 || name.rfind(".old-" + key + "-", 0) == 0) fs::remove_all(e.path());
+    }
     const fs::path staging = fs::path(root) / fmt::format(".staging-{}-{}", key, ::getpid());
-    fs::remove_all(staging);
     fs::create_directories(staging);
     std::unique_ptr<Tokenizer> tok;
     if (cfg.tokenizer == "bytes") {

@@ -112,6 +112,18 @@ TEST_CASE("a token cache that does not match its meta.json is rebuilt, a valid o
         CHECK_THAT(s.rebuilt_because, Catch::Contains(fmt::format("meta.json says {:016x}", fnv1a64(original))));
         CHECK(slurp(train) == original);
     }
+    SECTION("a killed build's leftovers are removed by the next build, never read") {
+        const fs::path staging = fs::path(cfg.cache_dir) / (".staging-" + first.cache_key + "-999999");
+        const fs::path old = fs::path(cfg.cache_dir) / (".old-" + first.cache_key + "-999999");
+        fs::create_directories(staging);
+        fs::create_directories(old);
+        write_bytes(staging / "train.bin", "half");
+        fs::resize_file(train, 1001);
+        CHECK_FALSE(prepare_token_splits(cfg, 256, true).rebuilt_because.empty());
+        CHECK_FALSE(fs::exists(staging));
+        CHECK_FALSE(fs::exists(old));
+        CHECK(slurp(train) == original);
+    }
     SECTION("a file missing (a kill while an old cache was being removed): rebuilt") {
         fs::remove(dir / "valid.bin");
         const TokenSplits s = prepare_token_splits(cfg, 256, true);
