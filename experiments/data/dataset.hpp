@@ -16,6 +16,7 @@ struct TokenSplits {
     int vocab_size = 0;                       // the tokenizer's
     std::string cache_key;                    // hash of corpus version + tokenizer + split settings
     std::string cache_dir;                    // where the arrays (and the tokenizer model) live
+    std::string rebuilt_because;              // why the cache was rebuilt ("" when reused or new), also printed
 };
 
 // The cache folder: cfg.cache_dir, else $ALTUP_DATA_DIR, else ./data-cache.
@@ -26,11 +27,14 @@ std::string token_cache_folder(const DataConfig& cfg, int vocab_size);
 
 // Loads the token arrays from the cache or prepares them (fetch the corpus,
 // split by document, train the tokenizer on the training split, encode).
-// Concurrent callers wait on a lock; the arrays appear atomically. Throws
-// std::runtime_error with a clear message on any failure.
+// Concurrent callers wait on a lock; the arrays appear atomically. A cache
+// that does not match its meta.json (token_cache.hpp) is rebuilt with a
+// one-line message on stderr. Throws std::runtime_error with a clear message
+// on any failure, and on token ids outside the vocabulary.
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet);
 // The token arrays when they are already prepared, nullopt when their folder
 // has no meta.json yet; never prepares anything (analysis reads them this way).
+// Throws std::runtime_error naming the file when they do not match meta.json.
 std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size);
 
 // `batch` random windows of seq_len+1 tokens: inputs = the first seq_len,

@@ -14,6 +14,7 @@
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/data/ngram_floors.hpp"
+#include "experiments/data/token_cache.hpp"
 
 using namespace altup;
 using namespace altup_test;
@@ -29,18 +30,13 @@ std::vector<int32_t> random_tokens(size_t n, int vocab, unsigned seed) {
     return t;
 }
 
-void write_tokens(const fs::path& path, const std::vector<int32_t>& t) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(t.data()), std::streamsize(t.size() * 4));
-}
-
 // A prepared token cache for `data` (as the trainer would leave it), holding these streams.
 void make_token_cache(const DataConfig& data, int vocab, const std::vector<int32_t>& train, const std::vector<int32_t>& valid) {
     const fs::path dir = fs::path(data.cache_dir) / ("tokens-" + token_cache_key(data, vocab));
     fs::create_directories(dir);
-    write_tokens(dir / "train.bin", train);
-    write_tokens(dir / "valid.bin", valid);
-    write_tokens(dir / "test.bin", valid);
-    std::ofstream(dir / "meta.json") << nlohmann::json{{"vocab_size", vocab}}.dump();
+    TokenArrays t;
+    t.split[0] = train, t.split[1] = valid, t.split[2] = valid;
+    write_token_cache(dir.string(), t, vocab, nlohmann::json::object());
 }
 
 // A completed pretraining result (the fixture's numbers) with this resolved config.

@@ -14,6 +14,7 @@
 #include "experiments/data/dataset.hpp"
 #include "experiments/data/ngram_floors.hpp"
 #include "experiments/data/ngram_model.hpp"
+#include "experiments/data/token_cache.hpp"
 
 using namespace altup;
 namespace fs = std::filesystem;
@@ -222,8 +223,11 @@ struct TempCache {
         fs::remove_all(root, ec);
     }
 };
-void write_tokens(const fs::path& path, const std::vector<int32_t>& t) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(t.data()), std::streamsize(t.size() * 4));
+// A token cache as a data preparation would leave it (valid also serves as test).
+void write_cache(const fs::path& dir, const std::vector<int32_t>& train, const std::vector<int32_t>& valid, int vocab) {
+    TokenArrays t;
+    t.split[0] = train, t.split[1] = valid, t.split[2] = valid;
+    write_token_cache(dir.string(), t, vocab, nlohmann::json::object());
 }
 }  // namespace
 
@@ -236,10 +240,7 @@ TEST_CASE("n-gram floors are cached in the token cache folder and recomputed whe
     const fs::path dir = tmp.root / ("tokens-" + token_cache_key(data, vocab));
     fs::create_directories(dir);
     const std::vector<int32_t> train = random_stream(2000, vocab, 11), valid = random_stream(300, vocab, 12);
-    write_tokens(dir / "train.bin", train);
-    write_tokens(dir / "valid.bin", valid);
-    write_tokens(dir / "test.bin", valid);
-    std::ofstream(dir / "meta.json") << nlohmann::json{{"vocab_size", vocab}}.dump();
+    write_cache(dir, train, valid, vocab);
 
     FloorSettings s;
     s.seq_len = 8, s.eval_batch = 4, s.eval_batches = 3, s.vocab = vocab;
@@ -261,10 +262,10 @@ TEST_CASE("n-gram floors are cached in the token cache folder and recomputed whe
         CHECK(again.floors[i].accuracy == first.floors[i].accuracy);
     }
 
-    // The same size, other tokens: the checksum no longer matches.
+    // The same size, other tokens (a rebuilt cache): the checksum no longer matches.
     std::vector<int32_t> changed = train;
     for (size_t i = 0; i < changed.size(); i += 3) changed[i] = (changed[i] + 5) % vocab;
-    write_tokens(dir / "train.bin", changed);
+    write_cache(dir, changed, valid, vocab);
     const NgramFloors recomputed = ngram_floors(*load_token_splits(data, vocab), s);
     CHECK_FALSE(recomputed.from_cache);
     CHECK(recomputed.floors[2].loss != first.floors[2].loss);
