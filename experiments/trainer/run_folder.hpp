@@ -1,0 +1,30 @@
+// Whether this process may write into a run folder as one trial: the one
+// check pretraining (trainer.cpp) and fine-tuning (finetune.cpp) make before
+// they write anything, so a mistyped --run-dir or finetune.from never
+// replaces another trial's result, config or checkpoint (docs/result-files.md).
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace altup {
+
+// The folder is someone else's (or overlaps what the trial reads). The
+// message names the folder, what it holds and the fix; nothing was written.
+struct RunFolderRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Throws RunFolderRefused when `run_dir` holds files of a trial other than
+// `trial_id` (result.json's "trial_id", the config id of config.yaml, the
+// "trial_id" metadata of ckpt.safetensors), when one of them does not say
+// whose it is, or when one of `sources` (files or folders the trial reads,
+// e.g. the pretrained checkpoint) is the folder, lies inside it or contains
+// it. A missing or empty folder is fine. Reads only.
+void check_run_folder(const std::string& run_dir, const std::string& trial_id, const std::vector<std::string>& sources = {});
+
+// True when `run_dir`/result.json records trial `trial_id` as completed: a
+// later failure (say, a corrupt checkpoint on --resume) must not replace it.
+bool holds_completed_result(const std::string& run_dir, const std::string& trial_id);
+
+}  // namespace altup
