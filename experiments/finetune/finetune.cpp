@@ -94,6 +94,7 @@ private:
     int threads_ = 1;
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
+    TrialLock lock_;  // this trial's run folder, until the run object goes
 };
 
 void FinetuneRun::log_metrics(const json& line) {
@@ -338,6 +339,7 @@ int FinetuneRun::run() {
             std::cerr << path("ckpt.safetensors") << ": written before checkpoints carried checksums; resuming unverified\n";
     }
     fs::create_directories(opts_.run_dir);
+    lock_ = lock_run_folder(opts_.run_dir, config_id(cfg_));
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
     dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);

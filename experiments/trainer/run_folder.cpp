@@ -1,5 +1,9 @@
 #include "experiments/trainer/run_folder.hpp"
 
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -60,6 +64,21 @@ std::string owner_of(const fs::path& file, const std::string& run_dir) {
     if (!meta.count("trial_id")) throw unknown("names no trial_id in its metadata");
     return meta["trial_id"];
 }
+// Whether one of this process's descriptors is an open file of `lock_path`
+// that holds its flock (flock on a descriptor sharing the holder's open file
+// succeeds; on any other it fails while the lock is held).
+bool holds_inherited_lock(const std::string& lock_path) {
+    struct stat want {};
+    if (::stat(lock_path.c_str(), &want) != 0) return false;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
+        const int fd = std::atoi(entry.path().filename().c_str());
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino && ::flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return true;
+    }
+    return false;
+}
 }  // namespace
 
 void check_run_folder(const std::string& run_dir, const std::string& trial_id, const std::vector<std::string>& sources) {
@@ -82,6 +101,14 @@ void check_run_folder(const std::string& run_dir, const std::string& trial_id, c
             throw RunFolderRefused(fmt::format("run folder {} holds trial {} (its {} says so), not this trial {}: {}", run_dir, owner,
                                                name, trial_id, kFix));
     }
+}
+
+TrialLock lock_run_folder(const std::string& run_dir, const std::string& trial_id) {
+    TrialLock lock = TrialLock::try_acquire(run_dir);
+    if (lock.held() || holds_inherited_lock((fs::path(run_dir) / ".lock").string())) return lock;
+    throw RunFolderRefused(fmt::format("run folder {}: trial {} is already running there (another process holds {}/.lock): "
+                                       "wait for it to finish, or use another --run-dir",
+                                       run_dir, trial_id, run_dir));
 }
 
 bool holds_completed_result(const std::string& run_dir, const std::string& trial_id) {

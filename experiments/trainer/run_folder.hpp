@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "util/trial_lock.hpp"
+
 namespace altup {
 
 // The folder is someone else's (or overlaps what the trial reads). The
@@ -22,6 +24,14 @@ struct RunFolderRefused : std::runtime_error {
 // e.g. the pretrained checkpoint) is the folder, lies inside it or contains
 // it. A missing or empty folder is fine. Reads only.
 void check_run_folder(const std::string& run_dir, const std::string& trial_id, const std::vector<std::string>& sources = {});
+
+// Takes the trial's lock, `run_dir`/.lock (util/trial_lock.hpp, the one the
+// sweep runner takes), so that two trainers never run one trial at once.
+// When the lock is already this process's through a descriptor it inherited
+// (the sweep runner's, or flock(1)'s in a Slurm task) it is used as is and
+// the returned lock is not held(). Throws RunFolderRefused when another
+// process holds it. Call after check_run_folder, on an existing folder.
+TrialLock lock_run_folder(const std::string& run_dir, const std::string& trial_id);
 
 // True when `run_dir`/result.json records trial `trial_id` as completed: a
 // later failure (say, a corrupt checkpoint on --resume) must not replace it.

@@ -82,6 +82,7 @@ private:
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
     const Distributed& dist_ = distributed();
+    TrialLock lock_;  // this trial's run folder, until the run object goes
     bool root_ = dist_.is_root();  // only rank 0 writes files and evaluates
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
     double now_s() const {
@@ -208,6 +209,8 @@ int TrialRun::run() {
             std::cerr << path("ckpt.safetensors") << ": written before checkpoints carried checksums; resuming unverified\n";
     }
     fs::create_directories(opts_.run_dir);
+    // Under MPI the launcher holds it (the ranks of one process group share the trial).
+    if (dist_.size() == 1) lock_ = lock_run_folder(opts_.run_dir, config_id(cfg_));
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
     dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);

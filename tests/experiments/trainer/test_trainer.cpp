@@ -3,6 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -388,3 +392,49 @@ TEST_CASE("a checkpoint written before checksums still resumes, bit for bit", "[
     fs::remove_all(dir);
 }
 
+TEST_CASE("a standalone trainer takes the trial's lock: refused while another process holds it, runs under an inherited one",
+          "[trainer][lock]") {
+    const fs::path dir = scratch("lock");
+    const Config cfg = tiny_text_config(dir, 3);
+    const fs::path run = dir / "run";
+    fs::create_directories(run);
+    const std::string lock_path = (run / ".lock").string();
+
+    // Another process (a child holding flock on its own open of .lock, as a
+    // second runner or trainer would) has the trial.
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // only async-signal-safe calls until killed
+        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+        const char ok = fd >= 0 && ::flock(fd, LOCK_EX) == 0 ? '1' : '0';
+        (void)!::write(ready[1], &ok, 1);
+        for (;;) ::pause();
+    }
+    char ok = 0;
+    REQUIRE(::read(ready[0], &ok, 1) == 1);
+    REQUIRE(ok == '1');
+    const auto before = snapshot(run);
+    CHECK(run_trial(cfg, quiet_in(run)) == kBadConfig);
+    CHECK(snapshot(run) == before);  // nothing written
+    CHECK_THROWS_WITH(lock_run_folder(run.string(), config_id(cfg)),
+                      Catch::Contains("is already running there") && Catch::Contains(run.string()));
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
+
+    // This process holds it through its own descriptor, as a trainer started by
+    // the sweep runner (or flock(1)) inherits it: the run goes ahead.
+    TrialLock runner = TrialLock::try_acquire(run.string());
+    REQUIRE(runner.held());
+    CHECK(run_trial(cfg, quiet_in(run)) == kCompleted);
+    CHECK(TrialLock::held_elsewhere(run.string()));  // still the "runner's"
+    runner.release();
+
+    // Alone, the trainer takes it for the run and lets go at the end.
+    CHECK(run_trial(cfg, quiet_in(run)) == kCompleted);
+    CHECK_FALSE(TrialLock::held_elsewhere(run.string()));
+    fs::remove_all(dir);
+}
