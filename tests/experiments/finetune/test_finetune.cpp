@@ -246,7 +246,7 @@ TEST_CASE("finetune.from: clear errors for what cannot be a pretrained model", "
     fs::remove_all(dir);
 }
 
-TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag; head-only keeps the body; resume is exact",
+TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only keeps the body, resume is exact",
           "[finetune][brown]") {
     const fs::path dir = scratch("e2e");
     const Config pre = tiny_brown(80);
