@@ -17,7 +17,7 @@
 
 #include "util/atomic_file.hpp"
 #include "util/shell.hpp"
-#include "sweeps/trial_lock.hpp"
+#include "util/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
 
 namespace altup {

@@ -24,8 +24,8 @@
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
 #include "sweeps/sweep_report.hpp"
-#include "sweeps/trial_lock.hpp"
 #include "sweeps/trial_outcome.hpp"
+#include "util/trial_lock.hpp"
 #include "sweeps/trial_process.hpp"
 #include "sweeps/trial_state.hpp"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.hpp"
-#include "sweeps/trial_lock.hpp"
+#include "util/trial_lock.hpp"
 
 namespace altup {
 namespace {

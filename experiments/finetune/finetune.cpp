@@ -26,6 +26,7 @@
 #include "experiments/finetune/task_metrics.hpp"
 #include "experiments/finetune/tasks.hpp"
 #include "experiments/trainer/distributed.hpp"
+#include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "layers/model.hpp"
@@ -60,7 +61,7 @@ private:
     SplitScores evaluate_split(const TaskExamples& ex, std::vector<int32_t>* predictions);
     void evaluate_now();
     void save_checkpoint();
-    bool load_checkpoint();
+    void restore_checkpoint(SafetensorsFile& f);
     void log_metrics(const json& line);
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
     double now_s() const {
@@ -93,6 +94,7 @@ private:
     int threads_ = 1;
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
+    TrialLock lock_;  // this trial's run folder, until the run object goes
 };
 
 void FinetuneRun::log_metrics(const json& line) {
@@ -249,9 +251,7 @@ void FinetuneRun::save_checkpoint() {
                        {"pretrained_trial_id", src_.trial_id}, {"state", state.dump()}});
 }
 
-bool FinetuneRun::load_checkpoint() {
-    if (!fs::exists(path("ckpt.safetensors"))) return false;
-    SafetensorsFile f = read_safetensors(path("ckpt.safetensors"));
+void FinetuneRun::restore_checkpoint(SafetensorsFile& f) {
     if (f.metadata["trial_id"] != config_id(cfg_))
         throw std::runtime_error(path("ckpt.safetensors") + ": belongs to trial " + f.metadata["trial_id"] + ", not to this config (" +
                                  config_id(cfg_) + ")");
@@ -274,7 +274,6 @@ bool FinetuneRun::load_checkpoint() {
     step_ms_ = s.at("step_ms").get<std::vector<double>>();
     last_loss_ = s.at("last_loss").is_null() ? std::nan("") : s.at("last_loss").get<double>();
     drop_metrics_after(path("metrics.jsonl"), step_);
-    return true;
 }
 
 void FinetuneRun::write_result(const std::string& status, const std::string& message) {
@@ -326,9 +325,21 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
 }
 
 int FinetuneRun::run() {
-    fs::create_directories(opts_.run_dir);
     if (distributed().size() > 1)
         throw std::runtime_error("fine-tuning runs in one process: start it without mpirun/srun ranks");
+    // Nothing is written before the pretrained model is found (and verified),
+    // the folder is known to be this trial's and apart from what it reads,
+    // and the checkpoint to resume from is known to be intact.
+    src_ = resolve_pretrained(cfg_, opts_.pretrained_dir, opts_.runs_root);
+    check_run_folder(opts_.run_dir, config_id(cfg_), {src_.run_dir, src_.checkpoint});
+    std::optional<SafetensorsFile> checkpoint;
+    if (opts_.resume && fs::exists(path("ckpt.safetensors"))) {
+        checkpoint = read_safetensors(path("ckpt.safetensors"));
+        if (!checkpoint->checksummed && !opts_.quiet)
+            std::cerr << path("ckpt.safetensors") << ": written before checkpoints carried checksums; resuming unverified\n";
+    }
+    fs::create_directories(opts_.run_dir);
+    lock_ = lock_run_folder(opts_.run_dir, config_id(cfg_));
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
     dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
@@ -337,7 +348,6 @@ int FinetuneRun::run() {
         out << to_yaml(cfg_);
         write_file_atomically(path("config.yaml"), std::string(out.c_str()) + "\n");
     }
-    src_ = resolve_pretrained(cfg_, opts_.pretrained_dir, opts_.runs_root);
     write_result("running", "");
     prepare_data();
 
@@ -353,8 +363,13 @@ int FinetuneRun::run() {
     const LrSchedule schedule{"cosine", ft_.lr, ft_.warmup, ft_.steps, 0.1};
     rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xF17E);
 
-    const bool resumed = opts_.resume && load_checkpoint();
-    if (!resumed) std::ofstream(path("metrics.jsonl"), std::ios::trunc);
+    const bool resumed = checkpoint.has_value();
+    if (resumed) {
+        restore_checkpoint(*checkpoint);
+        checkpoint.reset();
+    } else {
+        std::ofstream(path("metrics.jsonl"), std::ios::trunc);
+    }
     if (!opts_.quiet)
         std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, ft_.task, src_.checkpoint,
                                  ft_.train == "all" ? model_->params().count() + head_store_.count() : head_store_.count(),
@@ -436,8 +451,15 @@ int run_finetune(const Config& cfg, const TrainOptions& opts) {
     FinetuneRun run(cfg, opts);
     try {
         return run.run();
+    } catch (const RunFolderRefused& e) {
+        std::cerr << cfg.name << ": " << e.what() << "\n";  // nothing was written; nothing is recorded
+        return kBadConfig;
     } catch (const std::exception& e) {
         std::cerr << "\n" << cfg.name << ": failed: " << e.what() << "\n";
+        if (holds_completed_result(opts.run_dir, config_id(cfg))) {
+            std::cerr << cfg.name << ": " << (fs::path(opts.run_dir) / "result.json").string() << " (completed) is kept\n";
+            return kFailed;
+        }
         try {
             run.write_result("failed", e.what());
         } catch (...) {

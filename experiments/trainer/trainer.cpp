@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -26,6 +27,7 @@
 #include "util/atomic_file.hpp"
 #include "experiments/trainer/distributed.hpp"
 #include "experiments/trainer/evaluate.hpp"
+#include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "experiments/trainer/train_step.hpp"
@@ -60,7 +62,7 @@ public:
 private:
     void write_result(const std::string& status, const std::string& message);
     void save_checkpoint();
-    bool load_checkpoint();
+    void restore_checkpoint(SafetensorsFile& f);
     void log_metrics(const json& line);
     void evaluate_now(double now_s);
     void progress_line(double loss, double tokens_per_s, bool final);
@@ -80,6 +82,7 @@ private:
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
     const Distributed& dist_ = distributed();
+    TrialLock lock_;  // this trial's run folder, until the run object goes
     bool root_ = dist_.is_root();  // only rank 0 writes files and evaluates
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
     double now_s() const {
@@ -140,9 +143,7 @@ void TrialRun::save_checkpoint() {
                       {{"format", "altup-lab checkpoint v1"}, {"trial_id", config_id(cfg_)}, {"state", state.dump()}});
 }
 
-bool TrialRun::load_checkpoint() {
-    if (!fs::exists(path("ckpt.safetensors"))) return false;
-    SafetensorsFile f = read_safetensors(path("ckpt.safetensors"));
+void TrialRun::restore_checkpoint(SafetensorsFile& f) {
     if (f.metadata["trial_id"] != config_id(cfg_))
         throw std::runtime_error(path("ckpt.safetensors") + ": belongs to trial " + f.metadata["trial_id"] +
                                  ", not to this config (" + config_id(cfg_) + ")");
@@ -166,7 +167,6 @@ bool TrialRun::load_checkpoint() {
     auto num = [](const json& v) { return v.is_null() ? std::nan("") : v.get<double>(); };
     last_eval_ = {num(le[0]), num(le[1]), num(le[2]), num(le[3]), 0};
     if (root_) drop_metrics_after(path("metrics.jsonl"), p_.step);
-    return true;
 }
 
 void TrialRun::evaluate_now(double t) {
@@ -199,7 +199,18 @@ void TrialRun::progress_line(double loss, double tokens_per_s, bool final) {
 }
 
 int TrialRun::run() {
+    // Nothing is written before the folder is known to be this trial's and the
+    // checkpoint to resume from is known to be intact.
+    check_run_folder(opts_.run_dir, config_id(cfg_));
+    std::optional<SafetensorsFile> checkpoint;
+    if (opts_.resume && fs::exists(path("ckpt.safetensors"))) {
+        checkpoint = read_safetensors(path("ckpt.safetensors"));
+        if (!checkpoint->checksummed && !opts_.quiet && root_)
+            std::cerr << path("ckpt.safetensors") << ": written before checkpoints carried checksums; resuming unverified\n";
+    }
     fs::create_directories(opts_.run_dir);
+    // Under MPI the launcher holds it (the ranks of one process group share the trial).
+    if (dist_.size() == 1) lock_ = lock_run_folder(opts_.run_dir, config_id(cfg_));
     if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
     threads_ = omp_get_max_threads();
     dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
@@ -219,8 +230,11 @@ int TrialRun::run() {
     const LrSchedule schedule{tc.schedule, tc.lr, tc.warmup, tc.steps, tc.min_lr_ratio};
     data_rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xDA7A);
 
-    bool resumed = opts_.resume && load_checkpoint();
-    if (!resumed) {
+    const bool resumed = checkpoint.has_value();
+    if (resumed) {
+        restore_checkpoint(*checkpoint);
+        checkpoint.reset();  // the tensors were copied; free them
+    } else {
         // Identical on every rank already (same seed); the broadcast makes it a guarantee.
         dist_.broadcast(model_->params().data().data(), model_->params().total());
         if (root_) std::ofstream(path("metrics.jsonl"), std::ios::trunc);
@@ -310,8 +324,15 @@ int run_trial(const Config& cfg, const TrainOptions& opts) {
     TrialRun run(cfg, opts);
     try {
         return run.run();
+    } catch (const RunFolderRefused& e) {
+        std::cerr << cfg.name << ": " << e.what() << "\n";  // nothing was written; nothing is recorded
+        return kBadConfig;
     } catch (const std::exception& e) {
         std::cerr << "\n" << cfg.name << ": failed: " << e.what() << "\n";
+        if (holds_completed_result(opts.run_dir, config_id(cfg))) {
+            std::cerr << cfg.name << ": " << (fs::path(opts.run_dir) / "result.json").string() << " (completed) is kept\n";
+            return kFailed;
+        }
         try {  // record the failure, keeping whatever the run had already written
             nlohmann::json r;
             std::ifstream in((fs::path(opts.run_dir) / "result.json").string());

@@ -13,7 +13,7 @@
 #include "sweeps/sweep_command.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/sweep_runner.hpp"
-#include "sweeps/trial_lock.hpp"
+#include "util/trial_lock.hpp"
 #include "sweeps/trial_state.hpp"
 #include "util/atomic_file.hpp"
 #include "util/run_folders.hpp"

@@ -22,6 +22,7 @@
 #include "experiments/finetune/pretrained.hpp"
 #include "experiments/finetune/task_metrics.hpp"
 #include "experiments/finetune/tasks.hpp"
+#include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "experiments/trainer/trainer.hpp"
 #include "layers/model.hpp"
@@ -245,7 +246,7 @@ TEST_CASE("finetune.from: clear errors for what cannot be a pretrained model", "
     fs::remove_all(dir);
 }
 
-TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag; head-only keeps the body; resume is exact",
+TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only keeps the body, resume is exact",
           "[finetune][brown]") {
     const fs::path dir = scratch("e2e");
     const Config pre = tiny_brown(80);
@@ -322,5 +323,78 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag; head-only
     CHECK(a["downstream"]["loss"] == b["downstream"]["loss"]);
     CHECK(a["downstream"]["accuracy"] == b["downstream"]["accuracy"]);
     CHECK(a["downstream"]["test"] == b["downstream"]["test"]);
+    fs::remove_all(dir);
+}
+
+namespace {
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) {
+            std::ifstream in(e.path(), std::ios::binary);
+            out[fs::relative(e.path(), dir).string()] = std::string(std::istreambuf_iterator<char>(in), {});
+        }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("finetune.from overlapping the destination is refused before writing, and so is a corrupt pretrained checkpoint",
+          "[finetune][run-folder][brown]") {
+    const fs::path dir = scratch("overlap");
+    const Config pre = tiny_brown(2);
+    TrainOptions po;
+    po.run_dir = (dir / "pre").string();
+    po.quiet = true;
+    REQUIRE(run_trial(pre, po) == kCompleted);
+    const auto before = snapshot(dir / "pre");
+
+    Config ft = pre;
+    ft.finetune.task = "pos";
+    ft.finetune.steps = 2;
+    ft.finetune.batch = 4;
+    ft.finetune.eval_every = 0;
+    TrainOptions fo;
+    fo.quiet = true;
+    // The pretraining folder itself, its checkpoint file, and a folder inside it.
+    const std::vector<std::pair<std::string, fs::path>> cases = {
+        {(dir / "pre").string(), dir / "pre"},
+        {(dir / "pre" / "ckpt.safetensors").string(), dir / "pre"},
+        {(dir / "pre").string(), dir / "pre" / "ft"},
+        {(dir / "pre" / ".").string(), dir / "pre"},
+    };
+    for (const auto& [from, dest] : cases) {
+        INFO("finetune.from = " << from << ", run dir " << dest);
+        ft.finetune.from = from;
+        fo.run_dir = dest.string();
+        for (bool resume : {false, true}) {
+            fo.resume = resume;
+            CHECK(run_finetune(ft, fo) == kBadConfig);
+            CHECK(snapshot(dir / "pre") == before);  // byte for byte, and nothing added
+        }
+        CHECK_THROWS_AS(check_run_folder(dest.string(), config_id(ft), {from}), RunFolderRefused);
+        CHECK_THROWS_WITH(check_run_folder(dest.string(), config_id(ft), {from}),
+                          Catch::Contains(dest.string()) && Catch::Contains("use another --run-dir or move it away"));
+    }
+    // A sibling folder is fine.
+    ft.finetune.from = (dir / "pre").string();
+    CHECK_NOTHROW(check_run_folder((dir / "ft").string(), config_id(ft), {ft.finetune.from}));
+
+    // One flipped byte in the pretrained weights: refused when the fine-tune loads them.
+    const fs::path ckpt = dir / "pre" / "ckpt.safetensors";
+    {
+        std::fstream f(ckpt, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(-3, std::ios::end);  // inside the last tensor's data
+        char c = 0;
+        f.read(&c, 1);
+        c = char(c ^ 0x01);
+        f.seekp(-3, std::ios::end);
+        f.write(&c, 1);
+    }
+    CHECK_THROWS_AS(resolve_pretrained(ft, "", "runs"), CorruptCheckpoint);
+    CHECK_THROWS_WITH(resolve_pretrained(ft, "", "runs"),
+                      Catch::Contains("corrupt checkpoint " + ckpt.string()) && Catch::Contains("delete it to restart the trial"));
+    fo.run_dir = (dir / "ft").string();
+    fo.resume = false;
+    CHECK(run_finetune(ft, fo) == kFailed);
     fs::remove_all(dir);
 }

@@ -3,6 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,6 +18,7 @@
 
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
+#include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "experiments/trainer/trainer.hpp"
 
@@ -215,5 +220,221 @@ TEST_CASE("a tiny model on Brown beats the corpus's unigram entropy", "[trainer]
     const double loss = r["quality"]["eval_loss"];
     INFO("validation loss " << loss << " nats vs unigram entropy " << entropy << " nats");
     CHECK(loss < entropy);
+    fs::remove_all(dir);
+}
+
+namespace {
+// Every file below `dir` with its bytes: two snapshots are equal when nothing changed.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) {
+            std::ifstream in(e.path(), std::ios::binary);
+            out[fs::relative(e.path(), dir).string()] = std::string(std::istreambuf_iterator<char>(in), {});
+        }
+    return out;
+}
+
+// The byte offset in the file of tensor `name`'s first data byte (read from
+// the header independently of read_safetensors).
+uint64_t tensor_data_offset(const fs::path& file, const std::string& name) {
+    std::ifstream in(file, std::ios::binary);
+    unsigned char len[8];
+    in.read(reinterpret_cast<char*>(len), 8);
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= uint64_t(len[i]) << (8 * i);
+    std::string header(n, '\0');
+    in.read(header.data(), std::streamsize(n));
+    return 8 + n + json::parse(header).at(name).at("data_offsets").at(0).get<uint64_t>();
+}
+
+void flip_byte(const fs::path& file, uint64_t offset) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(std::streamoff(offset));
+    char c = 0;
+    f.read(&c, 1);
+    c = char(c ^ 0x10);
+    f.seekp(std::streamoff(offset));
+    f.write(&c, 1);
+}
+
+TrainOptions quiet_in(const fs::path& run) {
+    TrainOptions o;
+    o.run_dir = run.string();
+    o.quiet = true;
+    return o;
+}
+}  // namespace
+
+TEST_CASE("a run folder holding another trial's files is refused before anything is written", "[trainer][run-folder]") {
+    const fs::path dir = scratch("foreign");
+    const Config mine = tiny_text_config(dir, 4);
+    Config other = mine;
+    other.seed = 5;  // another trial
+    REQUIRE(config_id(other) != config_id(mine));
+    const fs::path theirs = dir / "theirs";
+    REQUIRE(run_trial(other, quiet_in(theirs)) == kCompleted);
+    const auto before = snapshot(theirs);
+    REQUIRE(before.count("result.json"));
+    REQUIRE(before.count("ckpt.safetensors"));
+
+    TrainOptions o = quiet_in(theirs);
+    CHECK(run_trial(mine, o) == kBadConfig);
+    CHECK(snapshot(theirs) == before);
+    o.resume = true;
+    CHECK(run_trial(mine, o) == kBadConfig);
+    CHECK(snapshot(theirs) == before);
+
+    // The message names the folder, whose trial it holds and the fix.
+    CHECK_THROWS_AS(check_run_folder(theirs.string(), config_id(mine)), RunFolderRefused);
+    CHECK_THROWS_WITH(check_run_folder(theirs.string(), config_id(mine)),
+                         Catch::Matchers::Contains(theirs.string()) && Catch::Matchers::Contains(config_id(other)) &&
+                             Catch::Matchers::Contains("use another --run-dir or move it away"));
+    // Each of the three files alone identifies the owner.
+    for (const char* name : {"result.json", "config.yaml", "ckpt.safetensors"}) {
+        INFO(name);
+        const fs::path alone = dir / (std::string("alone-") + name);
+        fs::create_directories(alone);
+        fs::copy_file(theirs / name, alone / name);
+        CHECK_THROWS_WITH(check_run_folder(alone.string(), config_id(mine)),
+                          Catch::Contains(config_id(other)) && Catch::Contains(std::string("its ") + name));
+        CHECK_NOTHROW(check_run_folder(alone.string(), config_id(other)));
+    }
+    // A file that does not say whose it is is not trusted either.
+    const fs::path anonymous = dir / "anonymous";
+    fs::create_directories(anonymous);
+    std::ofstream(anonymous / "result.json") << R"({"status": "completed"})";
+    CHECK_THROWS_WITH(check_run_folder(anonymous.string(), config_id(mine)), Catch::Contains("names no trial_id"));
+    // Its own folder, an empty one and a missing one are fine.
+    CHECK_NOTHROW(check_run_folder(theirs.string(), config_id(other)));
+    CHECK_NOTHROW(check_run_folder((dir / "nowhere").string(), config_id(mine)));
+    fs::create_directories(dir / "empty");
+    CHECK_NOTHROW(check_run_folder((dir / "empty").string(), config_id(mine)));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint with one flipped data byte is refused on resume, and a completed result is kept", "[trainer][checksum]") {
+    const fs::path dir = scratch("corrupt");
+    const Config cfg = tiny_text_config(dir, 6);
+
+    // Interrupted: the checkpoint is what --resume would continue from.
+    const fs::path run = dir / "interrupted";
+    TrainOptions o = quiet_in(run);
+    o.stop_after_step = 3;
+    REQUIRE(run_trial(cfg, o) == kInterruptedTerm);
+    const fs::path ckpt = run / "ckpt.safetensors";
+    const auto size = fs::file_size(ckpt);
+    flip_byte(ckpt, tensor_data_offset(ckpt, "head.weight") + 5);
+    REQUIRE(fs::file_size(ckpt) == size);
+    REQUIRE_NOTHROW(read_safetensors_metadata(ckpt.string()));  // still parses
+    CHECK_THROWS_AS(read_safetensors(ckpt.string()), CorruptCheckpoint);
+    CHECK_THROWS_WITH(read_safetensors(ckpt.string()),
+                         Catch::Matchers::Contains("corrupt checkpoint " + ckpt.string()) &&
+                             Catch::Matchers::Contains("tensor head.weight checksum") &&
+                             Catch::Matchers::Contains("delete it to restart the trial"));
+    const auto config_before = snapshot(run).at("config.yaml");
+    o.stop_after_step = -1;
+    o.resume = true;
+    CHECK(run_trial(cfg, o) == kFailed);
+    const json failed = json::parse(std::ifstream(run / "result.json"));
+    CHECK(failed["status"] == "failed");
+    CHECK_THAT(failed["message"].get<std::string>(), Catch::Contains("corrupt checkpoint"));
+    CHECK(snapshot(run).at("config.yaml") == config_before);
+
+    // Completed: the failure must not replace the finished result.
+    const fs::path done = dir / "completed";
+    REQUIRE(run_trial(cfg, quiet_in(done)) == kCompleted);
+    flip_byte(done / "ckpt.safetensors", tensor_data_offset(done / "ckpt.safetensors", "optimizer.adamw.m") + 1);
+    const auto before = snapshot(done);
+    TrainOptions r = quiet_in(done);
+    r.resume = true;
+    CHECK(run_trial(cfg, r) == kFailed);
+    CHECK(snapshot(done) == before);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a checkpoint written before checksums still resumes, bit for bit", "[trainer][checksum]") {
+    const fs::path dir = scratch("old-ckpt");
+    const Config cfg = tiny_text_config(dir, 8);
+    REQUIRE(run_trial(cfg, quiet_in(dir / "straight")) == kCompleted);
+    TrainOptions o = quiet_in(dir / "old");
+    o.stop_after_step = 4;
+    REQUIRE(run_trial(cfg, o) == kInterruptedTerm);
+
+    // Rewrite the checkpoint the way older binaries wrote it: no "checksums" metadata.
+    const fs::path ckpt = dir / "old" / "ckpt.safetensors";
+    std::string bytes;
+    {
+        std::ifstream in(ckpt, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    uint64_t n = 0;
+    for (int i = 0; i < 8; ++i) n |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    json header = json::parse(bytes.substr(8, n));
+    REQUIRE(header["__metadata__"].contains("checksums"));
+    header["__metadata__"].erase("checksums");
+    std::string h = header.dump();
+    h.append((8 - h.size() % 8) % 8, ' ');
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[i] = char((uint64_t(h.size()) >> (8 * i)) & 0xff);
+    out += h + bytes.substr(8 + n);
+    std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << out;
+    const SafetensorsFile old = read_safetensors(ckpt.string());
+    CHECK_FALSE(old.checksummed);
+
+    o.stop_after_step = -1;
+    o.resume = true;
+    REQUIRE(run_trial(cfg, o) == kCompleted);
+    const auto a = train_losses(dir / "straight"), b = train_losses(dir / "old");
+    REQUIRE(a.size() == 8);
+    CHECK(a == b);  // every step's loss, bit for bit
+    CHECK(read_safetensors((dir / "old" / "ckpt.safetensors").string()).checksummed);  // rewritten with checksums
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a standalone trainer takes the trial's lock: refused while another process holds it, runs under an inherited one",
+          "[trainer][lock]") {
+    const fs::path dir = scratch("lock");
+    const Config cfg = tiny_text_config(dir, 3);
+    const fs::path run = dir / "run";
+    fs::create_directories(run);
+    const std::string lock_path = (run / ".lock").string();
+
+    // Another process (a child holding flock on its own open of .lock, as a
+    // second runner or trainer would) has the trial.
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // only async-signal-safe calls until killed
+        const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+        const char ok = fd >= 0 && ::flock(fd, LOCK_EX) == 0 ? '1' : '0';
+        (void)!::write(ready[1], &ok, 1);
+        for (;;) ::pause();
+    }
+    char ok = 0;
+    REQUIRE(::read(ready[0], &ok, 1) == 1);
+    REQUIRE(ok == '1');
+    const auto before = snapshot(run);
+    CHECK(run_trial(cfg, quiet_in(run)) == kBadConfig);
+    CHECK(snapshot(run) == before);  // nothing written
+    CHECK_THROWS_WITH(lock_run_folder(run.string(), config_id(cfg)),
+                      Catch::Contains("is already running there") && Catch::Contains(run.string()));
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    ::close(ready[0]);
+    ::close(ready[1]);
+
+    // This process holds it through its own descriptor, as a trainer started by
+    // the sweep runner (or flock(1)) inherits it: the run goes ahead.
+    TrialLock runner = TrialLock::try_acquire(run.string());
+    REQUIRE(runner.held());
+    CHECK(run_trial(cfg, quiet_in(run)) == kCompleted);
+    CHECK(TrialLock::held_elsewhere(run.string()));  // still the "runner's"
+    runner.release();
+
+    // Alone, the trainer takes it for the run and lets go at the end.
+    CHECK(run_trial(cfg, quiet_in(run)) == kCompleted);
+    CHECK_FALSE(TrialLock::held_elsewhere(run.string()));
     fs::remove_all(dir);
 }

@@ -1,4 +1,4 @@
-#include "sweeps/trial_lock.hpp"
+#include "util/trial_lock.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
