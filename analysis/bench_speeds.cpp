@@ -183,9 +183,16 @@ const GroupSpeed* speed_of(const SpeedSources& speeds, const Group& group) {
 }
 
 std::string speed_marker(const SpeedSources& speeds, const Group& group, Metric metric) {
-    if (metric != Metric::train_tokens_per_s && metric != Metric::ms_per_step) return "";
     const GroupSpeed* s = speed_of(speeds, group);
-    return s && s->loaded() ? kLoadedMarker : "";
+    if (!s) return "";
+    if (metric == Metric::eval_tokens_per_s) return s->trials_loaded() ? kLoadedMarker : "";
+    if (metric != Metric::train_tokens_per_s && metric != Metric::ms_per_step) return "";
+    return s->loaded() ? kLoadedMarker : "";
+}
+
+std::string eval_speed_marker(const SpeedSources& speeds, const BaselineComparison& c) {
+    if (c.group >= speeds.groups.size() || c.baseline >= speeds.groups.size()) return "";
+    return speeds.groups[c.group].trials_loaded() || speeds.groups[c.baseline].trials_loaded() ? kLoadedMarker : "";
 }
 
 std::string comparison_speed_marker(const SpeedSources& speeds, const BaselineComparison& c) {
@@ -199,11 +206,12 @@ std::string comparison_speed_marker(const SpeedSources& speeds, const BaselineCo
 std::vector<std::string> speed_source_notes(const SpeedSources& speeds, const BaselineComparisons* comparisons) {
     std::vector<std::string> notes;
     std::map<std::string, std::size_t> benches;  // description -> groups
-    std::size_t trial_timed = 0, loaded = 0;
+    std::size_t trial_timed = 0, loaded = 0, eval_loaded = 0;
     double worst = 0;
     for (const GroupSpeed& s : speeds.groups) {
         if (s.bench) {
             ++benches[bench_description(*s.bench)];
+            eval_loaded += s.trials_loaded();
         } else {
             ++trial_timed;
             if (s.loaded()) ++loaded, worst = std::max(worst, s.worst_spread);
@@ -223,6 +231,11 @@ std::vector<std::string> speed_source_notes(const SpeedSources& speeds, const Ba
                                     "machine was loaded while they trained, so these speeds do not compare; `altup bench` "
                                     "re-measures them",
                                     kLoadedMarker, kLoadedSpread, worst, loaded));
+    if (eval_loaded)
+        notes.push_back(fmt::format("{} on eval tok/s and inference speedups of {} bench-timed group(s): their trials "
+                                    "ran on a loaded machine (step times spread p90/p10 > {:.1f}), and `altup bench` "
+                                    "times training steps only, so these inference speeds do not compare",
+                                    kLoadedMarker, eval_loaded, kLoadedSpread));
     const bool mixed = comparisons && std::any_of(comparisons->rows.begin(), comparisons->rows.end(), [&](const BaselineComparison& c) {
                            return comparison_speed_marker(speeds, c) == kMixedMarker;
                        });

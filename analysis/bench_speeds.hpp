@@ -43,7 +43,10 @@ struct GroupSpeed {
     std::optional<std::string> speed_id;  // when all its trials share one
     std::optional<BenchSpeed> bench;      // the matching bench file, when there is one
     double worst_spread = 0;              // largest trial-timed ms/step p90/p10 (0: unknown)
-    bool loaded() const { return !bench && worst_spread > kLoadedSpread; }
+    bool loaded() const { return !bench && trials_loaded(); }
+    // The trials' own timing shows a loaded machine (whatever replaced it): their
+    // eval tok/s, always trial-timed, were taken at that load too.
+    bool trials_loaded() const { return worst_spread > kLoadedSpread; }
 };
 
 struct SpeedSources {
@@ -67,8 +70,10 @@ void apply_bench_ratios(BaselineComparisons& comparisons, const SpeedSources& sp
 // train speed of a loaded trial-timed group, else ""),
 // the one a comparison's speedup carries, and the notes explaining the sources.
 const GroupSpeed* speed_of(const SpeedSources& speeds, const Group& group);
-std::string speed_marker(const SpeedSources& speeds, const Group& group, Metric metric);
+std::string speed_marker(const SpeedSources& speeds, const Group& group, Metric metric);  // eval tok/s too
 std::string comparison_speed_marker(const SpeedSources& speeds, const BaselineComparison& comparison);
+// The inference speedup's: kLoadedMarker when either group's trials ran loaded.
+std::string eval_speed_marker(const SpeedSources& speeds, const BaselineComparison& comparison);
 // With `comparisons`: also the note on speedups whose two speeds have different sources.
 std::vector<std::string> speed_source_notes(const SpeedSources& speeds, const BaselineComparisons* comparisons = nullptr);
 

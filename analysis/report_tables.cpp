@@ -160,8 +160,8 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         row.push_back(Cell::of_number(c.delta_loss, 3));
         row.push_back(Cell::of_number(c.train_speedup, 3, comparison_speed_marker(a.speed, c)));
         row.push_back(Cell::of_number(c.train_slowdown_percent, 1, comparison_speed_marker(a.speed, c)));
-        row.push_back(Cell::of_number(c.eval_speedup, 3));
-        row.push_back(Cell::of_number(c.eval_slowdown_percent, 1));
+        row.push_back(Cell::of_number(c.eval_speedup, 3, eval_speed_marker(a.speed, c)));
+        row.push_back(Cell::of_number(c.eval_slowdown_percent, 1, eval_speed_marker(a.speed, c)));
         if (a.has_downstream) {
             row.push_back(Cell::of_number(delta_points(c, Metric::downstream_accuracy), 2));
             row.push_back(Cell::of_number(delta_points(c, Metric::downstream_macro_f1), 2));
