@@ -8,13 +8,6 @@ std::optional<double> difference(const std::optional<double>& a, const std::opti
     return (*a - *b) * scale;
 }
 
-std::vector<double> seed_values(const Group& g, Metric m) {
-    std::vector<double> values;
-    for (const TrialResult& t : g.trials)
-        if (const auto& v = t.values[metric_index(m)]) values.push_back(*v);
-    return values;
-}
-
 }  // namespace
 
 SpeedRatio speed_ratio(const std::optional<double>& speed, const std::optional<double>& baseline_speed) {
@@ -52,8 +45,8 @@ BaselineComparisons compare_to_baseline(const std::vector<Group>& groups, const 
         row.train_slowdown_percent = train.slowdown_percent;
         row.eval_speedup = eval.speedup;
         row.eval_slowdown_percent = eval.slowdown_percent;
-        row.accuracy_test = welch_t_test(seed_values(g, Metric::token_accuracy), seed_values(b, Metric::token_accuracy));
-        row.loss_test = welch_t_test(seed_values(g, Metric::eval_loss), seed_values(b, Metric::eval_loss));
+        row.accuracy_test = welch_t_test(g.seed_values(Metric::token_accuracy), b.seed_values(Metric::token_accuracy));
+        row.loss_test = welch_t_test(g.seed_values(Metric::eval_loss), b.seed_values(Metric::eval_loss));
         out.rows.push_back(row);
     }
     return out;

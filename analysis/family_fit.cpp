@@ -2,19 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "analysis/pivot.hpp"
 
 namespace altup {
 namespace {
-
-std::optional<double> identity_number(const Group& g, const std::string& key) {
-    auto it = g.identity.find(key);
-    if (it == g.identity.end()) return std::nullopt;
-    char* end = nullptr;
-    const double v = std::strtod(it->second.c_str(), &end);
-    return end && *end == '\0' && !it->second.empty() ? std::optional<double>(v) : std::nullopt;
-}
 
 // The group's cost per training token (one rank's tokens: FLOPs per step are counted per rank too).
 std::optional<double> cost_per_token(const Group& g, FitCost cost) {
@@ -23,23 +16,10 @@ std::optional<double> cost_per_token(const Group& g, FitCost cost) {
         return speed && *speed > 0 ? std::optional<double>(1.0 / *speed) : std::nullopt;
     }
     const auto flops = g.stat(Metric::flops_per_step).mean;
-    const auto batch = identity_number(g, "train.batch"), seq = identity_number(g, "model.seq_len");
-    const double accum = identity_number(g, "train.grad_accum").value_or(1.0);
+    const auto batch = g.config_number("train.batch"), seq = g.config_number("model.seq_len");
+    const double accum = g.config_number("train.grad_accum").value_or(1.0);
     if (!flops || !batch || !seq || *batch * *seq * accum <= 0) return std::nullopt;
     return *flops / (*batch * *seq * accum);
-}
-
-std::vector<double> seed_values(const Group& g, Metric m) {
-    std::vector<double> values;
-    for (const TrialResult& t : g.trials)
-        if (const auto& v = t.values[metric_index(m)]) values.push_back(*v);
-    return values;
-}
-
-double mean_of(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v) s += x;
-    return s / static_cast<double>(v.size());
 }
 
 struct Reading {
@@ -60,13 +40,9 @@ Reading read_fit(const std::vector<std::pair<double, double>>& members, double q
     r.range_max = hi->second;
     r.law = fit_power_law(members, higher);
     if (!r.law) {
-        std::size_t distinct = 0;
-        for (std::size_t i = 0; i < members.size(); ++i) {
-            bool seen = false;
-            for (std::size_t j = 0; j < i; ++j) seen = seen || members[j].first == members[i].first;
-            distinct += !seen;
-        }
-        r.why_no_fit = distinct < 2 ? "no fit: the family has fewer than two distinct costs"
+        std::set<double> costs;
+        for (const auto& m : members) costs.insert(m.first);
+        r.why_no_fit = costs.size() < 2 ? "no fit: the family has fewer than two distinct costs"
                                     : "no fit: the family's quality does not improve with cost (the bigger members "
                                       "are no better: undertrained, or a learning rate that does not suit them)";
         return r;
@@ -131,10 +107,10 @@ std::vector<FitRow> fit_rows(const std::vector<Group>& groups, const std::string
         row.quality = *quality;
         row.cost = *own_cost;
         std::vector<double> member_costs;
-        std::vector<std::vector<double>> samples{seed_values(g, metric)};
+        std::vector<std::vector<double>> samples{g.seed_values(metric)};
         for (std::size_t j : family_of(groups, i, family, variant_key, baseline, size_key, companions)) {
             const auto c = cost_per_token(groups[j], cost);
-            std::vector<double> q = seed_values(groups[j], metric);
+            std::vector<double> q = groups[j].seed_values(metric);
             if (!c || q.empty()) continue;
             row.family.push_back(j);
             member_costs.push_back(*c);
@@ -142,7 +118,7 @@ std::vector<FitRow> fit_rows(const std::vector<Group>& groups, const std::string
         }
         auto members_of = [&](const std::vector<std::vector<double>>& s) {
             std::vector<std::pair<double, double>> m;
-            for (std::size_t k = 0; k < member_costs.size(); ++k) m.emplace_back(member_costs[k], mean_of(s[k + 1]));
+            for (std::size_t k = 0; k < member_costs.size(); ++k) m.emplace_back(member_costs[k], *summarize(s[k + 1]).mean);
             return m;
         };
         const Reading reading = read_fit(members_of(samples), row.quality, higher, extrapolate);
@@ -158,7 +134,7 @@ std::vector<FitRow> fit_rows(const std::vector<Group>& groups, const std::string
             // the multiplier's spread from seed noise in both. A draw whose fit is
             // undefined or leaves the range (without extrapolate) is left out.
             row.interval = bootstrap_interval(samples, [&](const std::vector<std::vector<double>>& s) -> std::optional<double> {
-                const Reading r = read_fit(members_of(s), mean_of(s[0]), higher, extrapolate);
+                const Reading r = read_fit(members_of(s), *summarize(s[0]).mean, higher, extrapolate);
                 if (!r.family_cost) return std::nullopt;
                 return *r.family_cost / row.cost;
             });

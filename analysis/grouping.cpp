@@ -1,6 +1,7 @@
 #include "analysis/grouping.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <tuple>
 
@@ -14,6 +15,21 @@ namespace altup {
 std::string Group::label(const std::string& key) const {
     auto it = labels.find(key);
     return it == labels.end() ? std::string() : it->second;
+}
+
+std::vector<double> Group::seed_values(Metric m) const {
+    std::vector<double> values;
+    for (const TrialResult& t : trials)
+        if (const auto& v = t.values[metric_index(m)]) values.push_back(*v);
+    return values;
+}
+
+std::optional<double> Group::config_number(const std::string& key) const {
+    auto it = identity.find(key);
+    if (it == identity.end() || it->second.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    return *end == '\0' ? std::optional<double>(v) : std::nullopt;
 }
 
 bool Group::has_downstream() const {
@@ -100,12 +116,8 @@ std::vector<Group> group_trials(const std::vector<TrialResult>& trials, const st
         if (clash.size() > 1) name_config_differences(clash);
     std::vector<Group> groups;
     for (auto& [key, group] : by_key) {
-        for (const MetricInfo& info : all_metrics()) {
-            std::vector<double> values;
-            for (const TrialResult& t : group.trials)
-                if (const auto& v = t.values[metric_index(info.metric)]) values.push_back(*v);
-            group.stats[metric_index(info.metric)] = summarize(values);
-        }
+        for (const MetricInfo& info : all_metrics())
+            group.stats[metric_index(info.metric)] = summarize(group.seed_values(info.metric));
         groups.push_back(std::move(group));
     }
     std::vector<std::map<std::string, std::string>> label_sets;

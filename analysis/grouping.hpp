@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct Group {
     std::array<Summary, kMetricCount> stats;
 
     const Summary& stat(Metric m) const { return stats[metric_index(m)]; }
+    std::vector<double> seed_values(Metric m) const;  // the trials' values that are present, in trial order
+    // A key of the shared config (identity) as a number; nullopt when absent or not a number.
+    std::optional<double> config_number(const std::string& key) const;
     std::string label(const std::string& key) const;  // "" when absent
     bool has_downstream() const;                      // a trial has a downstream section
 };

@@ -8,19 +8,6 @@
 namespace altup {
 namespace {
 
-// A config value as a number, when it is one ("2", "0.5"); nullopt otherwise.
-std::optional<double> number_at(const Group& g, const std::string& key) {
-    auto it = g.identity.find(key);
-    if (it == g.identity.end()) return std::nullopt;
-    try {
-        std::size_t used = 0;
-        const double v = std::stod(it->second, &used);
-        if (used == it->second.size()) return v;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
-}
-
 bool describes_model(const std::string& label, const std::string& variant_key, const std::string& size_key,
                      const std::vector<std::string>& companions) {
     return label == variant_key || label == size_key || label.rfind("model.", 0) == 0 ||
@@ -41,9 +28,9 @@ std::map<std::string, std::string> setting_labels(const Group& g, const std::str
 bool is_dense(const Group& g, const std::string& variant_key, const std::string& baseline) {
     // Hand-written or old result files may lack the model's keys.
     if (!g.identity.count("model.altup.k")) return method_of(g, variant_key) == baseline;
-    const auto k = number_at(g, "model.altup.k");
-    const auto experts = number_at(g, "model.moe.experts");
-    const auto stride = number_at(g, "model.sequence_altup.stride");
+    const auto k = g.config_number("model.altup.k");
+    const auto experts = g.config_number("model.moe.experts");
+    const auto stride = g.config_number("model.sequence_altup.stride");
     return (!k || *k <= 1) && (!experts || *experts == 0) && (!stride || *stride <= 1);
 }
 

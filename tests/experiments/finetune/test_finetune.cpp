@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/folder_snapshot.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/corpus.hpp"
 #include "experiments/data/dataset.hpp"
@@ -326,17 +327,6 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only
     fs::remove_all(dir);
 }
 
-namespace {
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-    std::map<std::string, std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-        if (e.is_regular_file()) {
-            std::ifstream in(e.path(), std::ios::binary);
-            out[fs::relative(e.path(), dir).string()] = std::string(std::istreambuf_iterator<char>(in), {});
-        }
-    return out;
-}
-}  // namespace
 
 TEST_CASE("finetune.from overlapping the destination is refused before writing, and so is a corrupt pretrained checkpoint",
           "[finetune][run-folder][brown]") {
@@ -346,7 +336,7 @@ TEST_CASE("finetune.from overlapping the destination is refused before writing, 
     po.run_dir = (dir / "pre").string();
     po.quiet = true;
     REQUIRE(run_trial(pre, po) == kCompleted);
-    const auto before = snapshot(dir / "pre");
+    const auto before = altup_test::folder_snapshot(dir / "pre");
 
     Config ft = pre;
     ft.finetune.task = "pos";
@@ -369,7 +359,7 @@ TEST_CASE("finetune.from overlapping the destination is refused before writing, 
         for (bool resume : {false, true}) {
             fo.resume = resume;
             CHECK(run_finetune(ft, fo) == kBadConfig);
-            CHECK(snapshot(dir / "pre") == before);  // byte for byte, and nothing added
+            CHECK(altup_test::folder_snapshot(dir / "pre") == before);  // byte for byte, and nothing added
         }
         CHECK_THROWS_AS(check_run_folder(dest.string(), config_id(ft), {from}), RunFolderRefused);
         CHECK_THROWS_WITH(check_run_folder(dest.string(), config_id(ft), {from}),

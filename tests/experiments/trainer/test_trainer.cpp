@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/folder_snapshot.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/trainer/run_folder.hpp"
@@ -224,16 +225,6 @@ TEST_CASE("a tiny model on Brown beats the corpus's unigram entropy", "[trainer]
 }
 
 namespace {
-// Every file below `dir` with its bytes: two snapshots are equal when nothing changed.
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-    std::map<std::string, std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-        if (e.is_regular_file()) {
-            std::ifstream in(e.path(), std::ios::binary);
-            out[fs::relative(e.path(), dir).string()] = std::string(std::istreambuf_iterator<char>(in), {});
-        }
-    return out;
-}
 
 // The byte offset in the file of tensor `name`'s first data byte (read from
 // the header independently of read_safetensors).
@@ -274,16 +265,16 @@ TEST_CASE("a run folder holding another trial's files is refused before anything
     REQUIRE(config_id(other) != config_id(mine));
     const fs::path theirs = dir / "theirs";
     REQUIRE(run_trial(other, quiet_in(theirs)) == kCompleted);
-    const auto before = snapshot(theirs);
+    const auto before = altup_test::folder_snapshot(theirs);
     REQUIRE(before.count("result.json"));
     REQUIRE(before.count("ckpt.safetensors"));
 
     TrainOptions o = quiet_in(theirs);
     CHECK(run_trial(mine, o) == kBadConfig);
-    CHECK(snapshot(theirs) == before);
+    CHECK(altup_test::folder_snapshot(theirs) == before);
     o.resume = true;
     CHECK(run_trial(mine, o) == kBadConfig);
-    CHECK(snapshot(theirs) == before);
+    CHECK(altup_test::folder_snapshot(theirs) == before);
 
     // The message names the folder, whose trial it holds and the fix.
     CHECK_THROWS_AS(check_run_folder(theirs.string(), config_id(mine)), RunFolderRefused);
@@ -332,24 +323,24 @@ TEST_CASE("a checkpoint with one flipped data byte is refused on resume, and a c
                          Catch::Matchers::Contains("corrupt checkpoint " + ckpt.string()) &&
                              Catch::Matchers::Contains("tensor head.weight checksum") &&
                              Catch::Matchers::Contains("delete it to restart the trial"));
-    const auto config_before = snapshot(run).at("config.yaml");
+    const auto config_before = altup_test::folder_snapshot(run).at("config.yaml");
     o.stop_after_step = -1;
     o.resume = true;
     CHECK(run_trial(cfg, o) == kFailed);
     const json failed = json::parse(std::ifstream(run / "result.json"));
     CHECK(failed["status"] == "failed");
     CHECK_THAT(failed["message"].get<std::string>(), Catch::Contains("corrupt checkpoint"));
-    CHECK(snapshot(run).at("config.yaml") == config_before);
+    CHECK(altup_test::folder_snapshot(run).at("config.yaml") == config_before);
 
     // Completed: the failure must not replace the finished result.
     const fs::path done = dir / "completed";
     REQUIRE(run_trial(cfg, quiet_in(done)) == kCompleted);
     flip_byte(done / "ckpt.safetensors", tensor_data_offset(done / "ckpt.safetensors", "optimizer.adamw.m") + 1);
-    const auto before = snapshot(done);
+    const auto before = altup_test::folder_snapshot(done);
     TrainOptions r = quiet_in(done);
     r.resume = true;
     CHECK(run_trial(cfg, r) == kFailed);
-    CHECK(snapshot(done) == before);
+    CHECK(altup_test::folder_snapshot(done) == before);
     fs::remove_all(dir);
 }
 
@@ -415,9 +406,9 @@ TEST_CASE("a standalone trainer takes the trial's lock: refused while another pr
     char ok = 0;
     REQUIRE(::read(ready[0], &ok, 1) == 1);
     REQUIRE(ok == '1');
-    const auto before = snapshot(run);
+    const auto before = altup_test::folder_snapshot(run);
     CHECK(run_trial(cfg, quiet_in(run)) == kBadConfig);
-    CHECK(snapshot(run) == before);  // nothing written
+    CHECK(altup_test::folder_snapshot(run) == before);  // nothing written
     CHECK_THROWS_WITH(lock_run_folder(run.string(), config_id(cfg)),
                       Catch::Contains("is already running there") && Catch::Contains(run.string()));
     ::kill(child, SIGKILL);
