@@ -133,42 +133,47 @@ int main() {
     // oneDNN's first choice (brgemm: AMX tiles where the CPU has them) and its
     // gemm-based matmul.
     const char* gemm_jit = "gemm:jit";
-    std::printf("\nbf16 products by implementation, GFLOP/s (raw primitives; the rule takes %s for bf16)\n",
-                dnn::matmul_policy().bf16_fixed.label().c_str());
-    std::printf("%-22s %-8s %10s %10s %8s  %s\n", "shape (MxK . KxN)", "product", "first", gemm_jit, "ratio", "first choice is");
-    for (const auto& c : cases) {
-        using dt = dnnl::memory::data_type;
-        using tag = dnnl::memory::format_tag;
-        struct Product { const char* name; int64_t M, K, N; tag a, b; };
-        const Product products[] = {{"Y", c.M, c.K, c.N, tag::ab, tag::ba},    // X . W^T
-                                    {"dX", c.M, c.N, c.K, tag::ab, tag::ab},   // dY . W
-                                    {"dW", c.N, c.M, c.K, tag::ba, tag::ab}};  // dY^T . X
-        for (const auto& p : products) {
-            const dnnl::memory::desc a_md({p.M, p.K}, dt::bf16, p.a), b_md({p.K, p.N}, dt::bf16, p.b),
-                c_md({p.M, p.N}, dt::f32, tag::ab);
-            std::vector<uint16_t> A(size_t(p.M * p.K)), B(size_t(p.K * p.N));
-            dnn::to_bf16(std::vector<float>(A.size(), 0.5f).data(), A.data(), int64_t(A.size()));
-            dnn::to_bf16(std::vector<float>(B.size(), 0.25f).data(), B.data(), int64_t(B.size()));
-            std::vector<float> C(size_t(p.M * p.N));
-            double gfs[2];
-            std::string first;
-            for (int i = 0; i < 2; ++i) {
-                const auto pd = dnn::matmul_pd(dnnl::matmul::desc(a_md, b_md, c_md), dnnl::primitive_attr(),
-                                               i == 0 ? nullptr : gemm_jit);
-                if (i == 0) first = pd.impl_info_str();
-                dnnl::matmul prim(pd);
-                dnnl::memory am(a_md, dnn::engine(), A.data()), bm(b_md, dnn::engine(), B.data()), cm(c_md, dnn::engine(), C.data());
-                const double ms = bench::time_it([&] {
-                    prim.execute(dnn::stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
-                    dnn::stream().wait();
-                }, 3, 20).median_ms;
-                gfs[i] = 2.0 * double(p.M) * double(p.N) * double(p.K) / ms / 1e6;
+    if (!dnn::matmul_policy().bf16_native)
+        std::printf("\nbf16 products by implementation: none on this CPU (oneDNN 2.6 has no bf16 matmul without"
+                    " AVX-512; bf16 runs emulated on the f32 kernels)\n");
+    else {
+        std::printf("\nbf16 products by implementation, GFLOP/s (raw primitives; the rule takes %s for bf16)\n",
+                    dnn::matmul_policy().bf16_fixed.label().c_str());
+        std::printf("%-22s %-8s %10s %10s %8s  %s\n", "shape (MxK . KxN)", "product", "first", gemm_jit, "ratio", "first choice is");
+        for (const auto& c : cases) {
+            using dt = dnnl::memory::data_type;
+            using tag = dnnl::memory::format_tag;
+            struct Product { const char* name; int64_t M, K, N; tag a, b; };
+            const Product products[] = {{"Y", c.M, c.K, c.N, tag::ab, tag::ba},    // X . W^T
+                                        {"dX", c.M, c.N, c.K, tag::ab, tag::ab},   // dY . W
+                                        {"dW", c.N, c.M, c.K, tag::ba, tag::ab}};  // dY^T . X
+            for (const auto& p : products) {
+                const dnnl::memory::desc a_md({p.M, p.K}, dt::bf16, p.a), b_md({p.K, p.N}, dt::bf16, p.b),
+                    c_md({p.M, p.N}, dt::f32, tag::ab);
+                std::vector<uint16_t> A(size_t(p.M * p.K)), B(size_t(p.K * p.N));
+                dnn::to_bf16(std::vector<float>(A.size(), 0.5f).data(), A.data(), int64_t(A.size()));
+                dnn::to_bf16(std::vector<float>(B.size(), 0.25f).data(), B.data(), int64_t(B.size()));
+                std::vector<float> C(size_t(p.M * p.N));
+                double gfs[2];
+                std::string first;
+                for (int i = 0; i < 2; ++i) {
+                    const auto pd = dnn::matmul_pd(dnnl::matmul::desc(a_md, b_md, c_md), dnnl::primitive_attr(),
+                                                   i == 0 ? nullptr : gemm_jit);
+                    if (i == 0) first = pd.impl_info_str();
+                    dnnl::matmul prim(pd);
+                    dnnl::memory am(a_md, dnn::engine(), A.data()), bm(b_md, dnn::engine(), B.data()), cm(c_md, dnn::engine(), C.data());
+                    const double ms = bench::time_it([&] {
+                        prim.execute(dnn::stream(), {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+                        dnn::stream().wait();
+                    }, 3, 20).median_ms;
+                    gfs[i] = 2.0 * double(p.M) * double(p.N) * double(p.K) / ms / 1e6;
+                }
+                char shape[64];
+                std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(p.M), long(p.K), long(p.K), long(p.N));
+                std::printf("%-22s %-8s %10.1f %10.1f %7.2fx  %s\n", shape, p.name, gfs[0], gfs[1], gfs[1] / gfs[0], first.c_str());
             }
-            char shape[64];
-            std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(p.M), long(p.K), long(p.K), long(p.N));
-            std::printf("%-22s %-8s %10.1f %10.1f %7.2fx  %s\n", shape, p.name, gfs[0], gfs[1], gfs[1] / gfs[0], first.c_str());
         }
-    }
+    }  // bf16 implementations
 
     // The rounding every bf16 product's inputs go through (memory-bound).
     {

@@ -77,6 +77,8 @@ double matmul_limit_gflops(bool bf16, const char* impl) {
 // first choice and the implementation the rule names for bf16 products, when
 // that is another one (gemm:jit without AMX).
 double matmul_limit_gflops(bool bf16) {
+    // Emulated bf16 multiplies on the f32 kernels: f32's limit is its limit.
+    if (bf16 && !dnn::matmul_policy().bf16_native) return matmul_limit_gflops(false);
     const double first = matmul_limit_gflops(bf16, nullptr);
     const char* engine_impl = dnn::matmul_policy().bf16_fixed.impl_or_null();
     return bf16 && engine_impl ? std::max(first, matmul_limit_gflops(bf16, engine_impl)) : first;

@@ -22,6 +22,9 @@ size_t g_created = 0;
 // and dnnl_sgemm calls. Products are only ever called from the main thread.
 std::map<std::pair<ProductKind, std::string>, size_t> g_impls;
 size_t g_sgemm_calls = 0;
+size_t g_sgemm_bf16_calls = 0;  // emulated bf16-runtime products (matmul_policy.hpp)
+// Appended to the implementation of a bf16 product that runs emulated on f32.
+constexpr const char* kEmulatedSuffix = " (bf16 emulated)";
 
 memory::desc md2(int64_t rows, int64_t cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
 memory::desc md1(int64_t n) { return memory::desc({n}, dt::f32, tag::a); }
@@ -86,6 +89,7 @@ std::vector<ImplUse> matmul_impls_used() {
     std::vector<ImplUse> out;
     for (const auto& [key, n] : g_impls) out.push_back({key.first, key.second, n});
     if (g_sgemm_calls) out.push_back({ProductKind::f32_runtime, "sgemm", g_sgemm_calls});
+    if (g_sgemm_bf16_calls) out.push_back({ProductKind::bf16_runtime, std::string("sgemm") + kEmulatedSuffix, g_sgemm_bf16_calls});
     std::stable_sort(out.begin(), out.end(), [](const ImplUse& a, const ImplUse& b) { return a.kind < b.kind; });
     return out;
 }
@@ -97,19 +101,37 @@ std::string matmul_impls_summary() {
         const bool new_kind = i == 0 || used[i].kind != used[i - 1].kind;
         if (new_kind) out += std::string(i == 0 ? "" : "; ") + kind_name(used[i].kind) + ": ";
         else out += ", ";
-        out += used[i].impl + (used[i].impl == "sgemm" ? " (" + std::to_string(used[i].count) + " calls)"
+        out += used[i].impl + (used[i].impl.rfind("sgemm", 0) == 0 ? " (" + std::to_string(used[i].count) + " calls)"
                                                        : " x" + std::to_string(used[i].count));
     }
     return out.empty() ? "(none yet)" : out;
 }
 
 namespace {
+// The element type a bf16 product's inputs are handed to oneDNN in: bf16, or
+// f32 holding bf16 values where the CPU has no bf16 matmul (matmul_policy.hpp).
+dnnl::memory::data_type bf16_input_type() {
+    return matmul_policy().bf16_native ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
+// bf16 values widened to f32 (exact: the low 16 bits are zero) into a
+// grow-only buffer, for the emulated path.
+const float* widened(const uint16_t* src, int64_t n, std::vector<float>& scratch) {
+    if (int64_t(scratch.size()) < n) scratch.resize(size_t(n));
+    float* dst = scratch.data();
+#pragma omp parallel for simd schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) dst[i] = kernels::widen_bf16(src[i]);
+    return dst;
+}
+
 // Every matmul primitive the engine keeps is made here, on its kind's
 // implementation, and counted.
 dnnl::matmul create_matmul(const dnnl::matmul::desc& desc, const dnnl::primitive_attr& attr, ProductKind kind,
                            std::string& impl) {
     const dnnl::matmul::primitive_desc pd = matmul_pd(desc, attr, kind);
     impl = pd.impl_info_str();
+    const bool bf16_kind = kind == ProductKind::bf16_fixed || kind == ProductKind::bf16_runtime;
+    if (bf16_kind && !matmul_policy().bf16_native) impl += kEmulatedSuffix;
     ++g_impls[{kind, impl}];
     ++g_created;
     return dnnl::matmul(pd);
@@ -138,16 +160,17 @@ struct MatmulEntry {
     memory a, b, c, bias;
     std::unordered_map<int, memory> args;  // built once: executing allocates nothing
 };
-using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool, bool>;
+using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool, bool, bool>;
 
 MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate, bool bf16) {
     static std::map<MatmulKey, MatmulEntry> cache;
-    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate, bf16};
+    const bool native = bf16 && matmul_policy().bf16_native;  // emulated entries hold f32 memories
+    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate, bf16, native};
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
 
     const int64_t bb = s.broadcast_b ? 1 : s.batch;
-    const dt in = bf16 ? dt::bf16 : dt::f32;  // the converted copies keep the f32 layout
+    const dt in = bf16 ? bf16_input_type() : dt::f32;  // the converted copies keep the f32 layout
     const memory::desc a_md({s.batch, s.M, s.K}, in,
                             s.trans_a ? memory::dims{s.M * s.K, 1, s.M} : memory::dims{s.M * s.K, s.K, 1});
     const memory::desc b_md({bb, s.K, s.N}, in,
@@ -172,6 +195,13 @@ MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool
 }  // namespace
 
 namespace {
+// Points a bf16 product's input memory at bf16 data: as it is, or widened to
+// f32 into `scratch` on the emulated path.
+void bind_bf16(memory& m, const uint16_t* src, int64_t n, std::vector<float>& scratch) {
+    if (matmul_policy().bf16_native) m.set_data_handle(const_cast<uint16_t*>(src));
+    else m.set_data_handle(const_cast<float*>(widened(src, n, scratch)));
+}
+
 // Points a product's input memories at A and B, or at bf16 roundings of their
 // first na / nb elements in grow-only buffers (no allocation once warm).
 void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* B, int64_t nb, bool bf16) {
@@ -181,12 +211,32 @@ void bind_inputs(memory& a, memory& b, const float* A, int64_t na, const float* 
         return;
     }
     static std::vector<uint16_t> a16, b16;
+    static std::vector<float> a32, b32;
     if (int64_t(a16.size()) < na) a16.resize(size_t(na));
     if (int64_t(b16.size()) < nb) b16.resize(size_t(nb));
     to_bf16(A, a16.data(), na);
     to_bf16(B, b16.data(), nb);
-    a.set_data_handle(a16.data());
-    b.set_data_handle(b16.data());
+    bind_bf16(a, a16.data(), na, a32);
+    bind_bf16(b, b16.data(), nb, b32);
+}
+
+// Operand sizes of a product, in elements.
+int64_t a_elements(const MatmulShape& s) { return s.batch * s.M * s.K; }
+int64_t b_elements(const MatmulShape& s) { return (s.broadcast_b ? 1 : s.batch) * s.K * s.N; }
+
+// C = alpha A.B (+ C) by dnnl_sgemm, plus the bias: no primitive, any shape (batch 1).
+void sgemm_product(const MatmulShape& s, const float* A, const float* B, float* C, const float* bias, float alpha,
+                   bool accumulate) {
+    const dnnl_dim_t lda = s.trans_a ? s.M : s.K, ldb = s.trans_b ? s.K : s.N;
+    const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
+                                        accumulate ? 1.0f : 0.0f, C, s.N);
+    if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(int(st)));
+    if (bias) {
+#pragma omp parallel for schedule(static) if (s.M * s.N > (1 << 15))
+        for (int64_t r = 0; r < s.M; ++r)
+#pragma omp simd
+            for (int64_t c = 0; c < s.N; ++c) C[r * s.N + c] += bias[c];
+    }
 }
 
 bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && (s.varying || ((s.M | s.N | s.K) & 15) != 0); }
@@ -235,6 +285,12 @@ VaryingEntry& varying_entry(const MatmulShape& s, bool has_bias, float alpha, bo
 // Each call describes its operands' actual sizes.
 void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
                          bool accumulate) {
+    if (!matmul_policy().bf16_native) {  // emulated: the f32-runtime kind's dnnl_sgemm on the widened inputs
+        static std::vector<float> a32, b32;
+        sgemm_product(s, widened(A, a_elements(s), a32), widened(B, b_elements(s), b32), C, bias, alpha, accumulate);
+        ++g_sgemm_bf16_calls;
+        return;
+    }
     VaryingEntry& e = varying_entry(s, bias != nullptr, alpha, accumulate);
     const memory a(memory::desc({s.M, s.K}, dt::bf16, s.trans_a ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(A));
     const memory b(memory::desc({s.K, s.N}, dt::bf16, s.trans_b ? tag::ba : tag::ab), engine(), const_cast<uint16_t*>(B));
@@ -255,8 +311,9 @@ void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, flo
     if (runtime_sized(s)) return matmul_bf16_varying(s, A, B, C, bias, alpha, accumulate);
     if (takes_sgemm(s)) throw std::logic_error("matmul_bf16: shape takes the f32 sgemm path (check uses_bf16 first)");
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, true);
-    e.a.set_data_handle(const_cast<uint16_t*>(A));
-    e.b.set_data_handle(const_cast<uint16_t*>(B));
+    static std::vector<float> a32, b32;
+    bind_bf16(e.a, A, a_elements(s), a32);
+    bind_bf16(e.b, B, b_elements(s), b32);
     run_matmul(e, C, bias);
 }
 
@@ -268,29 +325,22 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
     // dnnl_sgemm, which needs no per-shape creation. The choice depends on the
     // shape alone, so a resumed run takes the same path as the original.
     if (takes_sgemm(s)) {
-        const dnnl_dim_t lda = s.trans_a ? s.M : s.K, ldb = s.trans_b ? s.K : s.N;
-        const dnnl_status_t st = dnnl_sgemm(s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.M, s.N, s.K, alpha, A, lda, B, ldb,
-                                            accumulate ? 1.0f : 0.0f, C, s.N);
-        if (st != dnnl_success) throw std::runtime_error("dnnl_sgemm failed with status " + std::to_string(int(st)));
+        sgemm_product(s, A, B, C, bias, alpha, accumulate);
         ++g_sgemm_calls;
-        if (bias) {
-#pragma omp parallel for schedule(static) if (s.M * s.N > (1 << 15))
-            for (int64_t r = 0; r < s.M; ++r)
-#pragma omp simd
-                for (int64_t c = 0; c < s.N; ++c) C[r * s.N + c] += bias[c];
-        }
         return;
     }
     const bool bf16 = g_precision == Precision::bf16;
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, bf16);
-    bind_inputs(e.a, e.b, A, s.batch * s.M * s.K, B, (s.broadcast_b ? 1 : s.batch) * s.K * s.N, bf16);
+    bind_inputs(e.a, e.b, A, a_elements(s), B, b_elements(s), bf16);
     run_matmul(e, C, bias);
 }
 
 std::string implementation_of(const MatmulShape& s, bool has_bias, float alpha, bool accumulate) {
     // As the ops route a product: matmul_bf16 where uses_bf16(s), else matmul.
-    if (uses_bf16(s)) return runtime_sized(s) ? varying_entry(s, has_bias, alpha, accumulate).impl
-                                              : matmul_entry(s, has_bias, alpha, accumulate, true).impl;
+    if (uses_bf16(s) && runtime_sized(s))
+        return matmul_policy().bf16_native ? varying_entry(s, has_bias, alpha, accumulate).impl
+                                           : std::string("sgemm") + kEmulatedSuffix;
+    if (uses_bf16(s)) return matmul_entry(s, has_bias, alpha, accumulate, true).impl;
     if (takes_sgemm(s)) return "sgemm";
     return matmul_entry(s, has_bias, alpha, accumulate, false).impl;
 }
@@ -315,7 +365,7 @@ int64_t extent(const StridedView& v) {
 namespace {
 StridedEntry& strided_entry(const StridedView& a, const StridedView& b, const StridedView& c, float alpha, bool accumulate,
                             bool bf16) {
-    using Key = std::tuple<std::array<int64_t, 24>, float, bool, bool>;
+    using Key = std::tuple<std::array<int64_t, 24>, float, bool, bool, bool>;
     static std::map<Key, StridedEntry> cache;
     std::array<int64_t, 24> shape{};  // dims and strides of a, b, c: the lookup allocates nothing
     auto out = shape.begin();
@@ -323,10 +373,10 @@ StridedEntry& strided_entry(const StridedView& a, const StridedView& b, const St
         out = std::copy(v->dims, v->dims + 4, out);
         out = std::copy(v->strides, v->strides + 4, out);
     }
-    Key key{shape, alpha, accumulate, bf16};
+    Key key{shape, alpha, accumulate, bf16, bf16 && matmul_policy().bf16_native};
     auto it = cache.find(key);
     if (it == cache.end()) {
-        const dt in = bf16 ? dt::bf16 : dt::f32;
+        const dt in = bf16 ? bf16_input_type() : dt::f32;
         const dnnl::primitive_attr attr = product_attr(alpha, accumulate);
         const auto a_md = strided_md(a, in), b_md = strided_md(b, in), c_md = strided_md(c, dt::f32);
         std::string impl;
@@ -358,8 +408,9 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
 void matmul_strided_bf16(const StridedView& a, const StridedView& b, const StridedView& c, const uint16_t* A,
                          const uint16_t* B, float* C, float alpha, bool accumulate) {
     StridedEntry& e = strided_entry(a, b, c, alpha, accumulate, true);
-    e.a.set_data_handle(const_cast<uint16_t*>(A));
-    e.b.set_data_handle(const_cast<uint16_t*>(B));
+    static std::vector<float> a32, b32;
+    bind_bf16(e.a, A, extent(a), a32);
+    bind_bf16(e.b, B, extent(b), b32);
     run_strided(e, C);
 }
 

@@ -69,4 +69,7 @@ inline uint16_t round_bf16(float f) {
     return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
 }
 
+// bfloat16 back to f32: exact (the value is the upper half of the float).
+inline float widen_bf16(uint16_t b) { return __builtin_bit_cast(float, uint32_t(b) << 16); }
+
 }  // namespace altup::kernels

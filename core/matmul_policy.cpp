@@ -36,7 +36,7 @@ const MatmulImpl& MatmulPolicy::of(ProductKind k) const {
 std::string MatmulPolicy::describe() const {
     std::string out;
     for (ProductKind k : kProductKinds) out += (out.empty() ? "" : " ") + std::string(kind_name(k)) + ":" + of(k).label();
-    return out;
+    return bf16_native ? out : out + " (bf16 emulated on f32)";
 }
 
 bool has_amx(dnnl::cpu_isa isa) {
@@ -45,20 +45,45 @@ bool has_amx(dnnl::cpu_isa isa) {
     return (unsigned(isa) & amx) == amx;
 }
 
+bool has_avx512_core(dnnl::cpu_isa isa) {
+    const auto avx512 = unsigned(dnnl::cpu_isa::avx512_core);
+    return (unsigned(isa) & avx512) == avx512;
+}
+
 MatmulPolicy matmul_policy_for(dnnl::cpu_isa isa) {
     // The gemm-based matmul's impl_info_str in oneDNN 2.6, for bf16 as for f32.
     const MatmulImpl gemm_jit = MatmulImpl::named_impl("gemm:jit");
     MatmulPolicy p;
     p.f32_fixed = MatmulImpl::onednn_first();
     p.f32_runtime = MatmulImpl::sgemm();
+    p.bf16_native = has_avx512_core(isa);
+    if (!p.bf16_native) {  // emulated: the f32 kinds' implementations
+        p.bf16_fixed = p.f32_fixed;
+        p.bf16_runtime = p.f32_runtime;
+        return p;
+    }
     p.bf16_fixed = has_amx(isa) ? MatmulImpl::onednn_first() : gemm_jit;
     p.bf16_runtime = gemm_jit;
     return p;
 }
 
-const MatmulPolicy& matmul_policy() {
-    static const MatmulPolicy p = matmul_policy_for(dnnl::get_effective_cpu_isa());
+namespace {
+MatmulPolicy& process_policy() {
+    static MatmulPolicy p = matmul_policy_for(dnnl::get_effective_cpu_isa());
     return p;
+}
+}  // namespace
+
+const MatmulPolicy& matmul_policy() { return process_policy(); }
+
+void emulate_bf16_for_tests(bool on) {
+    MatmulPolicy& p = process_policy();
+    p = matmul_policy_for(dnnl::get_effective_cpu_isa());
+    if (on && p.bf16_native) {
+        p.bf16_native = false;
+        p.bf16_fixed = p.f32_fixed;
+        p.bf16_runtime = p.f32_runtime;
+    }
 }
 
 }  // namespace altup::dnn

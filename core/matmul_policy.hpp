@@ -43,6 +43,10 @@ struct MatmulImpl {
 
 struct MatmulPolicy {
     MatmulImpl f32_fixed, f32_runtime, bf16_fixed, bf16_runtime;
+    // false: this CPU has no bf16 matmul in oneDNN; bf16 products multiply
+    // their bf16-rounded inputs, widened exactly to f32, on the f32 kernels
+    // (same values and f32 accumulation, no speed-up).
+    bool bf16_native = true;
     const MatmulImpl& of(ProductKind k) const;
     // One line naming each kind's implementation, e.g.
     // "f32:onednn-first f32-runtime:sgemm bf16:gemm:jit bf16-runtime:gemm:jit".
@@ -52,6 +56,8 @@ struct MatmulPolicy {
 // Whether an ISA value includes AMX's tile and bf16 instructions
 // (avx512_core_amx, or a later ISA that contains it).
 bool has_amx(dnnl::cpu_isa isa);
+// Whether it includes AVX-512 (avx512_core): what oneDNN 2.6's bf16 matmuls need.
+bool has_avx512_core(dnnl::cpu_isa isa);
 
 // The rule, a pure function of the ISA (unit-tested for both CPU kinds):
 //   - f32 products never change: oneDNN's first choice (brgemm) for fixed
@@ -61,6 +67,11 @@ bool has_amx(dnnl::cpu_isa isa);
 //     both kinds. Measured with bench_matmul on that machine: gemm:jit runs
 //     1.01-1.26x faster than brgemm (brg:avx512_core_bf16) on all twelve
 //     products of the small preset's linear layers.
+//   - bf16 without AVX-512 (AMD EPYC Zen 3, avx2): oneDNN 2.6 has no bf16
+//     matmul there (creating one fails), so bf16 is emulated: inputs rounded
+//     to bf16 as everywhere, then widened to f32 (exact) and multiplied on
+//     the f32 kinds' implementations. Quality experiments in bf16 run and
+//     mean the same; bf16 is no faster than f32 on such a CPU.
 //   - bf16 with AMX (Intel Xeon 5th gen): fixed shapes take oneDNN's first
 //     choice, AMX brgemm (brg:avx512_core_amx_bf16); measured there, gemm:jit
 //     reached only 0.55-0.63x of it on every forward product and 0.60x on one
@@ -74,5 +85,9 @@ MatmulPolicy matmul_policy_for(dnnl::cpu_isa isa);
 // This process's rule: matmul_policy_for(dnnl::get_effective_cpu_isa()),
 // decided on first use.
 const MatmulPolicy& matmul_policy();
+// Tests only: run bf16 products emulated (as on a CPU without AVX-512) from
+// now on, or back to the rule. Call before any bf16 product is made: cached
+// primitives keep the form they were made with.
+void emulate_bf16_for_tests(bool on);
 
 }  // namespace altup::dnn

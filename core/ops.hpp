@@ -104,14 +104,16 @@ struct AltUpFusion {
 // -> (y or its weighted block sum, the selected block or null).
 std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
                                                 const AltUpFusion& fuse);
-// Sequence-AltUp (../shared/docs/altup.md): a layer ran on every s-th token
-// (positions 0, s, 2s, ... of each sequence), giving xtilde [B*T/s, d]. Token t
-// with computed token c = floor(t/s)*s <= t gets
+// Sequence-AltUp (docs/architecture.md): a layer ran on the tokens at positions
+// o, o+s, o+2s, ... of each sequence (offset 0 <= o < s), giving xtilde
+// [B*T/s, d]. Token t >= o with computed token c = o + floor((t-o)/s)*s <= t gets
 //   y_t = xtilde_c                                   when t = c,
 //   y_t = a x_t + b x_c + g (xtilde_c - x_c)          otherwise (coef = [a, b, g]),
 //   y_t = x_t                                         otherwise, when coef is null
-//                                                     (the stride-and-skip baseline).
+//                                                     (the stride-and-skip baseline);
+// tokens t < o have no computed token on their left and pass through (y_t = x_t).
 // x [B*T, d]. Only tokens at or before t are read: causality holds.
-Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t stride);
+Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t stride,
+                       int64_t offset = 0);
 
 }  // namespace altup

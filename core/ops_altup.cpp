@@ -542,13 +542,14 @@ std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde,
     return {y, sel};
 }
 
-Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s) {
+Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t B, int64_t T, int64_t s, int64_t o) {
     profiler::Scope prof_("sequence_altup_mix");
     const int64_t d = x->value.dim(-1), Tc = T / s;
-    check(T % s == 0 && x->value.numel() == B * T * d && xtilde->value.numel() == B * Tc * d &&
+    check(T % s == 0 && o >= 0 && o < s && x->value.numel() == B * T * d && xtilde->value.numel() == B * Tc * d &&
               (!coef || coef->value.numel() == 3),
           "sequence_altup_mix: x " + shape_str(x->value.shape()) + ", xtilde " + shape_str(xtilde->value.shape()) +
-              " do not fit B=" + std::to_string(B) + " T=" + std::to_string(T) + " stride=" + std::to_string(s));
+              " do not fit B=" + std::to_string(B) + " T=" + std::to_string(T) + " stride=" + std::to_string(s) +
+              " offset=" + std::to_string(o));
     Tensor out = Tensor::empty(x->value.shape());
     const float* X = x->value.data();
     const float* Xt = xtilde->value.data();
@@ -557,19 +558,24 @@ Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t b = 0; b < B; ++b)
         for (int64_t t = 0; t < T; ++t) {
-            const float* xt = Xt + (b * Tc + t / s) * d;
             const float* xr = X + (b * T + t) * d;
-            const float* xc = X + (b * T + t / s * s) * d;
             float* y = Y + (b * T + t) * d;
-            if (t % s == 0)
+            if (t < o) {  // no computed token at or before t
+                for (int64_t i = 0; i < d; ++i) y[i] = xr[i];
+                continue;
+            }
+            const int64_t m = (t - o) / s;  // index of t's computed token in the subsequence
+            const float* xt = Xt + (b * Tc + m) * d;
+            const float* xc = X + (b * T + o + m * s) * d;
+            if ((t - o) % s == 0)
                 for (int64_t i = 0; i < d; ++i) y[i] = xt[i];
             else if (!C)
                 for (int64_t i = 0; i < d; ++i) y[i] = xr[i];
             else
                 for (int64_t i = 0; i < d; ++i) y[i] = C[0] * xr[i] + C[1] * xc[i] + C[2] * (xt[i] - xc[i]);
         }
-    return make_result(out, {x, xtilde, coef}, [x, xtilde, coef, B, T, s, d, Tc](Node& o) {
-        const float* G = o.grad.data();
+    return make_result(out, {x, xtilde, coef}, [x, xtilde, coef, B, T, s, o, d, Tc](Node& out_node) {
+        const float* G = out_node.grad.data();
         const float* X = x->value.data();
         const float* Xt = xtilde->value.data();
         const float* C = coef ? coef->value.data() : nullptr;
@@ -580,9 +586,14 @@ Var sequence_altup_mix(const Var& x, const Var& xtilde, const Var& coef, int64_t
         // Sequential: several tokens write into the same computed token's rows.
         for (int64_t b = 0; b < B; ++b)
             for (int64_t t = 0; t < T; ++t) {
-                const int64_t row = b * T + t, crow = b * T + t / s * s, trow = b * Tc + t / s;
+                const int64_t row = b * T + t;
                 const float* g = G + row * d;
-                if (t % s == 0) {
+                if (t < o) {
+                    if (dx) kernels::axpy(d, 1.0f, g, dx + row * d);
+                    continue;
+                }
+                const int64_t m = (t - o) / s, crow = b * T + o + m * s, trow = b * Tc + m;
+                if ((t - o) % s == 0) {
                     if (dxt) kernels::axpy(d, 1.0f, g, dxt + trow * d);
                 } else if (!C) {
                     if (dx) kernels::axpy(d, 1.0f, g, dx + row * d);

@@ -73,8 +73,9 @@ Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int 
     return {reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d})};
 }
 
-SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg)
-    : stride_(cfg.stride) {
+SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg,
+                                       int layer)
+    : stride_(cfg.stride), offset_(cfg.offset == SequenceAltUpOffset::alternating ? layer % cfg.stride : 0) {
     if (cfg.mode == SequenceAltUpMode::predict_correct) {
         // a = 1, b = 0, g = 1: a skipped token gets its computed neighbour's update.
         coef_ = store.add_values(prefix + ".coef", {3}, {1.0f, 0.0f, 1.0f});
@@ -87,9 +88,9 @@ Var SequenceAltUpLayer::forward(const Var& x, int64_t B, int64_t T,
     std::vector<int32_t> rows;
     rows.reserve(B * Tc);
     for (int64_t b = 0; b < B; ++b)
-        for (int64_t m = 0; m < Tc; ++m) rows.push_back(static_cast<int32_t>(b * T + m * stride_));
+        for (int64_t m = 0; m < Tc; ++m) rows.push_back(static_cast<int32_t>(b * T + offset_ + m * stride_));
     Var xtilde = layer(gather_rows(x, rows), Tc);
-    return sequence_altup_mix(x, xtilde, coef_, B, T, stride_);
+    return sequence_altup_mix(x, xtilde, coef_, B, T, stride_, offset_);
 }
 
 }  // namespace altup

@@ -49,7 +49,7 @@ LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg) 
         else if (altup_on_)
             altup_.push_back(std::make_unique<AltUpLayer>(store_, prefix + ".altup", int(k_), l, cfg_.altup));
         if (cfg.sequence_altup.stride > 1)
-            seq_altup_.push_back(std::make_unique<SequenceAltUpLayer>(store_, prefix + ".seq_altup", cfg.sequence_altup));
+            seq_altup_.push_back(std::make_unique<SequenceAltUpLayer>(store_, prefix + ".seq_altup", cfg.sequence_altup, l));
     }
     const bool concat_out = !altup_on_ || (!recycled && cfg_.altup.output == AltUpOutput::concat);
     if (gemma)

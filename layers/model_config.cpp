@@ -16,6 +16,7 @@ const char* to_string(AltUpOutput v) {
 }
 const char* to_string(AltUpStyle v) { return v == AltUpStyle::paper ? "paper" : "gemma3n"; }
 const char* to_string(SequenceAltUpMode v) { return v == SequenceAltUpMode::predict_correct ? "predict_correct" : "skip"; }
+const char* to_string(SequenceAltUpOffset v) { return v == SequenceAltUpOffset::fixed ? "fixed" : "alternating"; }
 
 namespace {
 struct Preset { const char* name; int d, layers; };

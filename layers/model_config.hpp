@@ -12,6 +12,10 @@ enum class AltUpComputeOn { input, prediction };     // L(x_{j*}) or L(x̂_{j*})
 enum class AltUpOutput { concat, sum, mean };        // K*d head, or reduce blocks to d
 enum class AltUpStyle { paper, gemma3n };
 enum class SequenceAltUpMode { predict_correct, skip };
+// Which tokens a layer computes: positions 0, s, 2s, ... at every layer, or
+// positions congruent to l mod s at layer l, so every token passes through
+// attention and the FFN at some layer.
+enum class SequenceAltUpOffset { fixed, alternating };
 
 struct AltUpConfig {
     int k = 1;                         // 1 = off
@@ -25,6 +29,7 @@ struct AltUpConfig {
 struct SequenceAltUpConfig {
     int stride = 1;                    // 1 = off; s >= 2 computes every s-th token
     SequenceAltUpMode mode = SequenceAltUpMode::predict_correct;
+    SequenceAltUpOffset offset = SequenceAltUpOffset::fixed;
 };
 
 struct MoEConfig {
@@ -60,6 +65,7 @@ const char* to_string(AltUpComputeOn v);
 const char* to_string(AltUpOutput v);
 const char* to_string(AltUpStyle v);
 const char* to_string(SequenceAltUpMode v);
+const char* to_string(SequenceAltUpOffset v);
 
 // Size presets echoing T5's ladder, CPU-sized: d_ff = 4d, 64-wide heads.
 // Returns false when the name is unknown.

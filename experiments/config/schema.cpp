@@ -141,6 +141,7 @@ std::vector<KeyDef> build() {
     s.push_back(enumeration("model.altup.style", FIELD(model.altup.style), {AltUpStyle::paper, AltUpStyle::gemma3n}));
     s.push_back(integer("model.sequence_altup.stride", FIELD(model.sequence_altup.stride), 1, "(1 = off)"));
     s.push_back(enumeration("model.sequence_altup.mode", FIELD(model.sequence_altup.mode), {SequenceAltUpMode::predict_correct, SequenceAltUpMode::skip}));
+    s.push_back(enumeration("model.sequence_altup.offset", FIELD(model.sequence_altup.offset), {SequenceAltUpOffset::fixed, SequenceAltUpOffset::alternating}));
     s.push_back(integer("model.moe.experts", FIELD(model.moe.experts), 0, "(0 = dense FFN)"));
     s.push_back(integer("model.moe.top_k", FIELD(model.moe.top_k), 1));
     s.back().max = 2;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/dnn.hpp"
+#include "core/kernels.hpp"
 #include "core/matmul_policy.hpp"
 #include "core/ops.hpp"
 #include "core/rng.hpp"
@@ -61,11 +62,12 @@ TEST_CASE("matmul rule: an AMX CPU (Intel Xeon) takes oneDNN's first choice for 
 }
 
 TEST_CASE("matmul rule: CPUs without AMX (AMD EPYC, avx512_core_bf16) multiply bf16 on gemm:jit", "[core][matmul_policy]") {
-    for (dnnl::cpu_isa isa : {dnnl::cpu_isa::avx512_core_bf16, dnnl::cpu_isa::avx512_core_vnni, dnnl::cpu_isa::avx512_core,
-                              dnnl::cpu_isa::avx2_vnni, dnnl::cpu_isa::avx2}) {
+    for (dnnl::cpu_isa isa : {dnnl::cpu_isa::avx512_core_bf16, dnnl::cpu_isa::avx512_core_vnni, dnnl::cpu_isa::avx512_core}) {
         INFO("isa " << unsigned(isa));
         CHECK_FALSE(dnn::has_amx(isa));
+        CHECK(dnn::has_avx512_core(isa));
         const dnn::MatmulPolicy p = dnn::matmul_policy_for(isa);
+        CHECK(p.bf16_native);
         CHECK(p.f32_fixed == MatmulImpl::onednn_first());
         CHECK(p.f32_runtime == MatmulImpl::sgemm());
         CHECK(p.bf16_fixed == MatmulImpl::named_impl("gemm:jit"));
@@ -74,6 +76,65 @@ TEST_CASE("matmul rule: CPUs without AMX (AMD EPYC, avx512_core_bf16) multiply b
     }
     CHECK(std::string(MatmulImpl::named_impl("gemm:jit").impl_or_null()) == "gemm:jit");
     CHECK(MatmulImpl::onednn_first().impl_or_null() == nullptr);
+}
+
+TEST_CASE("matmul rule: CPUs without AVX-512 (AMD EPYC Zen 3, avx2) emulate bf16 on the f32 implementations",
+          "[core][matmul_policy]") {
+    for (dnnl::cpu_isa isa : {dnnl::cpu_isa::avx2_vnni, dnnl::cpu_isa::avx2, dnnl::cpu_isa::avx, dnnl::cpu_isa::sse41}) {
+        INFO("isa " << unsigned(isa));
+        CHECK_FALSE(dnn::has_avx512_core(isa));
+        const dnn::MatmulPolicy p = dnn::matmul_policy_for(isa);
+        CHECK_FALSE(p.bf16_native);
+        CHECK(p.bf16_fixed == MatmulImpl::onednn_first());
+        CHECK(p.bf16_runtime == MatmulImpl::sgemm());
+        CHECK(p.describe() == "f32:onednn-first f32-runtime:sgemm bf16:onednn-first bf16-runtime:sgemm (bf16 emulated on f32)");
+    }
+}
+
+namespace {
+// A . B^T of the bf16 roundings of a and b, summed in double: what a bf16
+// product with f32 accumulation computes, up to the order of the sums.
+std::vector<double> rounded_product(const std::vector<float>& a, const std::vector<float>& b, int64_t M, int64_t N, int64_t K) {
+    auto r = [](float v) { return double(altup::kernels::widen_bf16(altup::kernels::round_bf16(v))); };
+    std::vector<double> c(size_t(M * N), 0.0);
+    for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j)
+            for (int64_t k = 0; k < K; ++k) c[size_t(i * N + j)] += r(a[size_t(i * K + k)]) * r(b[size_t(j * K + k)]);
+    return c;
+}
+}  // namespace
+
+TEST_CASE("bf16 products multiply the bf16-rounded inputs: native or emulated on f32", "[core][matmul_policy][bf16]") {
+    Rng rng(9);
+    const int64_t M = 32, N = 48, K = 64;
+    Tensor a = random({M, K}, rng), b = random({N, K}, rng);
+    const std::vector<double> expected = rounded_product(a.to_vector(), b.to_vector(), M, N, K);
+    for (bool emulate : {false, true}) {
+        INFO((emulate ? "emulated" : "this CPU's rule"));
+        dnn::emulate_bf16_for_tests(emulate);
+        PrecisionScope bf16(dnn::Precision::bf16);
+        for (bool vary : {false, true}) {
+            INFO((vary ? "run-time-sized" : "fixed shape"));
+            const dnn::MatmulShape s{1, M, N, K, false, true, false, vary};
+            REQUIRE(dnn::uses_bf16(s));
+            std::vector<uint16_t> a16(size_t(M * K)), b16(size_t(N * K));
+            dnn::to_bf16(a.data(), a16.data(), M * K);
+            dnn::to_bf16(b.data(), b16.data(), N * K);
+            std::vector<float> c(size_t(M * N), 0.0f), c_rounding(size_t(M * N), 0.0f);
+            dnn::matmul_bf16(s, a16.data(), b16.data(), c.data());
+            // Fixed shapes: matmul rounds its f32 inputs itself (run-time-sized ones
+            // it multiplies in f32; the ops send those to matmul_bf16).
+            if (!vary) dnn::matmul(s, a.data(), b.data(), c_rounding.data());
+            for (size_t i = 0; i < c.size(); ++i) {
+                REQUIRE(c[i] == Approx(expected[i]).margin(1e-4));
+                if (!vary) REQUIRE(c_rounding[i] == Approx(expected[i]).margin(1e-4));
+            }
+            const std::string impl = dnn::implementation_of(s);
+            CHECK((impl.find("(bf16 emulated)") != std::string::npos) == !dnn::matmul_policy().bf16_native);
+        }
+    }
+    dnn::emulate_bf16_for_tests(false);
+    CHECK(dnn::matmul_policy().bf16_native == dnn::has_avx512_core(dnnl::get_effective_cpu_isa()));
 }
 
 TEST_CASE("matmul rule: this process's rule is the one for the ISA oneDNN reports", "[core][matmul_policy]") {
@@ -87,9 +148,11 @@ TEST_CASE("matmul rule: the engine's primitives run on the implementations the r
     // first choice for that descriptor, or sgemm.
     auto expected = [&](ProductKind kind, const dnn::MatmulShape& s, bool accumulate) -> std::string {
         const MatmulImpl& impl = rule.of(kind);
-        if (impl.source == MatmulImpl::Source::sgemm) return "sgemm";
-        if (impl.source == MatmulImpl::Source::named) return impl.name;
-        return first_choice(s, kind == ProductKind::bf16_fixed, accumulate);
+        const bool bf16 = kind == ProductKind::bf16_fixed || kind == ProductKind::bf16_runtime;
+        const std::string suffix = bf16 && !rule.bf16_native ? " (bf16 emulated)" : "";
+        if (impl.source == MatmulImpl::Source::sgemm) return "sgemm" + suffix;
+        if (impl.source == MatmulImpl::Source::named) return impl.name + suffix;
+        return first_choice(s, kind == ProductKind::bf16_fixed && rule.bf16_native, accumulate) + suffix;
     };
     struct Case {
         const char* what;
@@ -144,11 +207,14 @@ TEST_CASE("matmul rule: after real training ops in both precisions, every primit
         seen.insert(u.kind);
         CHECK(u.count > 0);
         const MatmulImpl& impl = rule.of(u.kind);
-        if (impl.source == MatmulImpl::Source::named) CHECK(u.impl == impl.name);
-        if (impl.source == MatmulImpl::Source::sgemm) CHECK(u.impl == "sgemm");
-        if (impl.source == MatmulImpl::Source::onednn_first) CHECK(u.impl != "sgemm");
+        const bool bf16 = u.kind == ProductKind::bf16_fixed || u.kind == ProductKind::bf16_runtime;
+        const std::string suffix = bf16 && !rule.bf16_native ? " (bf16 emulated)" : "";
+        if (impl.source == MatmulImpl::Source::named) CHECK(u.impl == impl.name + suffix);
+        if (impl.source == MatmulImpl::Source::sgemm) CHECK(u.impl == "sgemm" + suffix);
+        if (impl.source == MatmulImpl::Source::onednn_first) CHECK(u.impl.rfind("sgemm", 0) != 0);
     }
-    // Each of the four kinds ran (f32 experts on sgemm, bf16 experts on a run-time-sized primitive).
+    // Each of the four kinds ran (f32 experts on sgemm, bf16 experts on a run-time-sized primitive,
+    // or on sgemm where bf16 is emulated).
     CHECK(seen == std::set<ProductKind>(std::begin(dnn::kProductKinds), std::end(dnn::kProductKinds)));
     CHECK(dnn::matmul_impls_summary().find(std::string("bf16-runtime: ") + rule.bf16_runtime.label()) != std::string::npos);
 }

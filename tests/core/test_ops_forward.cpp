@@ -269,6 +269,20 @@ TEST_CASE("Sequence-AltUp mix on a hand-worked example", "[core][forward][altup]
     require_close(sequence_altup_mix(x, xt, nullptr, 1, 4, 2)->value, {10, 2, 20, 4});
 }
 
+TEST_CASE("Sequence-AltUp mix with offset 1 on a hand-worked example", "[core][forward][altup]") {
+    // B = 1, T = 4, stride 2, offset 1, d = 1: computed tokens 1 and 3 with layer outputs 10, 20;
+    // token 0 has no computed token on its left and passes through.
+    Var x = val({4, 1}, {1, 2, 3, 4});
+    Var xt = val({2, 1}, {10, 20});
+    // (a, b, g) = (1, 0.5, 2): y2 = 3 + 0.5*2 + 2*(10 - 2) = 20
+    require_close(sequence_altup_mix(x, xt, val({3}, {1, 0.5f, 2}), 1, 4, 2, 1)->value, {1, 10, 20, 20});
+    require_close(sequence_altup_mix(x, xt, nullptr, 1, 4, 2, 1)->value, {1, 10, 3, 20});
+    // B = 2, T = 3, stride 3, offset 2: only the last token of each sequence is computed.
+    require_close(sequence_altup_mix(val({6, 1}, {1, 2, 3, 4, 5, 6}), val({2, 1}, {30, 60}), val({3}, {1, 1, 1}), 2, 3, 3, 2)->value,
+                  {1, 2, 30, 4, 5, 60});
+    CHECK_THROWS(sequence_altup_mix(x, xt, nullptr, 1, 4, 2, 2));  // offset must be below the stride
+}
+
 TEST_CASE("clamp and rms_match", "[core][forward]") {
     require_close(clamp(val({4}, {-3, -0.5f, 0.5f, 3}), -1, 1)->value, {-1, -0.5f, 0.5f, 1});
     // y = (3, 4): rms = sqrt(12.5); ref = (1, 1): rms = 1 -> y / sqrt(12.5)

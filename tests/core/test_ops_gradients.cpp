@@ -167,15 +167,17 @@ TEST_CASE("AltUp predict-correct fused with its neighbours: selected block, repl
     }
 }
 
-TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip)", "[core][grad][altup]") {
+TEST_CASE("Sequence-AltUp mix gradient (predict-correct and skip, every offset)", "[core][grad][altup]") {
     Rng rng(13);
     const int64_t B = 2, T = 6, d = 3;
-    for (int64_t s : {2, 3}) {
-        CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], v[2], B, T, s); },
-                   (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng), param({3}, rng)}));
-        CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], nullptr, B, T, s); },
-                   (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng)}));
-    }
+    for (int64_t s : {2, 3})
+        for (int64_t o = 0; o < s; ++o) {
+            INFO("stride " << s << ", offset " << o);
+            CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], v[2], B, T, s, o); },
+                       (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng), param({3}, rng)}));
+            CHECK_GRAD([&](const std::vector<Var>& v) { return sequence_altup_mix(v[0], v[1], nullptr, B, T, s, o); },
+                       (std::vector<Var>{param({B * T, d}, rng), param({B * T / s, d}, rng)}));
+        }
 }
 
 TEST_CASE("clamp and rms_match gradients", "[core][grad]") {

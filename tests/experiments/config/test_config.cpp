@@ -161,6 +161,33 @@ TEST_CASE("resolved config round-trips and ids are stable", "[config]") {
     CHECK(to_json(a)["data"]["path"].is_null());
 }
 
+TEST_CASE("a key added later keeps the ids of trials recorded before it, at the behaviour they had", "[config]") {
+    // The committed studies' folders are named by the trial ids an earlier
+    // binary gave them, before model.sequence_altup.offset existed.
+    int checked = 0, sequence_altup = 0;
+    for (const auto& sweep : fs::directory_iterator(std::string(ALTUP_SOURCE_DIR) + "/results")) {
+        if (!sweep.is_directory()) continue;
+        for (const auto& trial : fs::directory_iterator(sweep.path())) {
+            const fs::path config = trial.path() / "config.yaml";
+            if (!fs::exists(config)) continue;
+            const Config c = load_config(config.string());
+            INFO(config.string());
+            CHECK(c.model.sequence_altup.offset == SequenceAltUpOffset::fixed);
+            CHECK(config_id(c) == trial.path().filename().string());
+            ++checked;
+            sequence_altup += c.model.sequence_altup.stride > 1;
+        }
+    }
+    CHECK(checked > 20);
+    CHECK(sequence_altup > 0);
+    const Config fixed = load_config(write_yaml("so1.yaml", "model:\n  sequence_altup: {stride: 2, offset: fixed}\n"));
+    const Config unsaid = load_config(write_yaml("so2.yaml", "model:\n  sequence_altup: {stride: 2}\n"));
+    const Config alternating = load_config(write_yaml("so3.yaml", "model:\n  sequence_altup: {stride: 2, offset: alternating}\n"));
+    CHECK(config_id(fixed) == config_id(unsaid));
+    CHECK(config_id(alternating) != config_id(fixed));
+    CHECK(to_json(alternating)["model"]["sequence_altup"]["offset"] == "alternating");
+}
+
 TEST_CASE("schema queries used by sweeps", "[config]") {
     CHECK(is_known_key("model.altup.k"));
     CHECK_FALSE(is_known_key("model.altup"));
@@ -289,12 +316,13 @@ TEST_CASE("in-memory trees (sweeps) are named by their source", "[config]") {
 TEST_CASE("every field of the config structs is a key of the resolved config", "[config]") {
     std::map<std::string, nlohmann::json> leaves;
     flatten(to_json(Config{}), "", leaves);
-    // name, seed; model 11 + altup 6 + sequence_altup 2 + moe 5; data 7; train 17; eval 3; finetune 12.
-    CHECK(leaves.size() == 2 + 11 + 6 + 2 + 5 + 7 + 17 + 3 + 12);
+    // name, seed; model 11 + altup 6 + sequence_altup 3 + moe 5; data 7; train 17; eval 3; finetune 12.
+    CHECK(leaves.size() == 2 + 11 + 6 + 3 + 5 + 7 + 17 + 3 + 12);
     for (const auto& [key, value] : leaves) CHECK(is_known_key(key));
     const YAML::Node y = to_yaml(Config{});
     CHECK(y["model"]["altup"]["style"].as<std::string>() == "paper");
     CHECK(y["model"]["sequence_altup"]["mode"].as<std::string>() == "predict_correct");
+    CHECK(y["model"]["sequence_altup"]["offset"].as<std::string>() == "fixed");
     CHECK(y["data"]["cache_dir"].IsNull());
 }
 
@@ -304,7 +332,7 @@ TEST_CASE("a config far from the defaults round-trips exactly through to_yaml", 
         "name: far\nseed: 1152921504606846977\n"   // 2^60 + 1: not exact in a double
         "model:\n  preset: large\n  vocab: 256\n  norm: rmsnorm\n  activation: relu\n  width_mult: 2\n  init_std: 0.3\n"
         "  altup: {k: 3, recycled: true, selection: same, compute_on: prediction, output: mean}\n"
-        "  sequence_altup: {stride: 4, mode: skip}\n"
+        "  sequence_altup: {stride: 4, mode: skip, offset: alternating}\n"
         "  moe: {experts: 4, top_k: 2, every: 1, capacity_factor: 2.5, aux_loss: 0}\n"
         "data:\n  corpus: text\n  path: " + corpus + "\n  tokenizer: bytes\n  tokenizer_type: bpe\n"
         "  split: {valid: 0.1, test: 0.2}\n  cache_dir: /tmp/cache\n"
