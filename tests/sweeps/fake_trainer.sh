@@ -32,9 +32,15 @@ echo "fake trainer: start at step $step"
 [ -n "$pretrained" ] && echo "fake trainer: pretrained=$pretrained"
 [ -n "$FAKE_EVENTS" ] && echo "start $trial pretrained=$pretrained" >> "$FAKE_EVENTS"
 
+# The labels as a JSON object, in the order given ({"variant":"baseline","seed":"1"}).
+labels_json=""
+for kv in $labels; do labels_json="$labels_json${labels_json:+,}\"${kv%%=*}\":\"${kv#*=}\""; done
+
+# A result that holds the schema altup checks (util/result_file.cpp): the
+# sections analysis reads, with made-up numbers; no params, an empty config.
 write_result() {  # status
-  printf '{"schema_version":1,"trial_id":"%s","sweep":"%s","status":"%s","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
-    "$trial" "$sweep" "$1" "$step" > "$run_dir/result.json.tmp"
+  printf '{"schema_version":1,"trial_id":"%s","name":"fake","sweep":"%s","labels":{%s},"status":"%s","message":"","config":{},"params":null,"quality":{"eval_loss":2.5,"perplexity":12.18,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0,"ms_per_step":{"median":4.0},"eval_tokens_per_s":3000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
+    "$trial" "$sweep" "$labels_json" "$1" "$step" > "$run_dir/result.json.tmp"
   mv "$run_dir/result.json.tmp" "$run_dir/result.json"
 }
 
