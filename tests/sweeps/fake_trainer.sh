@@ -13,6 +13,8 @@
 # After writing its final result (completed or diverged), FAKE_KILL_AFTER_RESULT=1
 # makes it kill itself with SIGKILL, FAKE_EXIT_AFTER_RESULT=N exit with N: a
 # trainer that finished but died on its way out.
+# FAKE_BROKEN_RESULT=TEXT makes it end by writing TEXT as its result.json
+# (exit 0): a trainer that leaves a result that fails the schema check.
 config="$1"; shift
 run_dir=""; labels=""; sweep=""; pretrained=""
 while [ $# -gt 0 ]; do
@@ -63,6 +65,7 @@ after_result() {  # the usual exit code
 if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is nan"; after_result 3; fi
 trap '' TERM INT  # finishing is quick and must not be cut in half
 write_result completed
+if [ -n "$FAKE_BROKEN_RESULT" ]; then printf '%s' "$FAKE_BROKEN_RESULT" > "$run_dir/result.json"; exit 0; fi
 [ -n "$FAKE_COMPLETIONS" ] && echo "$trial" >> "$FAKE_COMPLETIONS"
 [ -n "$FAKE_EVENTS" ] && echo "finish $trial" >> "$FAKE_EVENTS"
 echo "fake trainer: completed"

@@ -84,6 +84,7 @@ public:
         set("FAKE_DIVERGE_LABEL", "");
         set("FAKE_KILL_AFTER_RESULT", "");
         set("FAKE_EXIT_AFTER_RESULT", "");
+        set("FAKE_BROKEN_RESULT", "");
     }
     ~FakeTrainerEnv() {
         for (const auto& [name, value] : saved_) {

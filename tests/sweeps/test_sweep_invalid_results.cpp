@@ -105,3 +105,21 @@ TEST_CASE("an invalid result.json is reported by --status, resume and analyze, k
     CHECK(done[broken_id] == 2);
     CHECK(done[good_id] == 1);
 }
+
+TEST_CASE("an invalid result.json a trainer leaves is kept, not replaced by a failed record", "[runner][fault][invalid]") {
+    TempDir dir;
+    FakeTrainerEnv env(dir);
+    const std::string broken = R"({"schema_version":1,"trial_id":"x","status":"completed"})";  // no name, labels, config, ...
+    env.set("FAKE_BROKEN_RESULT", broken);
+    const auto sweep = expand_text("name: leaves\nbase: {model: {preset: tiny}}\nseeds: 1\n");
+    const RunnerOptions options = fake_options(dir);
+    CHECK(run_sweep(sweep, options) == 1);
+    const std::string tdir = trial_dir(options, sweep, sweep.trials[0]);
+    CHECK(read_text(tdir + "/result.json") == broken);  // byte for byte
+    const TrialOwner owner = owner_of(sweep, sweep.trials[0]);
+    const TrialRecord record = read_trial_record(tdir, &owner);
+    CHECK(record.status == TrialStatus::invalid);
+    CHECK(record.message == tdir + "/result.json: missing field 'name': left untouched; move it away (or delete it) to re-run the trial");
+    CHECK_THAT(read_json(tdir + "/runner.json")["note"].get<std::string>(),
+               Catch::Contains("the trainer left an invalid result.json (missing field 'name'); it is kept"));
+}
