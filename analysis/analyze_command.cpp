@@ -183,8 +183,8 @@ int analyze_command(int argc, char** argv) {
         const Analysis analysis = analyze(cl.runs_dir, cl.options);
         if (!cl.quiet) std::fputs(skipped_report(analysis.loaded).c_str(), stderr);
         if (analysis.loaded.trials.empty())
-            throw AnalysisError(fmt::format("no completed trial under '{}' ({} result file(s) skipped, {} still running)",
-                                            cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running));
+            throw AnalysisError(fmt::format("no completed trial under '{}' ({} result file(s) skipped, {} still running, {} invalid)",
+                                            cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running, analysis.loaded.invalid));
         if (const std::string error = check_named_choices(analysis, cl.options, cl.named); !error.empty()) {
             std::fprintf(stderr, "altup analyze: %s\n", error.c_str());
             return 2;

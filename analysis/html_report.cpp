@@ -29,8 +29,8 @@ std::string render_html_report(const Analysis& a, const std::vector<Table>& tabl
                                const RenderOptions& options, const std::vector<ProvenanceLine>& provenance) {
     std::string body;
     body += fmt::format("<h1>altup analyze: {}</h1>\n", escape_html(a.runs_dir));
-    body += fmt::format("<p>{} completed trial(s) in {} group(s); {} result file(s) skipped ({} still running).</p>\n",
-                        a.loaded.trials.size(), a.groups.size(), a.loaded.skipped.size(), a.loaded.running);
+    body += fmt::format("<p>{} completed trial(s) in {} group(s); {} result file(s) skipped ({} still running, {} invalid).</p>\n",
+                        a.loaded.trials.size(), a.groups.size(), a.loaded.skipped.size(), a.loaded.running, a.loaded.invalid);
     if (!provenance.empty()) {
         // What produced these numbers; a field with several values lists each with its trial count.
         body += "<section id=\"provenance\">\n<h2>Provenance</h2>\n<ul class=\"provenance\">\n";

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "analysis/result_loader.hpp"
+#include "util/json_path.hpp"
 
 namespace altup {
 namespace {
@@ -38,31 +39,17 @@ const std::vector<Field>& fields() {
     return list;
 }
 
-const json* find_path(const json& root, const std::string& dotted) {
-    const json* node = &root;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t dot = dotted.find('.', start);
-        if (!node->is_object()) return nullptr;
-        auto it = node->find(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-        if (it == node->end()) return nullptr;
-        node = &*it;
-        if (dot == std::string::npos) return node;
-        start = dot + 1;
-    }
-}
-
 std::string trials_text(int n) { return fmt::format("{} trial{}", n, n == 1 ? "" : "s"); }
 
 }  // namespace
 
 std::map<std::string, std::string> read_provenance(const json& root) {
     std::map<std::string, std::string> out;
-    const json* stage = find_path(root, "stage");
+    const json* stage = find_json_path(root, "stage");
     const bool finetune = stage && stage->is_string() && *stage == "finetune";
     for (const Field& f : fields()) {
         if (f.finetune_only && !finetune) continue;
-        const json* v = find_path(root, f.path);
+        const json* v = find_json_path(root, f.path);
         if (!v || v->is_null() || v->is_object() || v->is_array()) continue;
         std::string text = v->is_string() ? v->get<std::string>() : v->dump();
         if (f.date) text = text.substr(0, 10);  // 2026-11-28T19:00:00Z -> 2026-11-28

@@ -444,8 +444,8 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
     }
     for (const std::string& note : speed_source_notes(a.speed, &a.comparisons)) t.notes.push_back(note);
     if (!a.loaded.skipped.empty())
-        t.notes.push_back(fmt::format("{} result file(s) skipped ({} still running); `altup analyze {}` lists them",
-                                      a.loaded.skipped.size(), a.loaded.running, runs_dir));
+        t.notes.push_back(fmt::format("{} result file(s) skipped ({} still running, {} invalid); `altup analyze {}` lists them",
+                                      a.loaded.skipped.size(), a.loaded.running, a.loaded.invalid, runs_dir));
     return render_markdown({t}, {o.confidence_intervals});
 }
 

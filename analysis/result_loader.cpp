@@ -4,13 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
 #include "util/experiment_identity.hpp"
+#include "util/json_path.hpp"
+#include "util/result_file.hpp"
 #include "util/sweep_manifest_format.hpp"
 #include "analysis/provenance.hpp"
 
@@ -20,90 +21,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A field that is there but unusable; the message names the dotted path.
-struct FieldError {
-    std::string message;
-};
-
-const char* type_name(const json& j) { return j.type_name(); }
-
-// Walks a dotted path; throws FieldError when a key is absent (null is allowed and returned).
-const json& require(const json& root, const std::string& dotted) {
-    const json* node = &root;
-    std::string walked;
-    std::size_t start = 0;
-    while (start <= dotted.size()) {
-        const std::size_t dot = dotted.find('.', start);
-        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        walked += (walked.empty() ? "" : ".") + key;
-        if (!node->is_object())
-            throw FieldError{fmt::format("field '{}': expected an object, got {}", walked.substr(0, walked.rfind('.')),
-                                         type_name(*node))};
-        auto it = node->find(key);
-        if (it == node->end()) throw FieldError{fmt::format("missing field '{}'", walked)};
-        node = &*it;
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return *node;
-}
-
-std::optional<double> optional_number(const json& j, const std::string& dotted) {
-    if (j.is_null()) return std::nullopt;
-    if (!j.is_number()) throw FieldError{fmt::format("field '{}': expected a number or null, got {}", dotted, type_name(j))};
-    return j.get<double>();
-}
-
-std::string required_string(const json& root, const std::string& dotted) {
-    const json& j = require(root, dotted);
-    if (!j.is_string()) throw FieldError{fmt::format("field '{}': expected a string, got {}", dotted, type_name(j))};
-    return j.get<std::string>();
-}
-
 // Label values are strings by contract; numbers written by hand are accepted as their text.
 std::string label_text(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
 
-std::optional<double> member_number(const json& object, const char* key, const std::string& where) {
+std::optional<double> member_number(const json& object, const char* key) {
     auto it = object.find(key);
-    if (it == object.end()) return std::nullopt;
-    return optional_number(*it, where + "." + key);
+    if (it == object.end() || !it->is_number()) return std::nullopt;
+    return it->get<double>();
 }
 
-// A number inside the optional downstream section: absent or null anywhere on
-// the way is nullopt; a wrong type is an error naming the field.
-std::optional<double> optional_at(const json& root, const std::string& dotted) {
-    const json* node = &root;
-    std::string walked;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t dot = dotted.find('.', start);
-        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        if (node->is_null()) return std::nullopt;
-        if (!node->is_object())
-            throw FieldError{fmt::format("field '{}': expected an object or null, got {}", walked, type_name(*node))};
-        walked += (walked.empty() ? "" : ".") + key;
-        auto it = node->find(key);
-        if (it == node->end()) return std::nullopt;
-        node = &*it;
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return optional_number(*node, dotted);
-}
-
-std::vector<CurvePoint> parse_curve(const json& curve, const std::string& where) {
-    if (curve.is_null()) return {};
-    if (!curve.is_array()) throw FieldError{fmt::format("field '{}': expected an array, got {}", where, type_name(curve))};
+// quality.curve of a checked file: each point an object with a numeric step.
+std::vector<CurvePoint> parse_curve(const json& curve) {
     std::vector<CurvePoint> points;
-    for (std::size_t i = 0; i < curve.size(); ++i) {
-        const json& p = curve[i];
-        const std::string at = fmt::format("{}[{}]", where, i);
-        if (!p.is_object()) throw FieldError{fmt::format("field '{}': expected an object", at)};
-        auto step = member_number(p, "step", at);
-        if (!step) throw FieldError{fmt::format("field '{}.step': missing", at)};
-        points.push_back({*step, member_number(p, "time_s", at), member_number(p, "loss", at),
-                          member_number(p, "token_accuracy", at)});
-    }
+    if (!curve.is_array()) return points;
+    for (const json& p : curve)
+        points.push_back({p["step"].get<double>(), member_number(p, "time_s"), member_number(p, "loss"), member_number(p, "token_accuracy")});
     return points;
 }
 
@@ -116,13 +48,8 @@ std::vector<CurvePoint> read_metrics_curve(const fs::path& metrics) {
     while (std::getline(in, line)) {
         const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
         if (!j.is_object() || j.value("kind", "") != "eval") continue;
-        try {
-            auto step = member_number(j, "step", "metrics.jsonl");
-            if (step) points.push_back({*step, member_number(j, "time_s", "metrics.jsonl"),
-                                        member_number(j, "loss", "metrics.jsonl"),
-                                        member_number(j, "token_accuracy", "metrics.jsonl")});
-        } catch (const FieldError&) {
-        }
+        if (auto step = member_number(j, "step"))
+            points.push_back({*step, member_number(j, "time_s"), member_number(j, "loss"), member_number(j, "token_accuracy")});
     }
     return points;
 }
@@ -163,92 +90,47 @@ std::string status_reason(const json& root, const std::string& status) {
         const std::string at = step && step->is_number() ? fmt::format(" at step {}", step->get<double>()) : "";
         return "diverged" + at + text;
     }
-    return fmt::format("unknown status '{}' (expected running, completed, diverged or failed)", status);
+    return "unknown status '" + status + "'";  // the schema check lets none through
 }
 
 }  // namespace
 
 ParsedResult parse_result_file(const std::string& path) {
     ParsedResult out;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        out.skip_reason = "cannot be read";
+    // The schema (what a completed result holds, each field's type) is checked
+    // by util/result_file, as for the sweep runner: what passes is read here.
+    const ResultFile file = read_result_file(path);
+    if (!file.valid()) {
+        out.invalid = true;
+        out.skip_reason = file.absent() ? "cannot be read (no such file)" : file.problem;
         return out;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    json root;
-    try {
-        root = json::parse(buffer.str());
-    } catch (const json::parse_error& e) {
-        // nlohmann's message is "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-        std::string what = e.what();
-        const auto bracket = what.find("] ");
-        out.skip_reason = "bad JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2));
+    const json& root = file.root;
+    if (file.status != "completed") {
+        out.running = file.status == "running";
+        out.skip_reason = status_reason(root, file.status);
         return out;
     }
-    try {
-        if (!root.is_object()) throw FieldError{fmt::format("expected a JSON object, got {}", type_name(root))};
-        const json& version = require(root, "schema_version");
-        if (!version.is_number_integer() || version.get<int>() != 1)
-            throw FieldError{fmt::format("unsupported schema_version {} (this analysis reads version 1)", version.dump())};
-        const std::string status = required_string(root, "status");
-        if (status != "completed") {
-            out.running = status == "running";
-            out.skip_reason = status_reason(root, status);
-            return out;
-        }
-        TrialResult trial;
-        trial.path = path;
-        trial.trial_id = root.contains("trial_id") && root["trial_id"].is_string() ? root["trial_id"].get<std::string>() : "";
-        trial.name = required_string(root, "name");
-        trial.sweep = root.contains("sweep") && root["sweep"].is_string() ? root["sweep"].get<std::string>() : "";
-        const json& labels = require(root, "labels");
-        if (!labels.is_null() && !labels.is_object())
-            throw FieldError{fmt::format("field 'labels': expected an object, got {}", type_name(labels))};
-        if (labels.is_object())
-            for (const auto& [key, value] : labels.items()) trial.labels[key] = label_text(value);
-        // params may be null as a whole (a trial that failed before building its model).
-        const json& params = require(root, "params");
-        if (auto it = root.find("stage"); it != root.end() && !it->is_null()) {
-            if (!it->is_string() || (*it != "pretrain" && *it != "finetune"))
-                throw FieldError{fmt::format("field 'stage': expected \"pretrain\" or \"finetune\", got {}", it->dump())};
-            trial.stage = it->get<std::string>();
-        }
-        // downstream: absent or null for pretraining trials (docs/result-files.md).
-        if (auto it = root.find("downstream"); it != root.end() && !it->is_null()) {
-            if (!it->is_object())
-                throw FieldError{fmt::format("field 'downstream': expected an object or null, got {}", type_name(*it))};
-            trial.has_downstream = true;
-            if (auto task = it->find("task"); task != it->end() && !task->is_null()) {
-                if (!task->is_string())
-                    throw FieldError{fmt::format("field 'downstream.task': expected a string or null, got {}", type_name(*task))};
-                trial.downstream_task = task->get<std::string>();
-            }
-        }
-        for (const MetricInfo& info : all_metrics()) {
-            const std::string dotted = info.json_path;
-            // speed.flops_per_step came after schema 1's first files: optional, like downstream numbers.
-            if (info.downstream || info.metric == Metric::flops_per_step) {
-                trial.values[metric_index(info.metric)] = optional_at(root, dotted);
-                continue;
-            }
-            if (dotted.rfind("params.", 0) == 0 && params.is_null()) continue;
-            trial.values[metric_index(info.metric)] = optional_number(require(root, dotted), dotted);
-        }
-        if (auto it = root.find("config"); it != root.end() && it->is_object())
-            flatten(experiment_identity(*it, IdentityOf::group), "", trial.identity);
-        const json& quality = require(root, "quality");
-        if (quality.contains("curve")) trial.curve = parse_curve(quality["curve"], "quality.curve");
-        const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
-        if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
-        trial.provenance = read_provenance(root);
-        out.trial = std::move(trial);
-    } catch (const FieldError& e) {
-        out.skip_reason = e.message;
-    } catch (const json::exception& e) {
-        out.skip_reason = std::string("unexpected value: ") + e.what();
+    TrialResult trial;
+    trial.path = path;
+    trial.trial_id = root["trial_id"].get<std::string>();
+    trial.name = root["name"].get<std::string>();
+    trial.sweep = root["sweep"].is_string() ? root["sweep"].get<std::string>() : "";
+    for (const auto& [key, value] : root["labels"].items()) trial.labels[key] = label_text(value);
+    if (const json* stage = find_json_path(root, "stage"); stage && stage->is_string()) trial.stage = stage->get<std::string>();
+    // downstream: absent or null for pretraining trials (docs/result-files.md).
+    if (const json* downstream = find_json_path(root, "downstream"); downstream && downstream->is_object()) {
+        trial.has_downstream = true;
+        if (const json* task = find_json_path(*downstream, "task"); task && task->is_string()) trial.downstream_task = task->get<std::string>();
     }
+    // Null numbers, and sections a fine-tune result copied as null, are absent, never 0.
+    for (const MetricInfo& info : all_metrics()) trial.values[metric_index(info.metric)] = number_at_path(root, info.json_path);
+    flatten(experiment_identity(root["config"], IdentityOf::group), "", trial.identity);
+    if (const json* curve = find_json_path(root, "quality.curve")) trial.curve = parse_curve(*curve);
+    const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
+    if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
+    trial.provenance = read_provenance(root);
+    out.trial = std::move(trial);
     return out;
 }
 
@@ -280,8 +162,9 @@ LoadedResults load_results(const std::string& runs_dir) {
         if (parsed.trial) {
             loaded.trials.push_back(std::move(*parsed.trial));
         } else {
-            loaded.skipped.push_back({path, parsed.skip_reason});
+            loaded.skipped.push_back({path, parsed.skip_reason, parsed.invalid});
             if (parsed.running) ++loaded.running;
+            if (parsed.invalid) ++loaded.invalid;
         }
     }
     return loaded;

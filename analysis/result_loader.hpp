@@ -1,6 +1,8 @@
 // Finds and reads every result.json under a runs directory (docs/result-files.md).
-// Files that cannot be used (bad JSON, missing fields, unfinished or failed
-// trials) are listed with the reason instead of stopping the analysis.
+// Files that cannot be used are listed with the reason instead of stopping the
+// analysis: invalid ones (bad JSON, a missing field or a wrong type: the schema
+// check of util/result_file.hpp, the sweep runner's too), and unfinished,
+// failed or diverged trials.
 #pragma once
 #include <map>
 #include <optional>
@@ -48,12 +50,14 @@ inline constexpr const char* kTaskLabel = "finetune.task";
 struct SkippedResult {
     std::string path;
     std::string reason;
+    bool invalid = false;  // the file fails the schema check (else: a trial that did not complete)
 };
 
 struct LoadedResults {
     std::vector<TrialResult> trials;     // completed, in path order
     std::vector<SkippedResult> skipped;  // in path order
     std::size_t running = 0;             // how many of the skipped are still running
+    std::size_t invalid = 0;             // how many of the skipped fail the schema check
     std::size_t stale = 0;               // trials (counted in `trials`) marked stale
 };
 
@@ -65,6 +69,7 @@ struct ParsedResult {
     std::optional<TrialResult> trial;
     std::string skip_reason;
     bool running = false;
+    bool invalid = false;
 };
 ParsedResult parse_result_file(const std::string& path);
 

@@ -67,7 +67,7 @@ std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const Runn
         const std::string dir = trial_dir(options, sweep, t);
         const TrialOwner owner = owner_of(sweep, t);
         const TrialRecord r = read_trial_record(dir, &owner);
-        if (r.status == TrialStatus::completed || r.status == TrialStatus::running || r.status == TrialStatus::foreign) continue;
+        if (r.status == TrialStatus::completed || r.status == TrialStatus::running || is_left_alone(r.status)) continue;
         if (is_unsuccessful(r.status) && !options.retry_failed) continue;
         if (fs::exists(dir) && TrialLock::held_elsewhere(dir)) continue;  // an array task is on it
         out.push_back(&t);

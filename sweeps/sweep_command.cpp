@@ -155,6 +155,10 @@ int report_status(const SweepExpansion& sweep, const RunnerOptions& options) {
                                   : finished_seconds / timed * (counts.pending + 0.5 * counts.running) / std::max(1, options.jobs);
     print_summary_table(stdout, sweep, records);
     fmt::print("{}\n", progress_line(sweep.spec.name, counts, eta));
+    // What the table cannot say: which file is in the way, what is wrong with it, the fix.
+    for (size_t i = 0; i < sweep.trials.size(); ++i)
+        if (is_left_alone(records[i].status))
+            fmt::print("{} {}: {}\n", to_string(records[i].status), sweep.trials[i].id, records[i].message);
     return 0;
 }
 

@@ -72,7 +72,7 @@ ProgressCounts count_statuses(const std::vector<TrialRecord>& records) {
     for (const auto& r : records) {
         if (r.status == TrialStatus::completed) ++counts.completed;
         else if (r.status == TrialStatus::running) ++counts.running;
-        else if (is_unsuccessful(r.status) || r.status == TrialStatus::foreign) ++counts.failed;
+        else if (is_unsuccessful(r.status) || is_left_alone(r.status)) ++counts.failed;
         else ++counts.pending;
     }
     return counts;

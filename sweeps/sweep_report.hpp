@@ -20,7 +20,7 @@ void print_trial_table(std::FILE* out, const SweepExpansion& sweep);
 struct ProgressCounts {
     int completed = 0;
     int running = 0;
-    int failed = 0;     // failed or diverged
+    int failed = 0;     // failed or diverged, and trials not run over a foreign or invalid result.json
     int pending = 0;    // includes interrupted and waiting ones
     int waiting = 0;    // of the pending: fine-tune trials whose pretraining trial has not completed
     int total() const { return completed + running + failed + pending; }

@@ -23,6 +23,7 @@
 
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
+#include "util/result_file.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/trial_outcome.hpp"
 #include "util/trial_lock.hpp"
@@ -88,16 +89,17 @@ std::vector<std::string> last_lines(const std::string& path, int count) {
     return lines;
 }
 
+// result.json's status when it holds the schema, "" when it is absent or invalid.
 std::string result_status(const std::string& dir) {
-    const auto j = nlohmann::json::parse(read_file_or_empty(dir + "/result.json"), nullptr, false);
-    return j.is_object() ? j.value("status", "") : "";
+    const ResultFile file = read_result_file(dir + "/result.json");
+    return file.valid() ? file.status : "";
 }
 
-// The trainer's own message in result.json ("" when it has none).
+// The trainer's own message in a valid result.json ("" when it has none).
 std::string result_message(const std::string& dir) {
-    const auto j = nlohmann::json::parse(read_file_or_empty(dir + "/result.json"), nullptr, false);
-    if (!j.is_object() || !j.contains("message") || !j["message"].is_string()) return "";
-    return j["message"].get<std::string>();
+    const ResultFile file = read_result_file(dir + "/result.json");
+    if (!file.valid() || !file.root.contains("message") || !file.root["message"].is_string()) return "";
+    return file.root["message"].get<std::string>();
 }
 
 std::vector<std::string> default_trainer_command() {
@@ -158,9 +160,8 @@ public:
         announce_start();
         remove_leftover_temporaries((fs::path(options_.out_dir) / sweep_.spec.name).string());
         for (size_t i = 0; i < sweep_.trials.size(); ++i)
-            if (is_settled(records_[i].status) && records_[i].status != TrialStatus::foreign) remove_leftover_temporaries_of_trial(i);
-        for (size_t i = 0; i < sweep_.trials.size(); ++i)
-            if (records_[i].status == TrialStatus::foreign) say("{:<11} {}: {}", "not run", sweep_.trials[i].id, records_[i].message);
+            if (is_settled(records_[i].status) && !is_left_alone(records_[i].status)) remove_leftover_temporaries_of_trial(i);
+        report_left_alone();
 
         bool forwarded = false;
         bool killed = false;
@@ -192,6 +193,7 @@ public:
             say("{}", progress_line(sweep_.spec.name, counts(), -1));
             print_summary_table(options_.progress, sweep_, records_);
             print_analysis_table();
+            report_left_alone();  // again at the end, where it is seen
         }
         if (g_stop_signals > 0) {
             say("stopped; run the same command again to resume");
@@ -203,6 +205,13 @@ public:
     }
 
 private:
+    // One line per trial whose folder is left alone, naming the file and the fix.
+    void report_left_alone() {
+        for (size_t i = 0; i < sweep_.trials.size(); ++i)
+            if (is_left_alone(records_[i].status))
+                say("{:<11} {} ({}): {}", "not run", sweep_.trials[i].id, to_string(records_[i].status), records_[i].message);
+    }
+
     // The analysis tool's table of the completed trials: grouped over seeds,
     // with deltas against the baseline variant when there is one.
     void print_analysis_table() {
@@ -230,20 +239,22 @@ private:
     TrialRecord record_of(size_t i) const { return read_trial_record(dir_of(i), &owners_[i]); }
 
     // Completed trials are done; failed/diverged ones stay so unless --retry-failed;
-    // a folder holding another run's result is never run over.
+    // a folder holding another run's result, or an invalid one, is never run over.
     bool is_settled(TrialStatus s) const {
-        return s == TrialStatus::completed || s == TrialStatus::foreign || (is_unsuccessful(s) && !options_.retry_failed);
+        return s == TrialStatus::completed || is_left_alone(s) || (is_unsuccessful(s) && !options_.retry_failed);
     }
 
     void announce_start() {
-        int completed = 0, failed = 0;
+        int completed = 0, failed = 0, left_alone = 0;
         for (const auto& r : records_) {
             completed += r.status == TrialStatus::completed;
             failed += is_unsuccessful(r.status);
+            left_alone += is_left_alone(r.status);
         }
-        say("sweep '{}': {} trials, {} already completed, {} failed{}, {} to run ({} at a time, {} thread{} each) in {}",
+        say("sweep '{}': {} trials, {} already completed, {} failed{}{}, {} to run ({} at a time, {} thread{} each) in {}",
             sweep_.spec.name, sweep_.trials.size(), completed, failed,
-            failed && !options_.retry_failed ? " (kept; --retry-failed re-runs them)" : "", queue_.size(), jobs_, threads_,
+            failed && !options_.retry_failed ? " (kept; --retry-failed re-runs them)" : "",
+            left_alone ? fmt::format(", {} not run (foreign or invalid result.json, listed below)", left_alone) : "", queue_.size(), jobs_, threads_,
             threads_ == 1 ? "" : "s", (fs::path(options_.out_dir) / sweep_.spec.name).string());
     }
 
@@ -450,6 +461,8 @@ private:
         if (!message.empty()) runner["message"] = message;
         if (!outcome.note.empty()) runner["note"] = outcome.note;
         if (const std::string own = result_message(dir); !own.empty()) runner["trainer_message"] = own;  // before any failure record replaces it
+        if (const ResultFile left = read_result_file(dir + "/result.json"); left.invalid())
+            runner["note"] = "the trainer left an invalid result.json (" + left.problem + "); it is kept, not replaced by a failed record";
         try {
             write_file_atomically(dir + "/runner.json", runner.dump(2) + "\n");
             if (!message.empty()) write_failure_record(dir, trial, message);
@@ -462,10 +475,11 @@ private:
     }
 
     // The failed result.json of a trial whose trainer wrote no final result;
-    // read again just before, so that a completed or diverged result is never replaced.
+    // read again just before, so that a completed or diverged result, or one
+    // that fails the schema check (someone's to look at), is never replaced.
     void write_failure_record(const std::string& dir, const Trial& trial, const std::string& message) {
-        const std::string now = result_status(dir);
-        if (now == "completed" || now == "diverged" || now == "failed") return;
+        const ResultFile now = read_result_file(dir + "/result.json");
+        if (now.invalid() || now.says("completed") || now.says("diverged") || now.says("failed")) return;
         write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
     }
 

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.hpp"
+#include "util/json_path.hpp"
+#include "util/result_file.hpp"
 #include "util/trial_lock.hpp"
 
 namespace altup {
@@ -16,14 +18,6 @@ nlohmann::json read_json(const std::string& path) {
     const std::string text = read_file_or_empty(path);
     if (text.empty()) return nullptr;
     return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);  // discarded on error
-}
-
-template <typename T>
-std::optional<T> number_at(const nlohmann::json& j, const char* section, const char* key) {
-    if (!j.is_object() || !j.contains(section) || !j[section].is_object()) return std::nullopt;
-    const auto& value = j[section].value(key, nlohmann::json());
-    if (!value.is_number()) return std::nullopt;
-    return value.get<T>();
 }
 
 }  // namespace
@@ -37,6 +31,7 @@ const char* to_string(TrialStatus s) {
         case TrialStatus::diverged: return "diverged";
         case TrialStatus::failed: return "failed";
         case TrialStatus::foreign: return "foreign";
+        case TrialStatus::invalid: return "invalid";
     }
     return "?";
 }
@@ -47,6 +42,8 @@ bool is_finished(TrialStatus s) {
 
 bool is_unsuccessful(TrialStatus s) { return s == TrialStatus::diverged || s == TrialStatus::failed; }
 
+bool is_left_alone(TrialStatus s) { return s == TrialStatus::foreign || s == TrialStatus::invalid; }
+
 namespace {
 
 // "" when `result` is the owner's trial; else whose it is, in words.
@@ -55,8 +52,8 @@ std::string foreign_owner(const nlohmann::json& result, const TrialOwner& owner)
     const std::string sweep_name = sweep.is_string() ? sweep.get<std::string>() : "";
     if (sweep_name != owner.sweep)
         return sweep_name.empty() ? "a standalone `altup train` run (no sweep)" : "a trial of sweep '" + sweep_name + "'";
-    // Labels are compared when the file has them (every trainer writes them; a
-    // minimal stand-in trainer in the tests does not).
+    // Labels are compared when the file has them (a completed result always
+    // does; a failed record the trainer wrote before it knew them may not).
     if (auto it = result.find("labels"); it != result.end() && it->is_object()) {
         std::map<std::string, std::string> labels;
         for (const auto& [k, v] : it->items()) labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
@@ -87,8 +84,15 @@ TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* ow
 
     record.attempts = std::max(record.attempts, attempts_in_log(trial_dir));
 
-    const nlohmann::json result = read_json(trial_dir + "/result.json");
-    if (result.is_object() && owner) {
+    const ResultFile file = read_result_file(trial_dir + "/result.json");
+    if (file.invalid()) {
+        // Maybe torn by hand or a result somebody wants back: reported, never run over.
+        record.status = TrialStatus::invalid;
+        record.message = file.reason() + ": left untouched; move it away (or delete it) to re-run the trial";
+        return record;
+    }
+    const nlohmann::json& result = file.root;
+    if (file.valid() && owner) {
         const std::string whose = foreign_owner(result, *owner);
         if (!whose.empty()) {
             record.status = TrialStatus::foreign;
@@ -97,19 +101,19 @@ TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* ow
             return record;
         }
     }
-    if (result.is_object()) {
-        const std::string status = result.value("status", "");
-        if (status == "completed") record.status = TrialStatus::completed;
-        else if (status == "diverged") record.status = TrialStatus::diverged;
-        else if (status == "failed") record.status = TrialStatus::failed;
-        else if (status == "running")
+    if (file.valid()) {
+        if (file.status == "completed") record.status = TrialStatus::completed;
+        else if (file.status == "diverged") record.status = TrialStatus::diverged;
+        else if (file.status == "failed") record.status = TrialStatus::failed;
+        else if (file.status == "running")
             record.status = TrialLock::held_elsewhere(trial_dir) ? TrialStatus::running : TrialStatus::interrupted;
         if (result.contains("message") && result["message"].is_string()) record.message = result["message"];
-        record.eval_loss = number_at<double>(result, "quality", "eval_loss");
-        record.token_accuracy = number_at<double>(result, "quality", "token_accuracy");
-        record.train_tokens_per_s = number_at<double>(result, "speed", "train_tokens_per_s");
-        record.wall_time_s = number_at<double>(result, "train", "wall_time_s");
-        record.steps_done = number_at<long long>(result, "train", "steps_done");
+        record.eval_loss = number_at_path(result, "quality.eval_loss");
+        record.token_accuracy = number_at_path(result, "quality.token_accuracy");
+        record.train_tokens_per_s = number_at_path(result, "speed.train_tokens_per_s");
+        record.wall_time_s = number_at_path(result, "train.wall_time_s");
+        if (const auto* steps = find_json_path(result, "train.steps_done"); steps && steps->is_number_integer())
+            record.steps_done = steps->get<long long>();
     } else if (TrialLock::held_elsewhere(trial_dir)) {
         record.status = TrialStatus::running;  // started, result.json not written yet
     }

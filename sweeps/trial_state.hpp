@@ -15,15 +15,19 @@ enum class TrialStatus {
     diverged,
     failed,
     foreign,      // result.json is another run's (a standalone altup train, another sweep or labels): never adopted nor overwritten
+    invalid,      // result.json is there but does not hold the schema (util/result_file.hpp): never adopted nor overwritten
 };
 
 const char* to_string(TrialStatus s);
 bool is_finished(TrialStatus s);        // completed, diverged or failed: not run again by default
 bool is_unsuccessful(TrialStatus s);    // diverged or failed
+// foreign or invalid: the folder holds a result.json no runner adopts or runs
+// over (another run's, or one somebody may want back); it waits for a person.
+bool is_left_alone(TrialStatus s);
 
 struct TrialRecord {
     TrialStatus status = TrialStatus::pending;
-    std::string message;                  // result.json's message (failed/diverged)
+    std::string message;                  // result.json's message (failed/diverged); foreign/invalid: what is wrong and the fix
     std::optional<int> exit_code;         // from runner.json
     int attempts = 0;                     // attempts started: train.log's attempt lines (or runner.json's count if larger)
     std::optional<double> eval_loss;
@@ -46,10 +50,11 @@ struct TrialOwner {
     std::map<std::string, std::string> labels;
 };
 
-// Reads <dir>/result.json and <dir>/runner.json; an absent or unreadable
-// result.json means pending (or interrupted when the runner had started it).
-// With an owner, a result.json whose sweep or labels are not the owner's is
-// `foreign`, its message says whose it is.
+// Reads <dir>/result.json and <dir>/runner.json; an absent result.json means
+// pending (or interrupted when the runner had started it). A result.json that
+// fails the schema check is `invalid`, its message names the file, the field
+// and the fix. With an owner, a valid result.json whose sweep or labels are
+// not the owner's is `foreign`, its message says whose it is.
 TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* owner = nullptr);
 
 }  // namespace altup

@@ -31,7 +31,7 @@ TEST_CASE("completed results load, broken, unfinished, failed and diverged ones 
     REQUIRE(loaded.skipped.size() == 6);
     CHECK(loaded.running == 1);
     const auto why = reasons_by_dir(loaded);
-    CHECK(why.at("x-bad-json").rfind("bad JSON: parse error at line 3", 0) == 0);
+    CHECK(why.at("x-bad-json").rfind("not valid JSON (parse error at line 3", 0) == 0);
     CHECK(why.at("x-missing-field") == "missing field 'quality'");
     CHECK(why.at("x-wrong-type") == "field 'quality.token_accuracy': expected a number or null, got string");
     CHECK(why.at("x-running") == "unfinished (status running)");
@@ -65,8 +65,8 @@ TEST_CASE("a curve missing from result.json is read from metrics.jsonl, ignoring
 
 TEST_CASE("null numbers are absent, not zero, params may be null as a whole", "[analysis]") {
     ScratchDir dir;
-    write_text(dir.path() + "/t/result.json", R"({"schema_version": 1, "status": "completed", "name": "n", "labels": {},
-        "params": null, "quality": {"eval_loss": 3.0, "perplexity": null, "token_accuracy": 0.5},
+    write_text(dir.path() + "/t/result.json", R"({"schema_version": 1, "status": "completed", "trial_id": "t", "name": "n",
+        "sweep": null, "labels": {}, "config": {}, "train": {"steps_done": 10}, "params": null, "quality": {"eval_loss": 3.0, "perplexity": null, "token_accuracy": 0.5},
         "speed": {"train_tokens_per_s": null, "ms_per_step": {"median": null}, "eval_tokens_per_s": 10}})");
     const LoadedResults loaded = load_results(dir.path());
     REQUIRE(loaded.trials.size() == 1);
@@ -82,7 +82,7 @@ TEST_CASE("a newer schema version is skipped with the reason", "[analysis]") {
     write_text(dir.path() + "/t/result.json", R"({"schema_version": 2, "status": "completed"})");
     const LoadedResults loaded = load_results(dir.path());
     REQUIRE(loaded.skipped.size() == 1);
-    CHECK(loaded.skipped[0].reason == "unsupported schema_version 2 (this analysis reads version 1)");
+    CHECK(loaded.skipped[0].reason == "unsupported schema_version 2 (this altup reads version 1)");
 }
 
 TEST_CASE("a runs directory that does not exist is a user-facing error", "[analysis]") {

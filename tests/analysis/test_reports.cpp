@@ -99,7 +99,7 @@ TEST_CASE("the sweep runner's summary table", "[analysis]") {
     const std::string md = render_summary_table(kPaperRuns, AnalyzeOptions{});
     CHECK_THAT(md, Catch::Contains("| altup-k2 | tiny | 0.003 | 3 | 3.850 ± 0.050 | 37.00 ± 1.00 | 900 ± 100 | 6.00 | 0.818 |"));
     CHECK_THAT(md, Catch::Contains("| baseline | base | 0.001 | 1 | 3.000 | 50.00 | 200 | — | — |"));
-    CHECK_THAT(md, Catch::Contains("6 result file(s) skipped (1 still running)"));
+    CHECK_THAT(md, Catch::Contains("6 result file(s) skipped (1 still running, 3 invalid)"));
 }
 
 TEST_CASE("command line: output file, exit codes, user-facing errors", "[analysis]") {
@@ -116,6 +116,6 @@ TEST_CASE("command line: output file, exit codes, user-facing errors", "[analysi
     CHECK(run_command({"/nonexistent/runs"}) == 1);
     CHECK(run_command({kPaperRuns, "--table", "nope", "--quiet"}) == 1);
     // Only unfinished trials: nothing to analyse yet, said so.
-    write_text(dir.path() + "/runs/t/result.json", R"({"schema_version": 1, "status": "running"})");
+    write_text(dir.path() + "/runs/t/result.json", R"({"schema_version": 1, "trial_id": "t", "status": "running"})");
     CHECK(run_command({dir.path() + "/runs", "--quiet"}) == 1);
 }

@@ -13,6 +13,8 @@
 # After writing its final result (completed or diverged), FAKE_KILL_AFTER_RESULT=1
 # makes it kill itself with SIGKILL, FAKE_EXIT_AFTER_RESULT=N exit with N: a
 # trainer that finished but died on its way out.
+# FAKE_BROKEN_RESULT=TEXT makes it end by writing TEXT as its result.json
+# (exit 0): a trainer that leaves a result that fails the schema check.
 config="$1"; shift
 run_dir=""; labels=""; sweep=""; pretrained=""
 while [ $# -gt 0 ]; do
@@ -32,9 +34,15 @@ echo "fake trainer: start at step $step"
 [ -n "$pretrained" ] && echo "fake trainer: pretrained=$pretrained"
 [ -n "$FAKE_EVENTS" ] && echo "start $trial pretrained=$pretrained" >> "$FAKE_EVENTS"
 
+# The labels as a JSON object, in the order given ({"variant":"baseline","seed":"1"}).
+labels_json=""
+for kv in $labels; do labels_json="$labels_json${labels_json:+,}\"${kv%%=*}\":\"${kv#*=}\""; done
+
+# A result that holds the schema altup checks (util/result_file.cpp): the
+# sections analysis reads, with made-up numbers; no params, an empty config.
 write_result() {  # status
-  printf '{"schema_version":1,"trial_id":"%s","sweep":"%s","status":"%s","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
-    "$trial" "$sweep" "$1" "$step" > "$run_dir/result.json.tmp"
+  printf '{"schema_version":1,"trial_id":"%s","name":"fake","sweep":"%s","labels":{%s},"status":"%s","message":"","config":{},"params":null,"quality":{"eval_loss":2.5,"perplexity":12.18,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0,"ms_per_step":{"median":4.0},"eval_tokens_per_s":3000.0},"train":{"steps_done":%s,"wall_time_s":0.5}}\n' \
+    "$trial" "$sweep" "$labels_json" "$1" "$step" > "$run_dir/result.json.tmp"
   mv "$run_dir/result.json.tmp" "$run_dir/result.json"
 }
 
@@ -57,6 +65,7 @@ after_result() {  # the usual exit code
 if has_label "$FAKE_DIVERGE_LABEL"; then write_result diverged; echo "loss is nan"; after_result 3; fi
 trap '' TERM INT  # finishing is quick and must not be cut in half
 write_result completed
+if [ -n "$FAKE_BROKEN_RESULT" ]; then printf '%s' "$FAKE_BROKEN_RESULT" > "$run_dir/result.json"; exit 0; fi
 [ -n "$FAKE_COMPLETIONS" ] && echo "$trial" >> "$FAKE_COMPLETIONS"
 [ -n "$FAKE_EVENTS" ] && echo "finish $trial" >> "$FAKE_EVENTS"
 echo "fake trainer: completed"

@@ -30,45 +30,6 @@ const std::string kSweep =
     "variants: {baseline: {}, altup-k2: {model.altup.k: 2}, bad: {model.altup.k: 4}}\n"
     "seeds: 2\n";
 
-// Sets the fake trainer's knobs for one test and puts the old values back.
-class FakeTrainerEnv {
-public:
-    explicit FakeTrainerEnv(const TempDir& dir, int steps = 4, const char* step_sleep = "0.02") {
-        set("FAKE_COMPLETIONS", dir / "completions");
-        set("FAKE_STEPS", std::to_string(steps));
-        set("FAKE_STEP_SLEEP", step_sleep);
-        set("FAKE_FAIL_LABEL", "");
-        set("FAKE_DIVERGE_LABEL", "");
-        set("FAKE_KILL_AFTER_RESULT", "");
-        set("FAKE_EXIT_AFTER_RESULT", "");
-    }
-    ~FakeTrainerEnv() {
-        for (const auto& [name, value] : saved_) {
-            if (value) ::setenv(name.c_str(), value->c_str(), 1);
-            else ::unsetenv(name.c_str());
-        }
-    }
-    void set(const std::string& name, const std::string& value) {
-        if (!saved_.count(name)) {
-            const char* old = std::getenv(name.c_str());
-            saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-        }
-        ::setenv(name.c_str(), value.c_str(), 1);
-    }
-
-private:
-    std::map<std::string, std::optional<std::string>> saved_;
-};
-
-RunnerOptions fake_options(const TempDir& dir, int jobs = 2) {
-    RunnerOptions options;
-    options.out_dir = dir / "runs";
-    options.jobs = jobs;
-    options.trainer_command = {"/bin/sh", fake_trainer_path()};
-    options.progress = nullptr;
-    return options;
-}
-
 // `altup sweep FILE --jobs N --out DIR --trainer "sh fake_trainer.sh"` in a child process.
 pid_t fork_sweep_command(const TempDir& dir, const std::string& sweep_file, const std::string& log, int jobs = 2) {
     return fork_process(log, [&] {
@@ -266,13 +227,7 @@ TEST_CASE("SIGINT stops the runner: children get SIGTERM, checkpoint, and the sw
     CHECK_THAT(read_text(dir / "runner.log"), Catch::Contains("stopping: sending SIGTERM"));
 
     // --status reads the same from the files alone, and starts nothing.
-    const pid_t status = fork_process(dir / "status.log", [&] {
-        std::vector<std::string> args = {"sweep", dir / "sweep.yaml", "--status", "--out", dir / "runs"};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        return sweep_command(static_cast<int>(argv.size()), argv.data());
-    });
-    CHECK(wait_exit_code(status) == 0);
+    CHECK(run_sweep_command(dir / "status.log", {dir / "sweep.yaml", "--status", "--out", dir / "runs"}) == 0);
     const std::string report = read_text(dir / "status.log");
     CHECK_THAT(report, Catch::Contains("| " + sweep.trials[0].id + " | variant=baseline seed=1 | interrupted |"));
     CHECK_THAT(report, Catch::Contains(" 0 running, 0 failed, 6 pending") || Catch::Contains(" 0 running, 0 failed, 5 pending"));
@@ -337,15 +292,14 @@ TEST_CASE("trial records come from result.json, runner.json and the lock", "[sta
     std::filesystem::create_directories(t);
     CHECK(read_trial_record(t).status == TrialStatus::pending);
 
-    write_text(t + "/result.json", R"({"status":"running"})");
+    write_text(t + "/result.json", R"({"schema_version":1,"trial_id":"t","status":"running"})");
     CHECK(read_trial_record(t).status == TrialStatus::interrupted);
     {
         TrialLock lock = TrialLock::try_acquire(t);
         CHECK(read_trial_record(t).status == TrialStatus::running);
         CHECK_FALSE(TrialLock::try_acquire(t).held());
     }
-    write_text(t + "/result.json",
-               R"({"status":"completed","quality":{"eval_loss":3.25,"token_accuracy":0.4},"speed":{"train_tokens_per_s":1234.5},"train":{"wall_time_s":60,"steps_done":100}})");
+    write_text(t + "/result.json", completed_result("t", "s", {}).dump());
     write_text(t + "/runner.json", R"({"status":"completed","exit_code":0,"attempts":2})");
     const TrialRecord r = read_trial_record(t);
     CHECK(r.status == TrialStatus::completed);
@@ -357,10 +311,11 @@ TEST_CASE("trial records come from result.json, runner.json and the lock", "[sta
     CHECK(r.attempts == 2);
     CHECK(r.exit_code == 0);
 
-    write_text(t + "/result.json", R"({"status":"completed","quality":{"eval_loss":null}})");
+    write_text(t + "/result.json", R"({"schema_version":1,"trial_id":"t","status":"failed","quality":{"eval_loss":null}})");
     CHECK_FALSE(read_trial_record(t).eval_loss.has_value());
     write_text(t + "/result.json", "{not json");
-    CHECK(read_trial_record(t).status == TrialStatus::pending);
+    CHECK(read_trial_record(t).status == TrialStatus::invalid);  // there, but not a result: never taken for pending
+    CHECK_THAT(read_trial_record(t).message, Catch::StartsWith(t + "/result.json: not valid JSON (parse error at line 1"));
 }
 
 TEST_CASE("progress counts and the summary table", "[report]") {
@@ -402,9 +357,7 @@ TEST_CASE("a folder holding another run's result is never adopted nor overwritte
     // baseline seed-1 trial belongs, as an old default run folder could.
     const Trial& occupied = sweep.trials[0];
     const std::string tdir = dir.path() + "/runs/fake/" + occupied.id;
-    const std::string standalone =
-        R"({"schema_version":1,"trial_id":")" + occupied.id +
-        R"(","sweep":"","labels":{},"status":"completed","quality":{"eval_loss":3.0,"token_accuracy":0.3}})";
+    const std::string standalone = completed_result(occupied.id, "", {}).dump();
     write_text(tdir + "/result.json", standalone);
     const TrialOwner owner = owner_of(sweep, occupied);
     CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
@@ -420,9 +373,9 @@ TEST_CASE("a folder holding another run's result is never adopted nor overwritte
     CHECK_THAT(record.message, Catch::Contains("move the folder away"));
 
     // A trial of another sweep (or with other labels) is foreign too.
-    write_text(tdir + "/result.json", R"({"status":"completed","sweep":"other","labels":{}})");
+    write_text(tdir + "/result.json", completed_result(occupied.id, "other", {}).dump());
     CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
-    nlohmann::json other_labels = {{"status", "completed"}, {"sweep", "fake"}, {"labels", {{"variant", "altup-k2"}, {"seed", "1"}}}};
+    nlohmann::json other_labels = completed_result(occupied.id, "fake", {{"variant", "altup-k2"}, {"seed", "1"}});
     write_text(tdir + "/result.json", other_labels.dump());
     CHECK(read_trial_record(tdir, &owner).status == TrialStatus::foreign);
     other_labels["labels"] = occupied.labels;
@@ -444,9 +397,11 @@ TEST_CASE("standalone runs and sweep trials of one name live in different folder
 
 namespace {
 // The result.json fake_trainer.sh writes when it completes `steps` steps, spelled out.
-std::string fake_completed_result(const std::string& trial_id, const std::string& sweep, int steps) {
-    return R"({"schema_version":1,"trial_id":")" + trial_id + R"(","sweep":")" + sweep +
-           R"(","status":"completed","message":"","quality":{"eval_loss":2.5,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0},"train":{"steps_done":)" +
+std::string fake_completed_result(const Trial& trial, const std::string& sweep, int steps) {
+    std::string labels;
+    for (const auto& [key, value] : ordered_labels(trial.labels)) labels += (labels.empty() ? "" : ",") + fmt::format(R"("{}":"{}")", key, value);
+    return R"({"schema_version":1,"trial_id":")" + trial.id + R"(","name":"fake","sweep":")" + sweep + R"(","labels":{)" + labels +
+           R"(},"status":"completed","message":"","config":{},"params":null,"quality":{"eval_loss":2.5,"perplexity":12.18,"token_accuracy":0.25},"speed":{"train_tokens_per_s":1000.0,"ms_per_step":{"median":4.0},"eval_tokens_per_s":3000.0},"train":{"steps_done":)" +
            std::to_string(steps) + R"(,"wall_time_s":0.5}})" + "\n";
 }
 }  // namespace
@@ -464,7 +419,7 @@ TEST_CASE("a trainer killed or failing after writing its completed result keeps 
     const int exit_code = how == "FAKE_KILL_AFTER_RESULT=1" ? 128 + SIGKILL : 1;
     for (const auto& trial : sweep.trials) {
         const std::string tdir = trial_dir(options, sweep, trial);
-        CHECK(read_text(tdir + "/result.json") == fake_completed_result(trial.id, "dying", 4));
+        CHECK(read_text(tdir + "/result.json") == fake_completed_result(trial, "dying", 4));
         const auto runner = read_json(tdir + "/runner.json");
         CHECK(runner["status"] == "completed");
         CHECK(runner["exit_code"] == exit_code);

@@ -98,13 +98,10 @@ struct FakeEnv : EnvScope {
     }
 };
 
-RunnerOptions fake_options(const TempDir& dir, int jobs = 2) {
-    RunnerOptions options;
-    options.out_dir = dir / "runs";
-    options.jobs = jobs;
+// The shared fake-trainer options (sweep_test_support.hpp), one thread per trial.
+RunnerOptions one_thread_options(const TempDir& dir, int jobs = 2) {
+    RunnerOptions options = sweep_test::fake_options(dir, jobs);
     options.threads = 1;
-    options.trainer_command = {"/bin/sh", fake_trainer_path()};
-    options.progress = nullptr;
     return options;
 }
 
@@ -263,7 +260,7 @@ TEST_CASE("the runner starts a fine-tune trial only after its pretraining trial 
     TempDir dir;
     FakeEnv env(dir);
     const auto sweep = expand_text(kTwoStage);
-    const RunnerOptions options = fake_options(dir, 2);
+    const RunnerOptions options = one_thread_options(dir, 2);
     REQUIRE(run_sweep(sweep, options) == 0);
 
     const auto ev = events(dir / "events");
@@ -305,7 +302,7 @@ TEST_CASE("the runner starts a fine-tune trial only after its pretraining trial 
 TEST_CASE("a pretraining trial completed by an earlier run lets its fine-tune trials start at once", "[two-stage][runner][resume]") {
     TempDir dir;
     FakeEnv env(dir);
-    const RunnerOptions options = fake_options(dir, 2);
+    const RunnerOptions options = one_thread_options(dir, 2);
     const auto first = expand_text("name: two\nbase: {model: {preset: tiny}, train: {steps: 10}}\n"
                                    "set: {finetune.from: pretrain, finetune.steps: 20}\n"
                                    "variants: {baseline: {}, altup-k2: {model.altup.k: 2}}\ngrid: {finetune.task: [none]}\n");
@@ -332,7 +329,7 @@ TEST_CASE("a failed or diverged pretraining trial: its fine-tune trials are reco
     env.set("FAKE_FAIL_LABEL", "variant=altup-k2");
     env.set("FAKE_DIVERGE_LABEL", "variant=baseline");
     const auto sweep = expand_text(kTwoStage);
-    RunnerOptions options = fake_options(dir, 2);
+    RunnerOptions options = one_thread_options(dir, 2);
     CHECK(run_sweep(sweep, options) == 1);
 
     auto ev = events(dir / "events");
@@ -387,7 +384,7 @@ TEST_CASE("a failed or diverged pretraining trial: its fine-tune trials are reco
 TEST_CASE("Slurm: fine-tune trials go into a second array that depends on the first", "[two-stage][slurm]") {
     TempDir dir;
     const auto sweep = expand_text(kTwoStage);
-    RunnerOptions options = fake_options(dir, 1);
+    RunnerOptions options = one_thread_options(dir, 1);
     SlurmOptions slurm;
     slurm.dry_run = true;
     slurm.altup_binary = "/usr/bin/true";

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/folder_snapshot.hpp"
+#include "util/result_file.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/corpus.hpp"
 #include "experiments/data/dataset.hpp"
@@ -272,6 +273,12 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only
     REQUIRE(run_finetune(ft, fo) == kCompleted);
     const json r = json::parse(std::ifstream(dir / "ft" / "result.json"));
     CHECK(r["status"] == "completed");
+    CHECK(read_result_file((dir / "pre" / "result.json").string()).says("completed"));  // both hold the schema sweeps and analysis check
+    {
+        const ResultFile checked = read_result_file((dir / "ft" / "result.json").string());
+        INFO(checked.problem);
+        CHECK(checked.says("completed"));
+    }
     CHECK(r["stage"] == "finetune");
     CHECK(r["pretrain"]["trial_id"] == pre_result["trial_id"]);
     CHECK(r["quality"] == pre_result["quality"]);  // the model's pretraining numbers travel with it

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/folder_snapshot.hpp"
+#include "util/result_file.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/trainer/run_folder.hpp"
@@ -104,6 +105,7 @@ void check_resume_is_exact(const Config& cfg, const fs::path& dir, int stop_afte
     first.stop_after_step = stop_after;
     REQUIRE(run_trial(cfg, first) == kInterruptedTerm);
     CHECK(json::parse(std::ifstream(dir / "resumed" / "result.json"))["status"] == "running");
+    CHECK(read_result_file((dir / "resumed" / "result.json").string()).says("running"));  // what the trainer writes holds the schema
     TrainOptions second = first;
     second.stop_after_step = -1;
     second.resume = true;
@@ -127,6 +129,11 @@ TEST_CASE("an interrupted and resumed run gives the same losses as an uninterrup
     const json rb = json::parse(std::ifstream(dir / "resumed" / "result.json"));
     CHECK(ra["quality"]["eval_loss"] == rb["quality"]["eval_loss"]);
     CHECK(ra["status"] == "completed");
+    for (const char* run : {"straight", "resumed"}) {
+        const ResultFile checked = read_result_file((dir / run / "result.json").string());
+        INFO(checked.problem);
+        CHECK(checked.says("completed"));  // the schema sweeps and analysis check is the trainer's
+    }
     CHECK(ra["trial_id"] == config_id(cfg));
     CHECK(ra["params"]["altup_scalars"] == 2 * (4 + 2));
     CHECK(ra["quality"]["curve"].size() == 3);  // steps 10, 20, 30
@@ -329,6 +336,7 @@ TEST_CASE("a checkpoint with one flipped data byte is refused on resume, and a c
     CHECK(run_trial(cfg, o) == kFailed);
     const json failed = json::parse(std::ifstream(run / "result.json"));
     CHECK(failed["status"] == "failed");
+    CHECK(read_result_file((run / "result.json").string()).says("failed"));
     CHECK_THAT(failed["message"].get<std::string>(), Catch::Contains("corrupt checkpoint"));
     CHECK(altup_test::folder_snapshot(run).at("config.yaml") == config_before);
 
