@@ -400,16 +400,31 @@ bool is_plain_word(const std::string& token) {
     return letter;
 }
 
+namespace {
+// English function words: running English text has about one in three of its
+// words among them, other languages, identifiers and lists of names almost none.
+bool is_english_function_word(std::string w) {
+    static const char* words[] = {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "he", "his", "i", "if", "in",
+                                  "is", "it", "not", "of", "on", "or", "that", "the", "this", "to", "was", "which", "with", "you"};
+    while (!w.empty() && !std::isalpha(static_cast<unsigned char>(w.back()))) w.pop_back();
+    while (!w.empty() && !std::isalpha(static_cast<unsigned char>(w.front()))) w.erase(0, 1);
+    for (auto& c : w) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return std::any_of(std::begin(words), std::end(words), [&](const char* f) { return w == f; });
+}
+}  // namespace
+
 bool is_prose_paragraph(const std::string& p) {
     if (p.find_first_of("{}<>=\\|") != std::string::npos) return false;
     std::istringstream in(p);
     std::string w;
-    int words = 0, plain = 0;
+    int words = 0, plain = 0, function_words = 0;
     while (in >> w) {
         ++words;
         plain += is_plain_word(w) ? 1 : 0;
+        function_words += is_english_function_word(w) ? 1 : 0;
     }
     if (words < kMinProseWords || plain * 5 < words * 4) return false;
+    if (function_words * 10 < words) return false;  // under 10%: not English prose
     const unsigned char first = static_cast<unsigned char>(p[0]);
     if (!(std::isalnum(first) || first == '"' || first == '\'' || first == '(' || utf8_punct_len(p, 0))) return false;
     // The end: sentence punctuation, possibly inside closing quotes or brackets.

@@ -21,8 +21,9 @@ std::vector<std::string> osis_paragraphs(const std::string& text);
 // "foo_bar()", "1:1", "--help" no).
 bool is_plain_word(const std::string& token);
 // The rule every source's paragraphs pass: at least kMinProseWords words, at
-// least 80% of them plain words, none of the characters { } < > = \ | that
-// mark code or tables, starting with a letter, digit or opening quote and
+// least 80% of them plain words, at least 10% English function words (the,
+// of, and, to, ...: other languages and lists of names have almost none),
+// none of the characters { } < > = \ | that mark code or tables, starting with a letter, digit or opening quote and
 // ending like a sentence (. ! ? : or a closing quote or bracket after one).
 inline constexpr int kMinProseWords = 8;
 bool is_prose_paragraph(const std::string& paragraph);

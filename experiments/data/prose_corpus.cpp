@@ -44,7 +44,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }  // namespace
 
 const std::vector<ProseSource>& prose_sources() {
-    // Versions are from Debian 12's main archive (not bookworm-security, whose versions are replaced more often).
+    // Versions from Debian 12's main archive where it has one (bookworm-security's are replaced more often).
     static const std::vector<ProseSource> s = {
         {'A', "tdavid", "C. H. Spurgeon, The Treasury of David (1869-1885), commentary on the Psalms",
          {"sword-comm-tdavid", "2.1-1", "bcbfad701c5c4a061475b58309cebc42755a59e87478c8355227c5e046412b3f",
@@ -74,6 +74,40 @@ const std::vector<ProseSource>& prose_sources() {
          {"postgresql-doc-15", "15.18-0+deb12u1", "3c598277a463c44d672daa2c335deb8d8252e1852fb025fd4578ea2d9a1b90f0",
           "usr/share/doc/postgresql-doc-15/html"},
          ProseFormat::html, {".html"}, {}},
+        {'H', "scofield", "Scofield Reference Notes (1917 edition)",
+         {"sword-comm-scofield", "2.1-1", "0c11a9533d4870ec40cc72792ecde8aae6e4cc00eca12301150aac018fd5dfcb",
+          "usr/share/sword/modules/comments/zcom/scofield"},
+         ProseFormat::sword, {".bzs"}, {}},
+        {'I', "lilypond", "GNU LilyPond 2.24 manuals (HTML, English pages' prose paragraphs)",
+         {"lilypond-doc-html", "2.24.1-2", "be9fb743e58bd5ad4710146fe05e7c5f447fe4559e42c6acef1916d53e4bec60",
+          "usr/share/doc/lilypond/html/Documentation"},
+         ProseFormat::html, {".html"}, {}},
+        {'J', "libreoffice", "LibreOffice 7.4 help, en-US (HTML, prose paragraphs only)",
+         {"libreoffice-help-en-us", "4:7.4.7-1+deb12u14", "8faa840285734d6cfe1ed25537b48f07e74bd6412e3917bf8e5f8a653f7b3712",
+          "usr/share/libreoffice/help/en-US"},
+         ProseFormat::html, {".html"}, {}},
+        {'K', "django", "Django 3.2 documentation (HTML, prose paragraphs only)",
+         {"python-django-doc", "3:3.2.25-0+deb12u3", "33319c8e45b95693603213442ccf9bcee933ef338488115203ad25a0e01c696f",
+          "usr/share/doc/python-django-doc/html"},
+         ProseFormat::html, {".html"}, {"_modules/", "genindex", "py-modindex", "search.html"}},
+        {'L', "apache", "Apache HTTP Server 2.4 manual (HTML; English pages only pass the prose rule)",
+         {"apache2-doc", "2.4.68-1~deb12u1", "cee8fe80ffb5de2744cd690c3d795b489e43a1c44c4e3a634c521642f22d7835",
+          "usr/share/doc/apache2-doc/manual"},
+         ProseFormat::html, {".html"}, {}},
+        {'M', "octave", "GNU Octave 7.3 manual (HTML, prose paragraphs only)",
+         {"octave-doc", "7.3.0-2", "b27897cc7e3d688daa5cb8f8d1ea47077f3fbd205ce32e22522200ff0c1eadd5", "usr/share/doc/octave"},
+         ProseFormat::html, {".html"}, {}},
+        {'N', "sqlalchemy", "SQLAlchemy 1.4 documentation (reST sources, prose paragraphs only; changelog left out)",
+         {"python-sqlalchemy-doc", "1.4.46+ds1-1", "8805c3167ef75278ac6fd58ed9856321c2b2e3a7e441edba84b2eb955216d0fd",
+          "usr/share/doc/python-sqlalchemy-doc/rst"},
+         ProseFormat::rst, {".rst"}, {"changelog/"}},
+        {'O', "git", "Git 2.39 documentation (AsciiDoc sources, read by the reST rules)",
+         {"git-doc", "1:2.39.5-0+deb12u3", "3c89668a11053a6bafade3de1f611f4613db31e082af63f43d8c5b69ad8795ec", "usr/share/doc/git-doc"},
+         ProseFormat::rst, {".txt"}, {}},
+        {'P', "cmake", "CMake 3.25 documentation (reST sources, prose paragraphs only)",
+         {"cmake-doc", "3.25.1-1", "6e805a758ffed87cc7ea234cf0a7a1bb8ae78b93d8b5783e7fb989a6320f8133",
+          "usr/share/doc/cmake-data/html/_sources"},
+         ProseFormat::rst, {".txt"}, {}},
     };
     return s;
 }
@@ -109,7 +143,9 @@ Document prose_document(const std::string& id, char genre, const std::vector<std
 std::vector<Document> load_prose_source(const ProseSource& source, const std::string& dir) {
     std::vector<fs::path> files;
     for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        if (!e.is_regular_file()) continue;
+        // Symbolic links are skipped: packages link one page into several places
+        // (Apache's manual links untranslated pages into every language).
+        if (e.is_symlink() || !e.is_regular_file()) continue;
         const std::string rel = fs::relative(e.path(), dir).generic_string();
         const bool wanted = std::any_of(source.suffixes.begin(), source.suffixes.end(), [&](const std::string& x) { return ends_with(rel, x); });
         const bool excluded = std::any_of(source.excluded.begin(), source.excluded.end(), [&](const std::string& x) { return rel.find(x) != std::string::npos; });
