@@ -95,7 +95,7 @@ TEST_CASE("the prose rule keeps running text and refuses code, tables, lists of 
     CHECK_FALSE(is_prose_paragraph("CONFIG_A CONFIG_B CONFIG_C mm_struct task_struct page_t see these fields."));  // < 80% plain
     CHECK_FALSE(is_prose_paragraph("- a list dash is not a sentence start but the rest reads as prose."));
     // Other languages and lists of names: under 10% English function words.
-    CHECK_FALSE(is_prose_paragraph("Le serveur choisit la prochaine t\xC3\xA2che quand la t\xC3\xA2che courante bloque."));
+    CHECK_FALSE(is_prose_paragraph("Le serveur choisit la prochaine t\xC3\xA2" "che quand la t\xC3\xA2" "che courante bloque."));
     CHECK_FALSE(is_prose_paragraph("Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Oscar Peggy."));
     CHECK(is_prose_paragraph("Alice met Bob and Carol at the station, and they went to see Dave."));
 }
