@@ -11,6 +11,7 @@ packages=(
   # this, and we install without recommends.
   ocl-icd-opencl-dev
   libsentencepiece-dev
+  zlib1g-dev          # the prose corpus: SWORD modules and gzipped kernel docs (zlib)
   libboost-dev        # Boost.Math: Student-t intervals and Welch's test in analysis
   gnuplot-nox         # altup analyze --plot
   libopenmpi-dev openmpi-bin   # mpirun -np N altup train (data parallel)

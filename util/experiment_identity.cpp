@@ -41,6 +41,10 @@ nlohmann::json experiment_identity(nlohmann::json config, IdentityOf of) {
     erase_added_keys_at_old_behaviour(config);
     erase_at(config, "data", "cache_dir");
     erase_at(config, "train", "threads");
+    // token_dtype only means something for pre-tokenized files; leaving it out
+    // elsewhere keeps the ids of configs written before the key existed.
+    auto data = config.find("data");
+    if (data != config.end() && data->is_object() && data->value("corpus", "brown") != "tokens") data->erase("token_dtype");
     auto finetune = config.find("finetune");
     if (finetune != config.end() && finetune->is_object() && finetune->value("task", "none") == "none")
         config.erase(finetune);

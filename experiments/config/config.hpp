@@ -11,8 +11,9 @@
 namespace altup {
 
 struct DataConfig {
-    std::string corpus = "brown";            // brown | text
-    std::string path;                        // for corpus: text (empty = none)
+    std::string corpus = "brown";            // brown | prose | text | tokens
+    std::string path;                        // corpus text: the file; corpus tokens: the folder (empty = none)
+    std::string token_dtype = "uint16";      // corpus tokens: uint16 | uint32
     std::string tokenizer = "sentencepiece"; // sentencepiece | bytes
     std::string tokenizer_type = "unigram";  // unigram | bpe
     double split_valid = 0.05;

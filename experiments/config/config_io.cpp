@@ -178,6 +178,10 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
         fail_at({"data.path", "data.corpus"}, "corpus \"text\" needs data.path (a plain-text file)");
     if (c.data.corpus == "text" && !std::filesystem::is_regular_file(c.data.path))
         fail_at({"data.path"}, fmt::format("expected a readable file, \"{}\" does not exist", c.data.path));
+    if (c.data.corpus == "tokens" && c.data.path.empty())
+        fail_at({"data.path", "data.corpus"}, "corpus \"tokens\" needs data.path (a folder with train.bin and val.bin)");
+    if (c.data.corpus == "tokens" && !std::filesystem::is_directory(c.data.path))
+        fail_at({"data.path"}, fmt::format("expected a folder with train.bin and val.bin, \"{}\" is not a folder", c.data.path));
     if (c.data.split_valid + c.data.split_test >= 0.5)
         fail_at({"data.split.valid", "data.split.test"},
                 fmt::format("valid + test ({} + {}) must leave at least half of the documents for training",

