@@ -158,7 +158,7 @@ const std::vector<InertRule>& inert_rules() {
     static const std::vector<InertRule> rules = {
         {"model.altup.selection", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1", "set model.altup.k >= 2 to use it"},
         {"model.altup.compute_on", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1", "set model.altup.k >= 2 to use it"},
-        {"model.altup.output", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1 (its one block goes to the head as it is)",
+        {"model.altup.output", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1: its one block goes to the head as it is",
          "set model.altup.k >= 2 to use it"},
         // layers/model.cpp: Gemma 3n averages its un-projected blocks, whatever output says.
         {"model.altup.output", "model.altup.style",
@@ -183,11 +183,12 @@ void check_inert_keys(const Config& c, const std::map<std::string, std::string>&
         const KeyDef& def = *find_key(rule.key);
         const nlohmann::json value = key_value(def, c);
         if (value == key_value(def, defaults)) continue;
-        const auto switch_at = set.find(rule.switch_key);
+        // (Where the switch was written is not said: in a sweep's trial tree it has no line of its own.)
+        const bool switch_default = !set.count(rule.switch_key);
         fail(written->second, rule.key,
-             fmt::format("{} has no effect: {} ({}); {}, or remove {}",
+             fmt::format("{} has no effect: {}{}; {}, or remove {}",
                          value.is_string() ? "\"" + value.get<std::string>() + "\"" : value.dump(), rule.why,
-                         switch_at == set.end() ? std::string("the default") : "set at " + switch_at->second, rule.fix, rule.key));
+                         switch_default ? fmt::format(" ({} is the default)", rule.switch_key) : "", rule.fix, rule.key));
     }
 }
 

@@ -104,7 +104,7 @@ std::string plain_yaml_problem(const std::string& msg) {
         {"end of map flow not found", "a '{' that is never closed by '}'"},
         {"end of sequence flow not found", "a '[' that is never closed by ']'"},
         {"illegal flow end", "a '}' or ']' without the '{' or '[' that opens it"},
-        {"illegal EOF in scalar", "the file ends inside a quoted value: close its quote"},
+        {"illegal EOF in scalar", "a quoted value is never closed: close its quote"},
         {"illegal character in scalar", "a character that cannot start an unquoted value here: quote the value"},
         {"illegal document indicator in scalar", "'---' or '...' inside a value: quote the value"},
         {"illegal tab when looking for indentation", "a tab in the indentation; YAML indents with spaces only (replace the tab with spaces)"},

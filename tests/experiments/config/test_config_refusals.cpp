@@ -63,26 +63,26 @@ TEST_CASE("AltUp, Sequence-AltUp and MoE settings that change nothing are refuse
     check_rows({
         // K = 1 is no AltUp: its selection, compute_on and output would be recorded but never used.
         {"model:\n  altup:\n    selection: same\n", {},
-         "{f}:3:5: model.altup.selection: \"same\" has no effect: AltUp is off at model.altup.k = 1 (the default); "
+         "{f}:3:5: model.altup.selection: \"same\" has no effect: AltUp is off at model.altup.k = 1 (model.altup.k is the default); "
          "set model.altup.k >= 2 to use it, or remove model.altup.selection"},
         {"model:\n  altup:\n    k: 1\n    compute_on: prediction\n", {},
-         "{f}:4:5: model.altup.compute_on: \"prediction\" has no effect: AltUp is off at model.altup.k = 1 (set at {f}:3:5); "
+         "{f}:4:5: model.altup.compute_on: \"prediction\" has no effect: AltUp is off at model.altup.k = 1; "
          "set model.altup.k >= 2 to use it, or remove model.altup.compute_on"},
         {"model:\n  altup:\n    output: sum\n", {},
-         "{f}:3:5: model.altup.output: \"sum\" has no effect: AltUp is off at model.altup.k = 1 (its one block goes to the "
-         "head as it is) (the default); set model.altup.k >= 2 to use it, or remove model.altup.output"},
-        // An override that switches AltUp off blames the key it leaves idle, and says where the switch came from.
+         "{f}:3:5: model.altup.output: \"sum\" has no effect: AltUp is off at model.altup.k = 1: its one block goes to the "
+         "head as it is (model.altup.k is the default); set model.altup.k >= 2 to use it, or remove model.altup.output"},
+        // An override that switches AltUp off blames the key it leaves idle, at its line.
         {"model:\n  altup:\n    k: 2\n    selection: same\n", {"model.altup.k=1"},
-         "{f}:4:5: model.altup.selection: \"same\" has no effect: AltUp is off at model.altup.k = 1 (set at --set "
-         "model.altup.k=1); set model.altup.k >= 2 to use it, or remove model.altup.selection"},
+         "{f}:4:5: model.altup.selection: \"same\" has no effect: AltUp is off at model.altup.k = 1; "
+         "set model.altup.k >= 2 to use it, or remove model.altup.selection"},
         // Gemma 3n averages its blocks whatever output says (layers/model.cpp).
         {"model:\n  altup:\n    k: 2\n    style: gemma3n\n    output: sum\n", {},
-         "{f}:5:5: model.altup.output: \"sum\" has no effect: gemma3n style always averages the K blocks before the head "
-         "(set at {f}:4:5); write model.altup.output: mean, or remove model.altup.output"},
+         "{f}:5:5: model.altup.output: \"sum\" has no effect: gemma3n style always averages the K blocks before the head; "
+         "write model.altup.output: mean, or remove model.altup.output"},
         // Sequence-AltUp: off at stride 1; a stride of seq_len or more leaves each layer one token or none.
         {"model:\n  sequence_altup:\n    mode: skip\n", {},
          "{f}:3:5: model.sequence_altup.mode: \"skip\" has no effect: Sequence-AltUp is off at model.sequence_altup.stride = 1 "
-         "(the default); set model.sequence_altup.stride >= 2 to use it, or remove model.sequence_altup.mode"},
+         "(model.sequence_altup.stride is the default); set model.sequence_altup.stride >= 2 to use it, or remove model.sequence_altup.mode"},
         {"model:\n  seq_len: 8\n  sequence_altup:\n    stride: 8\n", {},
          "{f}:4:5: model.sequence_altup.stride: Sequence-AltUp computes every 8-th token, but a sequence has 8 tokens: each "
          "layer would compute only the first of them (expected model.sequence_altup.stride <= model.seq_len / 2 = 4)"},
@@ -92,11 +92,10 @@ TEST_CASE("AltUp, Sequence-AltUp and MoE settings that change nothing are refuse
          "model.seq_len / 2 = 4)"},
         // MoE's own keys on a dense model; and (already refused before) MoE past the last layer.
         {"model:\n  moe:\n    top_k: 2\n", {},
-         "{f}:3:5: model.moe.top_k: 2 has no effect: the FFN is dense at model.moe.experts = 0 (the default); "
+         "{f}:3:5: model.moe.top_k: 2 has no effect: the FFN is dense at model.moe.experts = 0 (model.moe.experts is the default); "
          "set model.moe.experts >= 1 to use MoE, or remove model.moe.top_k"},
         {"model:\n  moe:\n    experts: 4\n    capacity_factor: 2\n", {"model.moe.experts=0"},
-         "{f}:4:5: model.moe.capacity_factor: 2.0 has no effect: the FFN is dense at model.moe.experts = 0 (set at --set "
-         "model.moe.experts=0); set model.moe.experts >= 1 to use MoE, or remove model.moe.capacity_factor"},
+         "{f}:4:5: model.moe.capacity_factor: 2.0 has no effect: the FFN is dense at model.moe.experts = 0; set model.moe.experts >= 1 to use MoE, or remove model.moe.capacity_factor"},
         {"model:\n  layers: 2\n  moe:\n    experts: 4\n    every: 3\n", {},
          "{f}:5:5: model.moe.every: MoE goes into every 3-th layer, but the model has 2 layers: no layer would get experts "
          "(expected model.moe.every <= model.layers)"},
@@ -213,8 +212,7 @@ TEST_CASE("YAML the library misreads or words in its own terms gets file:line an
          "(its keys: model.altup.k, model.altup.recycled, model.altup.selection, ...; docs/config.md lists them all)"},
         {"model:\n  preset: tiny\n", {"model.nonexistent=1"}, "--set model.nonexistent=1: model.nonexistent: unknown key"},
         {"model:\n  preset: tiny\n", {"name='quick"},
-         "--set name='quick: name: cannot read the value \"'quick\": the quote ' opened here is never closed: the value would "
-         "take in everything after it (close the quote)"},
+         "--set name='quick: name: cannot read the value \"'quick\": a quoted value is never closed: close its quote"},
         {"model:\n  preset: tiny\n", {"train.lr=[1, 2"}, "--set train.lr=[1, 2: train.lr: cannot read the value \"[1, 2\": a '[' that is never closed by ']'"},
     });
 }
