@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "experiments/config/config_io.hpp"
+#include "experiments/config/yaml_reading.hpp"
 #include "util/suggest.hpp"
 
 namespace altup {
@@ -22,6 +23,14 @@ std::string suggest_sweep_key(const std::string& key) {
 }
 
 bool is_config_key(const std::string& key) { return key == "seed" || is_known_key(key); }
+
+// Linux's NAME_MAX: the sweep name is a folder (runs/<sweep>/).
+constexpr size_t kMaxFolderName = 255;
+
+// A YAML problem of a sweep file (or its base config) as a sweep error.
+[[noreturn]] void throw_yaml_problem(const YamlReadError& e) {
+    throw_sweep_error(SourcePos{e.source, e.line, e.column}, e.key, e.problem);
+}
 
 // Names of folders and labels: no path separators, no surprises in a shell.
 bool is_safe_name(const std::string& s) {
@@ -44,7 +53,7 @@ public:
 
         std::map<std::string, YAML::Node> sections;
         for (const auto& entry : root) {
-            const std::string key = entry.first.as<std::string>();
+            const std::string key = key_name(entry.first, "");
             if (std::find(kSweepKeys.begin(), kSweepKeys.end(), key) == kSweepKeys.end()) {
                 const std::string hint = suggest_sweep_key(key);
                 throw_sweep_error(pos(entry.first), key,
@@ -78,6 +87,13 @@ public:
 private:
     SourcePos pos(const YAML::Node& node) const { return SourcePos::of(file_, node); }
 
+    // A mapping's key as text; a list or mapping used as a key is refused.
+    std::string key_name(const YAML::Node& key, const std::string& section) {
+        if (!key.IsScalar())
+            throw_sweep_error(pos(key), section, "expected a key name here, got a list or mapping (a key is plain text)");
+        return key.Scalar();
+    }
+
     std::string scalar(const YAML::Node& node, const std::string& key) {
         if (!node.IsScalar()) throw_sweep_error(pos(node), key, "expected a single value");
         return node.Scalar();
@@ -87,6 +103,11 @@ private:
         spec_.name = scalar(node, "name");
         if (!is_safe_name(spec_.name))
             throw_sweep_error(pos(node), "name", fmt::format("'{}' is not a folder name; use letters, digits, '-', '_', '.'", spec_.name));
+        if (spec_.name.size() > kMaxFolderName)
+            throw_sweep_error(pos(node), "name",
+                              fmt::format("the name is {} bytes long, but it names the sweep's folder and a folder name can "
+                                          "have at most {} (the file system's NAME_MAX): shorten it",
+                                          spec_.name.size(), kMaxFolderName));
     }
 
     void parse_base(const YAML::Node& node) {
@@ -99,14 +120,18 @@ private:
         std::filesystem::path path = node.Scalar();
         if (path.is_relative()) path = std::filesystem::path(base_dir_) / path;
         spec_.base_source = path.lexically_normal().string();
+        if (!std::filesystem::is_regular_file(spec_.base_source))
+            throw_sweep_error(pos(node), "base", fmt::format("cannot read the base config '{}' (no such file)", spec_.base_source));
+        std::vector<YAML::Node> documents;
         try {
-            spec_.base = YAML::LoadFile(spec_.base_source);
-        } catch (const YAML::BadFile&) {
-            throw_sweep_error(pos(node), "base", fmt::format("cannot read the base config '{}'", spec_.base_source));
-        } catch (const YAML::ParserException& e) {
-            throw_sweep_error(pos(node), "base", fmt::format("the base config {}:{}:{} is not valid YAML: {}",
-                                                             spec_.base_source, e.mark.line + 1, e.mark.column + 1, e.msg));
+            documents = read_yaml_file(spec_.base_source, "base config");
+        } catch (const YamlReadError& e) {
+            throw_sweep_error(pos(node), "base", fmt::format("cannot use the base config: {}", e.what()));
         }
+        if (documents.size() != 1)
+            throw_sweep_error(pos(node), "base", fmt::format("the base config '{}' must hold one YAML document, it holds {}",
+                                                             spec_.base_source, documents.size()));
+        spec_.base = documents[0];
         if (!spec_.base.IsMap())
             throw_sweep_error(pos(node), "base", fmt::format("the base config '{}' is not a mapping", spec_.base_source));
     }
@@ -123,7 +148,7 @@ private:
     // unless the mapping itself is the value of a known key.
     void flatten(const YAML::Node& map, const std::string& prefix, std::vector<Assignment>& out) {
         for (const auto& entry : map) {
-            const std::string key = prefix + entry.first.as<std::string>();
+            const std::string key = prefix + key_name(entry.first, prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1));
             if (entry.second.IsMap() && !is_config_key(key)) {
                 flatten(entry.second, key + ".", out);
                 continue;
@@ -189,7 +214,7 @@ private:
         if (node.size() == 0) throw_sweep_error(pos(node), "variants", "empty; name at least one variant (e.g. baseline: {})");
         std::set<std::string> names;
         for (const auto& entry : node) {
-            Variant v{entry.first.as<std::string>(), {}, pos(entry.first)};
+            Variant v{key_name(entry.first, "variants"), {}, pos(entry.first)};
             if (!is_safe_name(v.name))
                 throw_sweep_error(v.pos, "variants." + v.name, "variant names use letters, digits, '-', '_', '.'");
             if (!names.insert(v.name).second) throw_sweep_error(v.pos, "variants." + v.name, "duplicate variant");
@@ -354,14 +379,18 @@ SweepSpec parse_sweep(const YAML::Node& root, const std::string& file, const std
 }
 
 SweepSpec load_sweep(const std::string& path) {
-    YAML::Node root;
+    if (!std::filesystem::exists(path)) throw SweepError(fmt::format("{}: cannot read the sweep file (no such file)", path));
+    if (!std::filesystem::is_regular_file(path)) throw SweepError(fmt::format("{}: cannot read the sweep file (not a regular file)", path));
+    std::vector<YAML::Node> documents;
     try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw SweepError(fmt::format("{}: cannot read the sweep file", path));
-    } catch (const YAML::ParserException& e) {
-        throw SweepError(fmt::format("{}:{}:{}: not valid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+        documents = read_yaml_file(path, "sweep file");
+    } catch (const YamlReadError& e) {
+        throw_yaml_problem(e);
     }
+    if (documents.size() > 1)
+        throw_sweep_error(SourcePos::of(path, documents[1]), "",
+                          fmt::format("expected one YAML document, found {} (the second starts here)", documents.size()));
+    const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
     const std::string dir = std::filesystem::path(path).parent_path().string();
     return parse_sweep(root, path, dir.empty() ? "." : dir);
 }

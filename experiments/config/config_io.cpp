@@ -9,8 +9,11 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "experiments/config/memory_estimate.hpp"
 #include "experiments/config/schema.hpp"
+#include "experiments/config/yaml_reading.hpp"
 #include "util/experiment_identity.hpp"
 #include "util/hash.hpp"
 #include "util/suggest.hpp"
@@ -24,6 +27,19 @@ namespace {
 std::string origin_of(const std::string& source, const YAML::Mark& m) {
     if (m.is_null() || m.line < 0) return source;
     return fmt::format("{}:{}:{}", source, m.line + 1, m.column + 1);
+}
+
+// One key's value in the resolved config, as JSON (null for an unset nullable text key).
+nlohmann::json key_value(const KeyDef& k, const Config& c) {
+    switch (k.kind) {
+        case KeyKind::integer: return static_cast<long long>(k.get_integer(c));
+        case KeyKind::number: return k.get_number(c);
+        case KeyKind::boolean: return k.get_bool(c);
+        case KeyKind::text:
+        case KeyKind::choice: break;
+    }
+    const std::string s = k.get_text(c);
+    return s.empty() && k.nullable ? nlohmann::json(nullptr) : nlohmann::json(s);
 }
 
 [[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
@@ -76,7 +92,9 @@ void assign(Config& c, const KeyDef& def, const YAML::Node& v, const std::string
             break;
         }
         case KeyKind::text:
-            if (v.Scalar().empty() || (def.valid_text && !def.valid_text(v.Scalar()))) bad();
+            if (v.Scalar().empty()) bad();
+            if (def.text_problem)
+                if (const std::string problem = def.text_problem(v.Scalar()); !problem.empty()) fail(where, def.key, problem);
             def.set_text(c, v.Scalar());
             break;
         case KeyKind::choice:
@@ -122,6 +140,89 @@ void collect(const YAML::Node& node, const std::string& prefix, const std::strin
     }
 }
 
+// Keys that act only together with another one: a value other than the
+// default while that other key switches it off would run the same model as
+// the default and record a setting that did nothing. (A default cannot be
+// told apart from "not written": a resolved config.yaml writes every key.)
+struct InertRule {
+    const char* key;
+    const char* switch_key;
+    bool (*inert)(const ModelConfig&);
+    const char* why;  // what the switch's value means, e.g. "AltUp is off"
+    const char* fix;
+};
+
+const std::vector<InertRule>& inert_rules() {
+    const auto altup_off = [](const ModelConfig& m) { return m.altup.k < 2; };
+    const auto dense = [](const ModelConfig& m) { return m.moe.experts == 0; };
+    static const std::vector<InertRule> rules = {
+        {"model.altup.selection", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1", "set model.altup.k >= 2 to use it"},
+        {"model.altup.compute_on", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1", "set model.altup.k >= 2 to use it"},
+        {"model.altup.output", "model.altup.k", altup_off, "AltUp is off at model.altup.k = 1: its one block goes to the head as it is",
+         "set model.altup.k >= 2 to use it"},
+        // layers/model.cpp: Gemma 3n averages its un-projected blocks, whatever output says.
+        {"model.altup.output", "model.altup.style",
+         [](const ModelConfig& m) { return m.altup.style == AltUpStyle::gemma3n && m.altup.output != AltUpOutput::mean; },
+         "gemma3n style always averages the K blocks before the head", "write model.altup.output: mean"},
+        {"model.sequence_altup.mode", "model.sequence_altup.stride", [](const ModelConfig& m) { return m.sequence_altup.stride == 1; },
+         "Sequence-AltUp is off at model.sequence_altup.stride = 1", "set model.sequence_altup.stride >= 2 to use it"},
+        {"model.moe.top_k", "model.moe.experts", dense, "the FFN is dense at model.moe.experts = 0", "set model.moe.experts >= 1 to use MoE"},
+        {"model.moe.every", "model.moe.experts", dense, "the FFN is dense at model.moe.experts = 0", "set model.moe.experts >= 1 to use MoE"},
+        {"model.moe.capacity_factor", "model.moe.experts", dense, "the FFN is dense at model.moe.experts = 0",
+         "set model.moe.experts >= 1 to use MoE"},
+        {"model.moe.aux_loss", "model.moe.experts", dense, "the FFN is dense at model.moe.experts = 0", "set model.moe.experts >= 1 to use MoE"},
+    };
+    return rules;
+}
+
+void check_inert_keys(const Config& c, const std::map<std::string, std::string>& set) {
+    static const Config defaults;
+    for (const auto& rule : inert_rules()) {
+        const auto written = set.find(rule.key);
+        if (written == set.end() || !rule.inert(c.model)) continue;
+        const KeyDef& def = *find_key(rule.key);
+        const nlohmann::json value = key_value(def, c);
+        if (value == key_value(def, defaults)) continue;
+        // (Where the switch was written is not said: in a sweep's trial tree it has no line of its own.)
+        const bool switch_default = !set.count(rule.switch_key);
+        fail(written->second, rule.key,
+             fmt::format("{} has no effect: {}{}; {}, or remove {}",
+                         value.is_string() ? "\"" + value.get<std::string>() + "\"" : value.dump(), rule.why,
+                         switch_default ? fmt::format(" ({} is the default)", rule.switch_key) : "", rule.fix, rule.key));
+    }
+}
+
+// Refuses a config whose training cannot fit in this machine's memory
+// (memory_estimate.hpp: a lower bound), naming the keys of its largest part.
+template <class FailAt>
+void check_fits_in_memory(const Config& c, const FailAt& fail_at) {
+    const uint64_t physical = physical_memory_bytes();
+    const MemoryEstimate e = estimate_memory(c);
+    if (physical == 0 || e.total_bytes() <= double(physical)) return;
+    const bool finetuning = c.finetune.task != "none";
+    const char* batch = finetuning ? "finetune.batch" : "train.batch";
+    const std::string need = fmt::format("at least {:.1f} GiB, but this machine has {:.1f} GiB of memory",
+                                         e.total_bytes() / kGiB, double(physical) / kGiB);
+    if (e.eval_bytes >= e.training_bytes())
+        fail_at({"eval.batch", "model.seq_len", "model.vocab"},
+                fmt::format("evaluation needs {} (the weights, and the K-wide stream and vocab-sized logits of eval.batch x "
+                            "model.seq_len tokens; a lower bound, docs/config.md): lower eval.batch", need));
+    const std::string what = fmt::format(
+        "training needs {} (parameters, gradients and optimizer state {:.1f} GiB for {:.0f} parameters; activations of "
+        "{} x model.seq_len x width x model.layers {:.1f} GiB; logits of {} x model.seq_len x model.vocab {:.1f} GiB; "
+        "a lower bound, docs/config.md)",
+        need, e.state_bytes / kGiB, e.parameters, batch, e.activation_bytes / kGiB, batch, e.logits_bytes / kGiB);
+    if (e.state_bytes >= e.activation_bytes && e.state_bytes >= e.logits_bytes)
+        fail_at({"model.d_model", "model.layers", "model.vocab", "model.d_ff", "model.width_mult", "model.altup.k", "model.moe.experts",
+                 "model.preset"},
+                what + ": lower model.d_model, model.layers, model.d_ff or model.vocab");
+    if (e.logits_bytes >= e.activation_bytes)
+        fail_at({batch, "model.vocab", "model.seq_len"}, what + fmt::format(": lower {}, model.seq_len or model.vocab", batch));
+    fail_at({batch, "model.seq_len", "model.d_model", "model.altup.k", "model.layers", "model.width_mult"},
+            what + fmt::format(": lower {} or model.seq_len{}", batch,
+                               finetuning ? "" : " (raising train.grad_accum keeps the tokens per step)"));
+}
+
 // Checks between keys, after every key is read. `set` maps each key the user
 // wrote to where; a message names the first of its `blame` keys the user set
 // (at that place), so the file line and the key in the message agree.
@@ -157,6 +258,7 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
         fail_at({"model.altup.style"}, "gemma3n style cannot be combined with model.altup.recycled");
     if (m.altup.style == AltUpStyle::gemma3n && m.altup.k < 2)
         fail_at({"model.altup.style"}, fmt::format("gemma3n style needs model.altup.k >= 2, got k = {}", m.altup.k));
+    check_inert_keys(c, set);
     if (m.moe.experts > 0 && m.moe.top_k > m.moe.experts)
         fail_at({"model.moe.top_k", "model.moe.experts"},
                 fmt::format("must be <= model.moe.experts ({}), got {}", m.moe.experts, m.moe.top_k));
@@ -168,6 +270,14 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
                 fmt::format("MoE goes into every {}-th layer, but the model has {} layer{}: no layer would get experts "
                             "(expected model.moe.every <= model.layers)",
                             m.moe.every, m.layers, m.layers == 1 ? "" : "s"));
+    // Sequence-AltUp runs each layer on every stride-th token: a stride of
+    // seq_len or more leaves a layer one token (or none) of each sequence.
+    if (m.sequence_altup.stride > 1 && m.sequence_altup.stride >= m.seq_len)
+        fail_at({"model.sequence_altup.stride", "model.seq_len"},
+                fmt::format("Sequence-AltUp computes every {}-th token, but a sequence has {} tokens: each layer would "
+                            "compute {} of them (expected model.sequence_altup.stride <= model.seq_len / 2 = {})",
+                            m.sequence_altup.stride, m.seq_len, m.sequence_altup.stride == m.seq_len ? "only the first" : "none",
+                            m.seq_len / 2));
     if (m.seq_len % m.sequence_altup.stride != 0)
         fail_at({"model.sequence_altup.stride", "model.seq_len"},
                 fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));
@@ -194,6 +304,8 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
         fail_at({"finetune.task", "data.corpus"},
                 fmt::format("the downstream tasks use the Brown corpus's tags and genres: expected data.corpus = brown, got \"{}\"",
                             c.data.corpus));
+    // Last: the estimate needs a config whose sizes are all valid.
+    check_fits_in_memory(c, fail_at);
 }
 
 Config parse_with_origins(const YAML::Node& root, const std::string& source,
@@ -236,9 +348,12 @@ YAML::Node without_marks(const YAML::Node& n) {
 
 YAML::Node parse_value(const std::string& text, const std::string& origin, const std::string& key) {
     try {
-        return without_marks(YAML::Load(text));
-    } catch (const YAML::Exception& e) {
-        fail(origin, key, fmt::format("cannot read the value \"{}\": {}", text, e.msg));
+        const std::vector<YAML::Node> documents = read_yaml_text(text, origin);
+        if (documents.size() > 1)
+            fail(origin, key, fmt::format("cannot read the value \"{}\": it holds more than one YAML document", text));
+        return documents.empty() ? YAML::Node(YAML::NodeType::Null) : without_marks(documents[0]);
+    } catch (const YamlReadError& e) {
+        fail(origin, key, fmt::format("cannot read the value \"{}\": {}{}", text, e.key.empty() ? "" : e.key + ": ", e.problem));
     }
 }
 
@@ -305,6 +420,14 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
     const auto eq = assignment.find('=');
     const std::string key = override_key(assignment);
     if (eq == std::string::npos || key.empty()) throw ConfigError(origin + ": expected KEY=VALUE, e.g. model.altup.k=2");
+    if (is_section(key)) {
+        std::vector<std::string> keys;
+        for (const auto& k : config_schema())
+            if (k.key.rfind(key + ".", 0) == 0 && keys.size() < 3) keys.push_back(k.key);
+        fail(origin, key, fmt::format("a section, not a key: set one of its keys instead, e.g. --set {}=VALUE "
+                                      "(its keys: {}, ...; docs/config.md lists them all)",
+                                      keys.front(), fmt::join(keys, ", ")));
+    }
     if (!is_known_key(key)) {
         const std::string hint = suggest_key(key);
         fail(origin, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
@@ -327,11 +450,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
     if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": not a regular file");
     std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAllFromFile(path);
-    } catch (const YAML::BadFile&) {
-        throw ConfigError(path + ": cannot read the config file");
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(fmt::format("{}: malformed YAML: {}", origin_of(path, e.mark), e.msg));
+        documents = read_yaml_file(path, "config file");
+    } catch (const YamlReadError& e) {
+        throw ConfigError(e.what());
     }
     if (documents.size() > 1)
         throw ConfigError(fmt::format("{}: expected one YAML document, found {} (the second starts here)",
@@ -350,19 +471,6 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 }
 
 namespace {
-// One key's value in the resolved config, as JSON (null for an unset nullable text key).
-nlohmann::json key_value(const KeyDef& k, const Config& c) {
-    switch (k.kind) {
-        case KeyKind::integer: return static_cast<long long>(k.get_integer(c));
-        case KeyKind::number: return k.get_number(c);
-        case KeyKind::boolean: return k.get_bool(c);
-        case KeyKind::text:
-        case KeyKind::choice: break;
-    }
-    const std::string s = k.get_text(c);
-    return s.empty() && k.nullable ? nlohmann::json(nullptr) : nlohmann::json(s);
-}
-
 YAML::Node yaml_scalar(const nlohmann::json& v) {
     if (v.is_null()) return YAML::Node(YAML::NodeType::Null);
     if (v.is_boolean()) return YAML::Node(v.get<bool>());

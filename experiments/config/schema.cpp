@@ -99,6 +99,12 @@ KeyDef enumeration(const std::string& key, Get field, std::vector<FieldType<Get>
     return d;
 }
 
+// Linux's NAME_MAX (ext4, xfs, tmpfs, NFS): the longest file or folder name.
+constexpr size_t kMaxFolderName = 255;
+// PATH_MAX (4096) less room for runs/standalone/, the trial id and the names
+// of the files inside (checkpoints/step-000001.ckpt.tmp and the like).
+constexpr size_t kMaxTrialName = 3584;
+
 bool positive(double v) { return v > 0; }
 bool non_negative(double v) { return v >= 0; }
 bool probability(double v) { return v >= 0 && v < 1; }
@@ -106,17 +112,27 @@ bool probability(double v) { return v >= 0 && v < 1; }
 std::vector<KeyDef> build() {
     std::vector<KeyDef> s;
     // The name becomes a path under the runs root (runs/standalone/<name>/<id>): it must
-    // stay inside it. Sweeps put label values in names, so '/' itself is allowed.
+    // stay inside it, and each of its folders must be one the file system can make.
+    // Sweeps put label values in names, so '/' itself is allowed (nested folders).
     s.push_back(text("name", FIELD(name), false, "a trial name that stays inside the runs folder (not absolute, no '.' or '..' parts)"));
-    s.back().valid_text = [](const std::string& v) {
-        if (v.front() == '/' || std::any_of(v.begin(), v.end(), [](unsigned char ch) { return ch < 0x20; })) return false;
+    s.back().text_problem = [expected = s.back().expected](const std::string& v) -> std::string {
+        const std::string bad = fmt::format("expected {}, got \"{}\"", expected, v);
+        if (v.front() == '/' || std::any_of(v.begin(), v.end(), [](unsigned char ch) { return ch < 0x20; })) return bad;
         for (size_t start = 0; start <= v.size();) {
             const size_t slash = std::min(v.find('/', start), v.size());
             const std::string part = v.substr(start, slash - start);
-            if (part == "." || part == "..") return false;
+            if (part == "." || part == "..") return bad;
+            if (part.size() > kMaxFolderName)
+                return fmt::format("the folder name \"{}...\" is {} bytes long, but a folder name can have at most {} "
+                                   "(the file system's NAME_MAX): shorten the name, or split it with '/'",
+                                   part.substr(0, 24), part.size(), kMaxFolderName);
             start = slash + 1;
         }
-        return true;
+        if (v.size() > kMaxTrialName)
+            return fmt::format("the name is {} bytes long; at most {} fit in a run folder's path (PATH_MAX is 4096 bytes, "
+                               "and the runs folder, trial id and file names need the rest): shorten the name",
+                               v.size(), kMaxTrialName);
+        return "";
     };
     s.push_back(integer("seed", FIELD(seed), 0));
     // model

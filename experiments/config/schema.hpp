@@ -21,7 +21,9 @@ struct KeyDef {
     bool nullable = false;                 // `null` allowed (text keys such as data.path)
     int64_t min = 0, max = 0;              // inclusive range of integer keys
     std::function<bool(double)> valid;     // range check of number keys
-    std::function<bool(const std::string&)> valid_text;  // check of text keys (unset = any non-empty)
+    // Check of text keys beyond "not empty": "" when the value is fine, else
+    // the message's text after "key: " (unset = any non-empty value).
+    std::function<std::string(const std::string&)> text_problem;
     // Value access; only the pair matching `kind` is set (choice uses text).
     std::function<void(Config&, int64_t)> set_integer;
     std::function<int64_t(const Config&)> get_integer;

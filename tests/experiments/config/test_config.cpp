@@ -73,9 +73,11 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
         {"train:\n  optimizer: sgd\n", "q.yaml:2:3: train.optimizer: expected one of adamw or adafactor, got \"sgd\""},
         {"train:\n  dtype: fp16\n", "q.yaml:2:3: train.dtype: expected one of f32 or bf16, got \"fp16\""},
         {"eval:\n  every: [1, 2]\n", "q.yaml:2:3: eval.every: expected an integer >= 0 (0 = only at the end), got \"a list\""},
-        {"model:\n  heads: 4\n   d_ff: 3\n", "q.yaml:3:8: malformed YAML: illegal map value"},
+        {"model:\n  heads: 4\n   d_ff: 3\n",
+         "q.yaml:3:8: a ':' the YAML reader cannot place: a key indented deeper than the keys beside it, or a value "
+         "containing ': ' (indent keys of one section alike, or quote the value)"},
         {"", "q.yaml: the config is empty"},
-        {"model:\n  altup:\n    k: 2\n    k: 3\n", "q.yaml:4:5: model.altup.k: duplicate key (first set at line 3, column 5)"},
+        {"model:\n  altup:\n    k: 2\n    k: 3\n", "q.yaml:4:5: model.altup.k: duplicate key (first set at line 3, column 5); keep one of the two"},
         {"name: a\n---\nname: b\n", "q.yaml:3:1: expected one YAML document, found 2 (the second starts here)"},
         {"- model\n", "q.yaml:1:1: expected a mapping with sections model, data, train, eval, finetune, got \"a list\""},
         {"model:\n  d_model: 99999999999\n", "q.yaml:2:3: model.d_model: expected an integer >= 1, got \"99999999999\" (at most 2147483647)"},
