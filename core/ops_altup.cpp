@@ -1,4 +1,4 @@
-// AltUp's predict-and-correct (../shared/docs/altup.md), fused so that the K
+// AltUp's predict-and-correct (docs/architecture.md), fused so that the K
 // blocks of a token are read once. Blocks are token-major: x [N, K*d].
 #include <omp.h>
 

@@ -1,4 +1,4 @@
-// AltUp wrappers (../shared/docs/altup.md). The K blocks of width d are stored
+// AltUp wrappers (docs/architecture.md). The K blocks of width d are stored
 // token-major in one [N, K*d] tensor.
 #pragma once
 #include <functional>
@@ -63,7 +63,7 @@ private:
     Var predict_, correct_;
 };
 
-// Gemma 3n-style AltUp (the comparison variant in ../shared/docs/altup.md):
+// Gemma 3n-style AltUp (the comparison variant in docs/architecture.md):
 // per-token coefficients from a router m = tanh(W_r RMSNorm(x_0) / d);
 // xhat = x + C(m) x with C(m) = reshape(W_p m, K x K) clipped to +-120; the
 // layer runs on xhat_0; y_i = xhat_i + g_i (xtilde - xhat_0) with

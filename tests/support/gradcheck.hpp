@@ -1,6 +1,6 @@
 // Finite-difference gradient checking, shared by the core and layers tests.
 // The scalar checked is f = sum(output * R) for a fixed random R, so every
-// output element contributes (see ../shared/docs/onednn-2.6.md).
+// output element contributes (see docs/onednn.md, "Testing gradients").
 #pragma once
 #include <cmath>
 #include <functional>
