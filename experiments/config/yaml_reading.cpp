@@ -92,7 +92,7 @@ YamlReadError::YamlReadError(const std::string& source_, int line_, int column_,
       source(source_), line(line_), column(column_), key(key_), problem(problem_) {}
 
 std::string plain_yaml_problem(const std::string& msg) {
-    // The library's messages (yaml-cpp/exceptions.h), each with what usually causes it.
+    // The YAML library's parser messages (its ErrorMsg constants), each with what usually causes it.
     static const std::vector<std::pair<std::string, std::string>> plain = {
         {"illegal map value", "a ':' the YAML reader cannot place: a key indented deeper than the keys beside it, "
                               "or a value containing ': ' (indent keys of one section alike, or quote the value)"},
