@@ -12,7 +12,8 @@
 namespace altup {
 
 Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
-    if (!metric_info(options.metric).quality)
+    const Metric chosen = on_split(options.metric, options.split);
+    if (!metric_info(chosen).quality)
         throw AnalysisError(fmt::format("'{}' is not a quality metric (expected one of {})",
                                         metric_info(options.metric).key, quality_metric_keys()));
     Analysis a;
@@ -33,13 +34,13 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     }
     a.label_keys = label_columns(label_sets, options.variant_key);
     a.several_sweeps = sweeps.size() > 1;
-    a.reference_floors = reference_floors(a.loaded.trials);
-    a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline);
+    a.split = options.split;
+    a.reference_floors = reference_floors(a.loaded.trials, options.split);
+    a.comparisons = compare_to_baseline(a.groups, options.variant_key, options.baseline, options.split);
     apply_bench_ratios(a.comparisons, a.speed);
-    a.metric = options.metric;
-    const MetricInfo& metric = metric_info(options.metric);
-    const std::optional<Metric> only_with =
-        metric.downstream ? std::optional<Metric>(options.metric) : std::nullopt;
+    a.metric = chosen;
+    const MetricInfo& metric = metric_info(chosen);
+    const std::optional<Metric> only_with = metric.downstream ? std::optional<Metric>(chosen) : std::nullopt;
     a.size_key = options.pivot_key.empty() ? "model.preset" : options.pivot_key;
     if (options.pivot_key != "none") {
         a.pivot = build_pivot(a.groups, a.size_key, options.variant_key, options.baseline, only_with);
@@ -49,15 +50,15 @@ Analysis analyze(const std::string& runs_dir, const AnalyzeOptions& options) {
     // Tasks are not sizes: a pivot over tasks leaves the iso-quality size axis at model.preset.
     if (a.size_key == kTaskLabel) a.size_key = "model.preset";
     a.iso = iso_quality(a.groups, options.variant_key, options.baseline, a.size_key, options.extrapolate,
-                        options.family, options.metric);
+                        options.family, chosen);
     if (options.fit)
         a.fit = fit_rows(a.groups, options.variant_key, options.baseline, a.size_key, options.family, *options.fit,
-                         options.metric, options.extrapolate);
+                         chosen, options.extrapolate);
     a.has_downstream = std::any_of(a.loaded.trials.begin(), a.loaded.trials.end(),
                                    [](const TrialResult& t) { return t.has_downstream; });
     if (a.has_downstream) {
-        a.downstream_metric = metric.downstream ? options.metric : Metric::downstream_accuracy;
-        const bool same_as_pivot = a.pivot && a.pivot->key == kTaskLabel && a.downstream_metric == options.metric;
+        a.downstream_metric = metric.downstream ? chosen : Metric::downstream_accuracy;
+        const bool same_as_pivot = a.pivot && a.pivot->key == kTaskLabel && a.downstream_metric == chosen;
         if (!same_as_pivot)
             a.downstream_pivot = build_pivot(a.groups, kTaskLabel, options.variant_key, options.baseline,
                                              a.downstream_metric);

@@ -27,6 +27,11 @@ struct AnalyzeOptions {
     // The quality of the pivot cells and of the iso-quality axis (a MetricInfo::quality
     // metric: token_accuracy, eval_loss, downstream_accuracy, ...).
     Metric metric = Metric::token_accuracy;
+    // The held-out split every quality number is read from: validation (the
+    // default: what the trainer evaluates during training) or test (the final
+    // evaluation on documents no choice looked at; result.json quality.test).
+    // `metric` is taken on this split (on_split).
+    EvalSplit split = EvalSplit::valid;
     std::string gnuplot = "gnuplot";      // executable, looked up on PATH
 };
 
@@ -43,7 +48,8 @@ struct Analysis {
     std::optional<PivotTable> pivot;
     std::vector<IsoQualityRow> iso;
     std::vector<FitRow> fit;  // with options.fit: compute multipliers from the family's power-law fit
-    Metric metric = Metric::token_accuracy;  // of the pivot and iso-quality tables
+    Metric metric = Metric::token_accuracy;  // of the pivot and iso-quality tables, on `split`
+    EvalSplit split = EvalSplit::valid;
     bool has_downstream = false;             // a loaded trial has a downstream section
     // Method × downstream task (columns: finetune.task values), cells the downstream
     // metric (options.metric if downstream, else downstream_accuracy); only fine-tune groups.

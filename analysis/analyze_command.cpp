@@ -31,8 +31,11 @@ constexpr const char* kUsage =
     "  --variant-key KEY                the label naming a method (default variant)\n"
     "  --pivot KEY|none                 columns of the pivot table (default model.preset when present)\n"
     "  --metric KEY                     quality of the pivot cells and the iso-quality axis (default\n"
-    "                                   token_accuracy; also eval_loss, perplexity, downstream_accuracy,\n"
+    "                                   token_accuracy; also eval_loss, perplexity, test_loss, test_accuracy,\n"
+    "                                   test_perplexity, downstream_accuracy,\n"
     "                                   downstream_macro_f1, downstream_test_accuracy, downstream_test_macro_f1)\n"
+    "  --split valid|test               the held-out split of every quality number, comparison and floor\n"
+    "                                   (default valid; test reads result.json quality.test, for final reports)\n"
     "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|fit|skipped\n"
     "  --no-ci                          leave out the 95% t-intervals over seeds (shown by default)\n"
     "  --extrapolate                    compute iso-quality speedups outside the family's range (marked)\n"
@@ -104,6 +107,14 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
                     return fmt::format("unknown quality metric '{}' for --metric (expected one of {})", key,
                                        quality_metric_keys());
                 cl.options.metric = *m;
+            }
+        } else if (arg == "--split") {
+            std::string split;
+            error = take(split);
+            if (error.empty()) {
+                if (split != "valid" && split != "test")
+                    return fmt::format("--split expects valid or test, got '{}'", split);
+                cl.options.split = split == "test" ? EvalSplit::test : EvalSplit::valid;
             }
         } else if (arg == "--table") {
             error = take(cl.request.table);

@@ -17,8 +17,10 @@ SpeedRatio speed_ratio(const std::optional<double>& speed, const std::optional<d
 }
 
 BaselineComparisons compare_to_baseline(const std::vector<Group>& groups, const std::string& variant_key,
-                                        const std::string& baseline) {
+                                        const std::string& baseline, EvalSplit split) {
     BaselineComparisons out;
+    out.split = split;
+    const Metric accuracy = on_split(Metric::token_accuracy, split), loss = on_split(Metric::eval_loss, split);
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const Group& g = groups[i];
         if (method_of(g, variant_key) == baseline) continue;
@@ -37,16 +39,16 @@ BaselineComparisons compare_to_baseline(const std::vector<Group>& groups, const 
         row.group = i;
         row.baseline = *match;
         row.delta_accuracy_points =
-            difference(g.stat(Metric::token_accuracy).mean, b.stat(Metric::token_accuracy).mean, 100.0);
-        row.delta_loss = difference(g.stat(Metric::eval_loss).mean, b.stat(Metric::eval_loss).mean, 1.0);
+            difference(g.stat(accuracy).mean, b.stat(accuracy).mean, 100.0);
+        row.delta_loss = difference(g.stat(loss).mean, b.stat(loss).mean, 1.0);
         const SpeedRatio train = speed_ratio(g.stat(Metric::train_tokens_per_s).mean, b.stat(Metric::train_tokens_per_s).mean);
         const SpeedRatio eval = speed_ratio(g.stat(Metric::eval_tokens_per_s).mean, b.stat(Metric::eval_tokens_per_s).mean);
         row.train_speedup = train.speedup;
         row.train_slowdown_percent = train.slowdown_percent;
         row.eval_speedup = eval.speedup;
         row.eval_slowdown_percent = eval.slowdown_percent;
-        row.accuracy_test = welch_t_test(g.seed_values(Metric::token_accuracy), b.seed_values(Metric::token_accuracy));
-        row.loss_test = welch_t_test(g.seed_values(Metric::eval_loss), b.seed_values(Metric::eval_loss));
+        row.accuracy_test = welch_t_test(g.seed_values(accuracy), b.seed_values(accuracy));
+        row.loss_test = welch_t_test(g.seed_values(loss), b.seed_values(loss));
         out.rows.push_back(row);
     }
     return out;

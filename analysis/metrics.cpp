@@ -1,5 +1,7 @@
 #include "analysis/metrics.hpp"
 
+#include <utility>
+
 namespace altup {
 
 const std::array<MetricInfo, kMetricCount>& all_metrics() {
@@ -8,6 +10,9 @@ const std::array<MetricInfo, kMetricCount>& all_metrics() {
         {Metric::eval_loss, "eval_loss", "quality.eval_loss", "eval loss", 1.0, 3, "eval loss", false, true},
         {Metric::perplexity, "perplexity", "quality.perplexity", "perplexity", 1.0, 2, "perplexity", false, true},
         {Metric::token_accuracy, "token_accuracy", "quality.token_accuracy", "accuracy (%)", 100.0, 2, "accuracy", false, true},
+        {Metric::test_loss, "test_loss", "quality.test.loss", "test loss", 1.0, 3, "test loss", false, true},
+        {Metric::test_perplexity, "test_perplexity", "quality.test.perplexity", "test perplexity", 1.0, 2, "test perplexity", false, true},
+        {Metric::test_accuracy, "test_accuracy", "quality.test.token_accuracy", "test accuracy (%)", 100.0, 2, "test accuracy", false, true},
         {Metric::train_tokens_per_s, "train_tokens_per_s", "speed.train_tokens_per_s", "train tok/s", 1.0, 0, "train tok/s", false, false},
         {Metric::ms_per_step, "ms_per_step", "speed.ms_per_step.median", "ms/step", 1.0, 1, "ms/step", false, false},
         {Metric::eval_tokens_per_s, "eval_tokens_per_s", "speed.eval_tokens_per_s", "eval tok/s", 1.0, 0, "eval tok/s", false, false},
@@ -29,6 +34,15 @@ const std::array<MetricInfo, kMetricCount>& all_metrics() {
 }
 
 const MetricInfo& metric_info(Metric metric) { return all_metrics()[metric_index(metric)]; }
+
+Metric on_split(Metric metric, EvalSplit split) {
+    static constexpr std::pair<Metric, Metric> kPairs[] = {{Metric::eval_loss, Metric::test_loss},
+                                                           {Metric::perplexity, Metric::test_perplexity},
+                                                           {Metric::token_accuracy, Metric::test_accuracy}};
+    for (const auto& [valid, test] : kPairs)
+        if (metric == valid || metric == test) return split == EvalSplit::test ? test : valid;
+    return metric;
+}
 
 std::optional<Metric> metric_by_key(const std::string& key) {
     for (const MetricInfo& info : all_metrics())

@@ -6,12 +6,20 @@
 #include <optional>
 #include <string>
 
+#include "experiments/data/dataset.hpp"
+
 namespace altup {
 
 enum class Metric {
     eval_loss,
     perplexity,
     token_accuracy,
+    // The trainer's final evaluation on the test split (result.json quality.test;
+    // null in files written before it existed). Studies report these, and choose
+    // nothing by them.
+    test_loss,
+    test_perplexity,
+    test_accuracy,
     train_tokens_per_s,
     ms_per_step,
     eval_tokens_per_s,
@@ -31,7 +39,7 @@ enum class Metric {
     downstream_ms_per_step,
     downstream_wall_time_s,
 };
-inline constexpr std::size_t kMetricCount = 19;
+inline constexpr std::size_t kMetricCount = 22;
 
 struct MetricInfo {
     Metric metric;
@@ -54,7 +62,15 @@ using MetricValues = std::array<std::optional<double>, kMetricCount>;
 inline std::size_t metric_index(Metric metric) { return static_cast<std::size_t>(metric); }
 
 // Direction of a quality metric: losses and perplexity fall as models improve.
-inline bool higher_is_better(Metric metric) { return metric != Metric::eval_loss && metric != Metric::perplexity; }
+inline bool higher_is_better(Metric metric) {
+    return metric != Metric::eval_loss && metric != Metric::perplexity && metric != Metric::test_loss &&
+           metric != Metric::test_perplexity;
+}
+
+// The same quality measured on the given held-out split: eval_loss,
+// perplexity and token_accuracy become test_loss, test_perplexity and
+// test_accuracy on the test split (and back); every other metric is itself.
+Metric on_split(Metric metric, EvalSplit split);
 
 // A metric by its key ("downstream_accuracy"); nullopt when unknown.
 std::optional<Metric> metric_by_key(const std::string& key);

@@ -233,11 +233,12 @@ PlotResult write_plots(const Analysis& a, const AnalyzeOptions& o, const std::st
         if (!script.empty()) script.insert(script.find('\n') + 1, provenance_header(a, f.groups));
         planned.push_back({f, std::move(script), missing});
     };
-    plan(figure("accuracy_vs_speed", "Token accuracy vs training speed"),
-         [&](Figure& f) { return quality_vs_speed_script(a, o, Metric::token_accuracy, f); },
+    const bool test = a.split == EvalSplit::test;  // the speed figures' quality axis is on the analysed split
+    plan(figure("accuracy_vs_speed", test ? "Test token accuracy vs training speed" : "Token accuracy vs training speed"),
+         [&](Figure& f) { return quality_vs_speed_script(a, o, on_split(Metric::token_accuracy, a.split), f); },
          "no group has both accuracy and train tok/s");
-    plan(figure("loss_vs_speed", "Validation loss vs training speed"),
-         [&](Figure& f) { return quality_vs_speed_script(a, o, Metric::eval_loss, f); },
+    plan(figure("loss_vs_speed", test ? "Test loss vs training speed" : "Validation loss vs training speed"),
+         [&](Figure& f) { return quality_vs_speed_script(a, o, on_split(Metric::eval_loss, a.split), f); },
          "no group has both eval loss and train tok/s");
     plan(figure("loss_vs_step", "Validation loss vs training step"),
          [&](Figure& f) { return loss_curve_script(a, o, false, f); }, "no loss curve (quality.curve or metrics.jsonl)");

@@ -57,8 +57,9 @@ TrialConfig trial_config(const TrialResult& t) {
 
 }  // namespace
 
-ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
+ReferenceFloors reference_floors(const std::vector<TrialResult>& trials, EvalSplit split) {
     ReferenceFloors out;
+    out.split = split;
     // Configurations in order of first appearance; trials counted per configuration or per problem.
     struct Pending {
         Config config;
@@ -101,6 +102,7 @@ ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
         r.settings.eval_batch = c.eval.batch;
         r.settings.eval_batches = c.eval.batches;
         r.settings.vocab = c.model.vocab;
+        r.settings.split = split;
         try {
             const std::optional<TokenSplits> data = load_token_splits(c.data, c.model.vocab);
             if (!data) {
@@ -123,11 +125,17 @@ ReferenceFloors reference_floors(const std::vector<TrialResult>& trials) {
 Table reference_floors_table(const ReferenceFloors& f) {
     Table t;
     t.id = "reference_floors";
-    t.title = "Reference floors (count-based n-gram models on the same tokens and windows)";
-    t.columns = {{"configuration", "data and evaluation", false}, {"trials", "trials", true},
-                 {"model", "model", false},                       {"eval_loss", "eval loss", true},
-                 {"perplexity", "perplexity", true},              {"token_accuracy_pct", "accuracy (%)", true},
-                 {"eval_tokens", "eval tokens", true},            {"train_tokens", "train tokens", true}};
+    const bool test = f.split == EvalSplit::test;
+    t.title = fmt::format("Reference floors (count-based n-gram models on the same tokens and {} windows)",
+                          test ? "test" : "validation");
+    t.columns = {{"configuration", "data and evaluation", false},
+                 {"trials", "trials", true},
+                 {"model", "model", false},
+                 {test ? "test_loss" : "eval_loss", test ? "test loss" : "eval loss", true},
+                 {test ? "test_perplexity" : "perplexity", test ? "test perplexity" : "perplexity", true},
+                 {test ? "test_accuracy_pct" : "token_accuracy_pct", test ? "test accuracy (%)" : "accuracy (%)", true},
+                 {"eval_tokens", "eval tokens", true},
+                 {"train_tokens", "train tokens", true}};
     for (const ReferenceFloorConfig& c : f.configs)
         for (const NgramFloor& x : c.floors.floors)
             t.rows.push_back({Cell::of_text(c.description), Cell::of_number(double(c.trials), 0), Cell::of_text(x.model),
@@ -136,9 +144,10 @@ Table reference_floors_table(const ReferenceFloors& f) {
                               Cell::of_number(double(c.floors.train_tokens), 0)});
     if (!f.configs.empty())
         t.notes.push_back(fmt::format(
-            "trained on the token cache's training split, scored like quality.eval_loss and quality.token_accuracy: the "
-            "same validation windows, every position, no context before a window's start; bigram and trigram are "
-            "interpolated Kneser-Ney with D = {} (docs/analysis.md, Reference floors)",
+            "trained on the token cache's training split, scored like {}: the same {} windows, every position, no "
+            "context before a window's start; bigram and trigram are interpolated Kneser-Ney with D = {} "
+            "(docs/analysis.md, Reference floors)",
+            test ? "quality.test" : "quality.eval_loss and quality.token_accuracy", test ? "test" : "validation",
             f.configs.front().settings.discount));
     for (const ReferenceFloorConfig& c : f.configs)
         if (!c.floors.cache_note.empty()) t.notes.push_back(fmt::format("{}: {}", c.description, c.floors.cache_note));
@@ -168,7 +177,7 @@ json reference_floors_json(const ReferenceFloors& f) {
                            {"from_cache", c.floors.from_cache},
                            {"floors", floors}});
     }
-    return {{"configurations", configs}, {"notes", f.notes}};
+    return {{"split", split_name(f.split)}, {"configurations", configs}, {"notes", f.notes}};
 }
 
 }  // namespace altup

@@ -45,6 +45,7 @@ json analysis_to_json(const Analysis& a, const AnalyzeOptions& o) {
                           {"metrics", metrics}, {"trials", trials}});
     }
     out["groups"] = groups;
+    out["split"] = split_name(a.split);  // the held-out split of every quality number and comparison
     out["reference_floors"] = reference_floors_json(a.reference_floors);
     json relative = json::array();
     for (const BaselineComparison& c : a.comparisons.rows)

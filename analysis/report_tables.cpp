@@ -136,8 +136,10 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
     t.id = "baseline";
     t.title = fmt::format("Against the baseline of the same size ({}={})", o.variant_key, o.baseline);
     t.columns = label_header(a);
-    t.columns.insert(t.columns.end(), {{"delta_accuracy_points", "Δ accuracy (points)", true},
-                                       {"delta_eval_loss", "Δ eval loss", true},
+    const bool test = a.comparisons.split == EvalSplit::test;  // keys and headers say which split
+    t.columns.insert(t.columns.end(), {{test ? "delta_test_accuracy_points" : "delta_accuracy_points",
+                                        test ? "Δ test accuracy (points)" : "Δ accuracy (points)", true},
+                                       {test ? "delta_test_loss" : "delta_eval_loss", test ? "Δ test loss" : "Δ eval loss", true},
                                        {"train_speedup", "train speedup (×)", true},
                                        {"train_slowdown_pct", "train slowdown (%)", true},
                                        {"eval_speedup", "inference speedup (×)", true},
@@ -146,8 +148,8 @@ Table baseline_table(const Analysis& a, const AnalyzeOptions& o) {
         t.columns.insert(t.columns.end(), {{"delta_downstream_accuracy_points", "Δ downstream acc (points)", true},
                                            {"delta_downstream_macro_f1_points", "Δ downstream macro-F1 (points)", true}});
     t.columns.insert(t.columns.end(), {{"seeds", "n", false},
-                                       {"p_accuracy", "p (Δ accuracy)", true},
-                                       {"p_eval_loss", "p (Δ eval loss)", true}});
+                                       {test ? "p_test_accuracy" : "p_accuracy", test ? "p (Δ test accuracy)" : "p (Δ accuracy)", true},
+                                       {test ? "p_test_loss" : "p_eval_loss", test ? "p (Δ test loss)" : "p (Δ eval loss)", true}});
     auto delta_points = [&](const BaselineComparison& c, Metric m) -> std::optional<double> {
         const auto& x = a.groups[c.group].stat(m).mean;
         const auto& y = a.groups[c.baseline].stat(m).mean;
@@ -193,7 +195,9 @@ namespace {
 Table pivot_of(const Analysis& a, const AnalyzeOptions& o, const PivotTable& p, Metric metric, const std::string& id) {
     Table t;
     t.id = id;
-    std::string what = metric == Metric::token_accuracy ? std::string("Token accuracy (%)") : metric_info(metric).header;
+    std::string what = metric == Metric::token_accuracy ? std::string("Token accuracy (%)")
+                       : metric == Metric::test_accuracy ? std::string("Test token accuracy (%)")
+                                                         : metric_info(metric).header;
     what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
     t.title = fmt::format("{} by {} ({})", what, p.key, spread_words(o, "std"));
     if (a.several_sweeps) t.columns.push_back({"sweep", "sweep", false});
@@ -227,7 +231,7 @@ Table iso_quality_table(const Analysis& a, const AnalyzeOptions& o) {
     Table t;
     t.id = "iso_quality";
     const MetricInfo& quality = metric_info(a.metric);
-    const bool default_metric = a.metric == Metric::token_accuracy;
+    const bool default_metric = a.metric == on_split(Metric::token_accuracy, a.split);
     t.title = fmt::format("Iso-quality training speedup against the reference family: {}", family_description(o.family));
     if (!default_metric) t.title += fmt::format(", at equal {}", quality.name);
     t.columns = label_header(a);
@@ -416,9 +420,10 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
     t.id = "summary";
     t.title = fmt::format("Summary of {}", runs_dir);
     t.columns = label_header(a);
+    const Metric loss = on_split(Metric::eval_loss, a.split), accuracy = on_split(Metric::token_accuracy, a.split);
     t.columns.insert(t.columns.end(), {{"seeds", "n", true},
-                                       {"eval_loss", "eval loss", true},
-                                       {"token_accuracy_pct", "accuracy (%)", true},
+                                       {table_key(loss), metric_info(loss).header, true},
+                                       {table_key(accuracy), metric_info(accuracy).header, true},
                                        {"train_tokens_per_s", "train tok/s", true},
                                        {"delta_accuracy_points", "Δ acc (points)", true},
                                        {"train_speedup", "train speedup (×)", true}});
@@ -431,8 +436,8 @@ std::string render_summary_table(const std::string& runs_dir, const AnalyzeOptio
         const Group& g = a.groups[i];
         std::vector<Cell> row = label_cells(a, g);
         row.push_back(Cell::of_number(static_cast<double>(g.trials.size()), 0));
-        row.push_back(metric_cell(g, Metric::eval_loss));
-        row.push_back(metric_cell(g, Metric::token_accuracy));
+        row.push_back(metric_cell(g, loss));
+        row.push_back(metric_cell(g, accuracy));
         if (a.has_downstream) row.push_back(metric_cell(g, Metric::downstream_accuracy));
         row.push_back(metric_cell(g, Metric::train_tokens_per_s));
         row.back().text = speed_marker(a.speed, g, Metric::train_tokens_per_s);

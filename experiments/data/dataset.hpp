@@ -19,6 +19,14 @@ struct TokenSplits {
     std::string rebuilt_because;              // why the cache was rebuilt ("" when reused or new), also printed
 };
 
+// The held-out split a quality number is measured on: validation (what a study
+// chooses by) or test (what it reports, chosen by nothing).
+enum class EvalSplit { valid, test };
+inline const char* split_name(EvalSplit s) { return s == EvalSplit::valid ? "valid" : "test"; }
+inline const std::vector<int32_t>& held_out(const TokenSplits& d, EvalSplit s) {
+    return s == EvalSplit::valid ? d.valid : d.test;
+}
+
 // The cache folder: cfg.cache_dir, else $ALTUP_DATA_DIR, else ./data-cache.
 std::string data_cache_dir(const DataConfig& cfg);
 std::string token_cache_key(const DataConfig& cfg, int vocab_size);

@@ -49,8 +49,9 @@ json provenance(const TokenSplits& data, const FloorSettings& s) {
             {"smoothing", kSmoothing},
             {"discount", s.discount},
             {"vocab", s.vocab},
-            {"eval", {{"split", "valid"}, {"seq_len", s.seq_len}, {"batch", s.eval_batch}, {"batches", s.eval_batches}}},
-            {"token_files", {{"train.bin", token_file(data.train)}, {"valid.bin", token_file(data.valid)}}}};
+            {"eval", {{"split", split_name(s.split)}, {"seq_len", s.seq_len}, {"batch", s.eval_batch}, {"batches", s.eval_batches}}},
+            {"token_files", {{"train.bin", token_file(data.train)},
+                             {fmt::format("{}.bin", split_name(s.split)), token_file(held_out(data, s.split))}}}};
 }
 
 json floors_json(const NgramFloors& f, json computed_from) {
@@ -88,15 +89,15 @@ std::optional<NgramFloors> read_cached(const std::string& path, const json& expe
 
 }  // namespace
 
-NgramFloors compute_ngram_floors(const std::vector<int32_t>& train, const std::vector<int32_t>& valid, const FloorSettings& s) {
+NgramFloors compute_ngram_floors(const std::vector<int32_t>& train, const std::vector<int32_t>& held_out, const FloorSettings& s) {
     check_settings(s);
-    const size_t windows = eval_window_count(valid, s.seq_len);
+    const size_t windows = eval_window_count(held_out, s.seq_len);
     if (windows == 0)
-        throw std::invalid_argument(fmt::format("the validation split ({} tokens) is shorter than one window of model.seq_len+1 = {} tokens",
-                                                valid.size(), s.seq_len + 1));
+        throw std::invalid_argument(fmt::format("the {} split ({} tokens) is shorter than one window of model.seq_len+1 = {} tokens",
+                                                s.split == EvalSplit::valid ? "validation" : "test", held_out.size(), s.seq_len + 1));
     const size_t budget = eval_window_budget(windows, s.eval_batch, s.eval_batches);
     std::vector<int32_t> inputs(budget * size_t(s.seq_len)), targets(inputs.size());
-    eval_windows(valid, s.seq_len, 0, budget, inputs.data(), targets.data());
+    eval_windows(held_out, s.seq_len, 0, budget, inputs.data(), targets.data());
     NgramFloors f;
     f.train_tokens = int64_t(train.size());
     f.eval_windows = int64_t(budget);
@@ -110,7 +111,7 @@ NgramFloors compute_ngram_floors(const std::vector<int32_t>& train, const std::v
 }
 
 std::string ngram_floors_path(const std::string& token_dir, const FloorSettings& s) {
-    const std::string settings = fmt::format("v{}|valid|seq_len={}|batch={}|batches={}|vocab={}|D={}", kFloorsFormat,
+    const std::string settings = fmt::format("v{}|{}|seq_len={}|batch={}|batches={}|vocab={}|D={}", kFloorsFormat, split_name(s.split),
                                              s.seq_len, s.eval_batch, s.eval_batches, s.vocab, s.discount);
     return (std::filesystem::path(token_dir) / fmt::format("ngram-floors-{:016x}.json", fnv1a64(settings))).string();
 }
@@ -125,7 +126,7 @@ NgramFloors ngram_floors(const TokenSplits& data, const FloorSettings& s) {
     }
     NgramFloors f;
     try {
-        f = compute_ngram_floors(data.train, data.valid, s);
+        f = compute_ngram_floors(data.train, held_out(data, s.split), s);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(fmt::format("{}: {}", data.cache_dir, e.what()));
     }

@@ -108,6 +108,14 @@ const std::vector<ProseSource>& prose_sources() {
          {"cmake-doc", "3.25.1-1", "6e805a758ffed87cc7ea234cf0a7a1bb8ae78b93d8b5783e7fb989a6320f8133",
           "usr/share/doc/cmake-data/html/_sources"},
          ProseFormat::rst, {".txt"}, {}},
+        {'Q', "gimp", "GIMP 2.10 user manual, English (HTML, prose paragraphs only)",
+         {"gimp-help-en", "2.10.34-2", "a2deec76763aaf2fcdd197bac0736cdcb0770ba993d48d233329e1c92b0bfe36",
+          "usr/share/gimp/2.0/help/en"},
+         ProseFormat::html, {".html"}, {}},
+        {'R', "pandas", "pandas 1.5 documentation (reST sources, prose paragraphs only; release notes left out)",
+         {"python-pandas-doc", "1.5.3+dfsg-2", "4998405ff6b12432f46594963e95554ade1104705795428396345fca58d853f8",
+          "usr/share/doc/python-pandas-doc/html/_sources"},
+         ProseFormat::rst, {".rst.txt"}, {"whatsnew/"}},
     };
     return s;
 }
