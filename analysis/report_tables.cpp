@@ -48,15 +48,21 @@ bool any_value(const Analysis& a, Metric m) {
 }
 
 // The groups table's metrics: the pretraining ones in table order, with the
-// downstream ones after token accuracy when some result has a downstream
-// section (the per-word baseline only when some group has it: pos).
+// downstream ones after the held-out quality when some result has a downstream
+// section (the per-word baseline only when some group has it: pos). Columns
+// older result files never have (FLOPs, the test evaluation) only when some
+// group has them.
 std::vector<Metric> group_metrics(const Analysis& a) {
+    const bool has_test = any_value(a, Metric::test_loss);
+    const Metric last_quality = has_test ? Metric::test_accuracy : Metric::token_accuracy;
     std::vector<Metric> out;
     for (const MetricInfo& info : all_metrics()) {
         if (info.downstream) continue;
-        if (info.metric == Metric::flops_per_step && !any_value(a, info.metric)) continue;  // older result files
+        const bool optional = info.metric == Metric::flops_per_step || info.metric == Metric::test_loss ||
+                              info.metric == Metric::test_perplexity || info.metric == Metric::test_accuracy;
+        if (optional && !any_value(a, info.metric)) continue;
         out.push_back(info.metric);
-        if (info.metric != Metric::token_accuracy || !a.has_downstream) continue;
+        if (info.metric != last_quality || !a.has_downstream) continue;
         for (const MetricInfo& d : all_metrics())
             if (d.downstream && (d.metric != Metric::downstream_word_majority_accuracy || any_value(a, d.metric)))
                 out.push_back(d.metric);

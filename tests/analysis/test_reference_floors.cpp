@@ -31,11 +31,12 @@ std::vector<int32_t> random_tokens(size_t n, int vocab, unsigned seed) {
 }
 
 // A prepared token cache for `data` (as the trainer would leave it), holding these streams.
-void make_token_cache(const DataConfig& data, int vocab, const std::vector<int32_t>& train, const std::vector<int32_t>& valid) {
+void make_token_cache(const DataConfig& data, int vocab, const std::vector<int32_t>& train, const std::vector<int32_t>& valid,
+                      const std::vector<int32_t>& test) {
     const fs::path dir = fs::path(data.cache_dir) / ("tokens-" + token_cache_key(data, vocab));
     fs::create_directories(dir);
     TokenArrays t;
-    t.split[0] = train, t.split[1] = valid, t.split[2] = valid;
+    t.split[0] = train, t.split[1] = valid, t.split[2] = test;
     write_token_cache(dir.string(), t, vocab, nlohmann::json::object());
 }
 
@@ -60,7 +61,7 @@ TEST_CASE("analyze shows n-gram reference floors per data/eval configuration", "
     c.eval.batches = 2;
     c.data.cache_dir = dir.path() + "/cache";
     const std::vector<int32_t> train = random_tokens(3000, 32, 1), valid = random_tokens(400, 32, 2);
-    make_token_cache(c.data, 32, train, valid);
+    make_token_cache(c.data, 32, train, valid, valid);
     // Two seeds of one configuration, one trial evaluated on longer windows, one whose cache is elsewhere.
     write_result(dir.path() + "/runs/a/result.json", "1", c);
     write_result(dir.path() + "/runs/b/result.json", "2", c);
@@ -97,7 +98,7 @@ TEST_CASE("analyze shows n-gram reference floors per data/eval configuration", "
 
     ReportRequest md;
     const std::string text = render_report(a, AnalyzeOptions{}, md).text;
-    CHECK_THAT(text, Catch::Contains("## Reference floors (count-based n-gram models on the same tokens and windows)"));
+    CHECK_THAT(text, Catch::Contains("## Reference floors (count-based n-gram models on the same tokens and validation windows)"));
     CHECK_THAT(text, Catch::Contains("| trigram (interpolated KN) |"));
     CHECK_THAT(text, Catch::Contains("seq_len 8, eval 2 × 4 windows | 2 | unigram (add-one) |"));
     ReportRequest js;
@@ -121,4 +122,44 @@ TEST_CASE("configs that are not resolved ones give a note, not floors from defau
     CHECK(a.reference_floors.configs.empty());
     REQUIRE(a.reference_floors.notes.size() == 1);
     CHECK_THAT(a.reference_floors.notes[0], Catch::Contains("not a resolved one (no data.corpus)"));
+}
+
+TEST_CASE("with --split test the floors are scored on the test windows, cached apart from the validation ones", "[analysis][floors]") {
+    ScratchDir dir;
+    REQUIRE(!dir.path().empty());
+    Config c;
+    c.model.vocab = 32;
+    c.model.seq_len = 8;
+    c.eval.batch = 4;
+    c.eval.batches = 2;
+    c.data.cache_dir = dir.path() + "/cache";
+    const std::vector<int32_t> train = random_tokens(3000, 32, 1), valid = random_tokens(400, 32, 2),
+                               test = random_tokens(400, 32, 3);
+    make_token_cache(c.data, 32, train, valid, test);
+    write_result(dir.path() + "/runs/a/result.json", "1", c);
+    FloorSettings s;
+    s.seq_len = 8, s.eval_batch = 4, s.eval_batches = 2, s.vocab = 32;
+    const NgramFloors on_valid = compute_ngram_floors(train, valid, s);
+    s.split = EvalSplit::test;
+    const NgramFloors on_test = compute_ngram_floors(train, test, s);
+    REQUIRE(on_test.floors[2].loss != Approx(on_valid.floors[2].loss));  // the two splits must tell apart
+
+    const Analysis v = analyze(dir.path() + "/runs", AnalyzeOptions{});  // writes the validation cache file first
+    AnalyzeOptions o;
+    o.split = EvalSplit::test;
+    const Analysis t = analyze(dir.path() + "/runs", o);
+    REQUIRE(t.reference_floors.configs.size() == 1);
+    const NgramFloors& f = t.reference_floors.configs[0].floors;
+    CHECK_FALSE(f.from_cache);  // not the validation floors read back
+    CHECK(f.cache_file != v.reference_floors.configs.at(0).floors.cache_file);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(f.floors[i].loss == Approx(on_test.floors[i].loss));
+        CHECK(f.floors[i].accuracy == Approx(on_test.floors[i].accuracy));
+        CHECK(v.reference_floors.configs.at(0).floors.floors[i].loss == Approx(on_valid.floors[i].loss));
+    }
+    ReportRequest md;
+    const std::string text = render_report(t, o, md).text;
+    CHECK_THAT(text, Catch::Contains("## Reference floors (count-based n-gram models on the same tokens and test windows)"));
+    CHECK_THAT(text, Catch::Contains("| test loss |"));
+    CHECK(analyze(dir.path() + "/runs", o).reference_floors.configs.at(0).floors.from_cache);
 }
