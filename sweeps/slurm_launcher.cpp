@@ -129,7 +129,7 @@ std::string array_script(const SweepExpansion& sweep, const SlurmOptions& slurm,
     s += "# The trial's lock, held for the whole task: local runners and --status see it running.\n";
     s += "# Under it, the attempt line a local runner writes too (attempts are counted from train.log).\n";
     s += "exec flock --nonblock \"$dir/.lock\" sh -c '" + attempt_line_command() + "; exec \"$@\"' sh \\\n";
-    s += fmt::format("  {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet \\\n"
+    s += fmt::format("  {}{} \"$dir/config.yaml\" --run-dir \"$dir\" --resume --quiet --progress-every 60 \\\n"
                      "  --sweep {} \"$@\" >> \"$dir/train.log\" 2>&1\n",
                      slurm.mpi_ranks > 1 ? fmt::format("srun --ntasks={} ", slurm.mpi_ranks) : "", trainer, shell_quote(sweep.spec.name));
     return s;

@@ -14,6 +14,7 @@
 #include "experiments/config/config_io.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_manifest.hpp"
+#include "sweeps/sweep_eta.hpp"
 #include "sweeps/sweep_report.hpp"
 #include "sweeps/slurm_launcher.hpp"
 #include "sweeps/sweep_runner.hpp"
@@ -221,6 +222,8 @@ int sweep_command(int argc, char** argv) {
         if (args.launcher == "slurm") return submit_to_slurm(sweep, args);
         if (args.dry_run) {
             print_trial_table(stdout, sweep);
+            const std::string dir = (std::filesystem::path(args.runner.out_dir) / sweep.spec.name).string();
+            fmt::print("{}", compute_estimate(sweep, dir, std::max(1, args.runner.jobs)));
             return 0;
         }
         const int code = run_sweep(sweep, args.runner);

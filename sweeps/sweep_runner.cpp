@@ -23,8 +23,11 @@
 
 #include "experiments/config/config_io.hpp"
 #include "util/atomic_file.hpp"
+#include "util/json_path.hpp"
 #include "util/result_file.hpp"
+#include "sweeps/sweep_eta.hpp"
 #include "sweeps/sweep_report.hpp"
+#include "sweeps/trial_progress.hpp"
 #include "sweeps/trial_outcome.hpp"
 #include "util/trial_lock.hpp"
 #include "sweeps/trial_process.hpp"
@@ -142,7 +145,7 @@ struct RunningTrial {
 class Runner {
 public:
     Runner(const SweepExpansion& sweep, const RunnerOptions& options)
-        : sweep_(sweep), options_(options), records_(sweep.trials.size()) {
+        : sweep_(sweep), options_(options), records_(sweep.trials.size()), eta_(trial_work(sweep)) {
         jobs_ = std::max(1, options.jobs);
         threads_ = threads_per_trial(available_cores(), jobs_, options.threads);
         trainer_ = options.trainer_command.empty() ? default_trainer_command() : options.trainer_command;
@@ -182,7 +185,7 @@ public:
             if (g_stop_signals == 0) changed = start_pending() || changed;
             if (running_.empty() && (queue_.empty() || g_stop_signals > 0)) break;
             if (changed || Clock::now() - last_print > std::chrono::duration<double>(options_.progress_every_s)) {
-                say("{}", progress_line(sweep_.spec.name, counts(), eta_seconds()));
+                print_progress();
                 last_print = Clock::now();
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -279,15 +282,44 @@ private:
 
     ProgressCounts counts() const { return count_statuses(sweep_, records_); }
 
-    double eta_seconds() const {
-        if (durations_.empty()) return -1;
-        double mean = 0;
-        for (double d : durations_) mean += d;
-        mean /= static_cast<double>(durations_.size());
-        double remaining = mean * static_cast<double>(queue_.size());
-        for (const auto& r : running_)
-            remaining += std::max(0.0, mean - std::chrono::duration<double>(Clock::now() - r.started).count());
-        return remaining / jobs_;
+    // Each trial's training FLOPs, for the ETA; 0 where the model cannot be built (its ETA stays unknown).
+    static std::vector<double> trial_work(const SweepExpansion& sweep) {
+        std::vector<double> work;
+        for (const Trial& t : sweep.trials) {
+            try {
+                work.push_back(trial_training_flops(t.config));
+            } catch (const std::exception&) {
+                work.push_back(0);
+            }
+        }
+        return work;
+    }
+
+    std::int64_t steps_of(size_t i) const {
+        const Config& c = sweep_.trials[i].config;
+        return c.finetune.task != "none" ? c.finetune.steps : c.train.steps;
+    }
+
+    // The sweep's line, then one per running trial: its step, training loss and ETA.
+    void print_progress() {
+        std::vector<std::string> lines;
+        for (const auto& r : running_) {
+            const std::optional<TrialProgress> p = read_trial_progress(dir_of(r.index));
+            if (!p) {
+                lines.push_back(fmt::format("  {:<9} {} starting", "running", sweep_.trials[r.index].id));
+                continue;
+            }
+            const std::int64_t steps = steps_of(r.index);
+            eta_.observe(r.index, double(p->step) / double(std::max<std::int64_t>(1, steps)), p->time_s);
+            const std::optional<double> left = eta_.remaining(r.index);
+            lines.push_back(fmt::format("  {:<9} {} step {}/{}  loss {:.4f}  ETA {}", "running", sweep_.trials[r.index].id,
+                                        p->step, steps, p->loss, left ? format_duration(*left) : std::string("unknown")));
+        }
+        std::vector<size_t> left(queue_.begin(), queue_.end());
+        for (const auto& r : running_) left.push_back(r.index);
+        const std::optional<double> eta = eta_.remaining(left, jobs_);
+        say("{}", progress_line(sweep_.spec.name, counts(), eta ? *eta : -1));
+        for (const std::string& line : lines) say("{}", line);
     }
 
     void signal_children(int sig) {
@@ -383,7 +415,8 @@ private:
             write_file_atomically(dir + "/config.yaml", trial_config_yaml(trial));
 
             RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now(), record.attempts + 1, trainer_};
-            run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--sweep", sweep_.spec.name});
+            run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--progress-every",
+                                             fmt::format("{:g}", options_.trial_log_every_s), "--sweep", sweep_.spec.name});
             if (dependency == Dependency::ready) {
                 // finetune.from: pretrain resolves to this folder (its ckpt.safetensors and result.json).
                 run.argv.push_back("--pretrained");
@@ -401,9 +434,13 @@ private:
             ChildCommand command{run.argv, {fmt::format("OMP_NUM_THREADS={}", threads_)}, dir + "/train.log", run.lock.fd()};
             run.pid = start_child(command);
             records_[i].status = TrialStatus::running;
-            // `running` here is our own lock seen through result.json's "running": a trial stopped mid-way.
-            const bool resuming = record.status == TrialStatus::interrupted || record.status == TrialStatus::running;
-            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), resuming ? "resuming" : "new");
+            // A trial stopped mid-way left result.json saying "running" (the lock we now hold makes a
+            // folder without one read as running too, so the file decides); a retried one has attempts.
+            std::error_code ec;
+            const bool stopped = (record.status == TrialStatus::interrupted || record.status == TrialStatus::running) &&
+                                 fs::exists(dir + "/result.json", ec);
+            const std::string how = stopped ? "resuming" : run.attempts > 1 ? fmt::format("attempt {}", run.attempts) : "new";
+            say("{:<11} {} {} ({})", "started", trial.id, labels_text(trial.labels), how);
             running_.push_back(std::move(run));
             return StartResult::started;
         } catch (const std::exception& e) {
@@ -440,7 +477,12 @@ private:
         const TrialOutcome outcome = decide_outcome(exit_code, reported, tail.empty() ? "" : tail.back());
         const std::string& status = outcome.status;
         const std::string& message = outcome.failure_message;
-        if (status != "interrupted") durations_.push_back(seconds);  // a partial run says little about the ETA
+        if (status == "completed") {
+            // Its whole run, all attempts: what a pending trial of its size will take.
+            const ResultFile done = read_result_file(dir + "/result.json");
+            const nlohmann::json* wall = done.valid() ? find_json_path(done.root, "train.wall_time_s") : nullptr;
+            eta_.observe(run.index, 1.0, wall && wall->is_number() ? wall->get<double>() : seconds);
+        }
 
         nlohmann::json runner = {
             {"schema_version", 1},
@@ -498,7 +540,7 @@ private:
     std::vector<TrialRecord> records_;
     std::vector<size_t> queue_;
     std::vector<RunningTrial> running_;
-    std::vector<double> durations_;
+    SweepEta eta_;
     std::vector<size_t> dependency_;  // index of each trial's pretraining trial, or kNoDependency
 };
 

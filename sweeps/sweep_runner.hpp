@@ -16,11 +16,12 @@ struct RunnerOptions {
     int threads = 0;                   // per trial; 0 = cores / jobs
     bool retry_failed = false;         // re-run failed and diverged trials
     // The program and leading arguments; the runner appends
-    // "<config.yaml> --run-dir <dir> --resume --quiet --sweep <name> --label k=v ...".
+    // "<config.yaml> --run-dir <dir> --resume --quiet --progress-every <s> --sweep <name> --label k=v ...".
     // Empty = this executable's `train` subcommand.
     std::vector<std::string> trainer_command;
     std::FILE* progress = stdout;      // progress lines and the summary; nullptr = silent
     double progress_every_s = 30;      // a progress line at least this often while trials run
+    double trial_log_every_s = 60;     // each trial's train.log gets a progress line this often (--progress-every)
 };
 
 // Cores this process may use (its CPU affinity), at least 1.

@@ -1,8 +1,9 @@
 // `altup train CONFIG.yaml [--set key=value ...] [--out DIR | --run-dir DIR]
-//  [--resume] [--quiet] [--sweep NAME] [--label key=value ...] [--pretrained DIR]`
+//  [--resume] [--quiet] [--progress-every S] [--sweep NAME] [--label key=value ...] [--pretrained DIR]`
 // A config with finetune.task set runs a fine-tuning trial (experiments/finetune).
 #include "experiments/trainer/train_command.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -24,6 +25,8 @@ const char* kUsage =
     "  --run-dir DIR     exact trial directory (used by the sweep runner)\n"
     "  --resume          continue from the trial directory's checkpoint, if any\n"
     "  --quiet           no progress output\n"
+    "  --progress-every S  with --quiet, still one plain progress line every S seconds (the sweep runner\n"
+    "                    passes 60, so a trial's train.log shows where it is)\n"
     "  --sweep NAME      sweep name to record in result.json\n"
     "  --label KEY=VALUE label to record in result.json (repeatable)\n"
     "  --pretrained DIR  fine-tuning: the pretraining trial folder that finetune.from = pretrain means\n"
@@ -49,6 +52,13 @@ int train_command(int argc, char** argv) {
             else if (a == "--run-dir") opts.run_dir = value("--run-dir");
             else if (a == "--resume") opts.resume = true;
             else if (a == "--quiet") opts.quiet = true;
+            else if (a == "--progress-every") {
+                const std::string v = value("--progress-every");
+                char* end = nullptr;
+                opts.progress_every_s = std::strtod(v.c_str(), &end);
+                if (v.empty() || *end != '\0' || !(opts.progress_every_s >= 0))
+                    throw std::invalid_argument("--progress-every expects seconds (a number >= 0), got '" + v + "'");
+            }
             else if (a == "--sweep") opts.sweep = value("--sweep");
             else if (a == "--pretrained") opts.pretrained_dir = value("--pretrained");
             else if (a == "--label") {

@@ -81,6 +81,7 @@ private:
     int threads_ = 1;
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
+    std::chrono::steady_clock::time_point last_quiet_line_{};  // the last quiet progress line (progress_every_s)
     const Distributed& dist_ = distributed();
     TrialLock lock_;  // this trial's run folder, until the run object goes
     bool root_ = dist_.is_root();  // only rank 0 writes files and evaluates
@@ -186,13 +187,20 @@ void TrialRun::evaluate_now(double t) {
 }
 
 void TrialRun::progress_line(double loss, double tokens_per_s, bool final) {
-    if (opts_.quiet || !root_) return;
+    if (!root_) return;
+    if (opts_.quiet) {
+        // Quiet (a sweep's trial): a plain line now and then, so that train.log shows where the trial is.
+        if (!(opts_.progress_every_s > 0)) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!final && now - last_quiet_line_ < std::chrono::duration<double>(opts_.progress_every_s)) return;
+        last_quiet_line_ = now;
+    }
     const double eta = tokens_per_s > 0 ? double(cfg_.train.steps - p_.step) * cfg_.train.batch * cfg_.train.grad_accum *
                                               cfg_.model.seq_len / tokens_per_s
                                         : 0.0;
     const std::string msg = fmt::format("step {}/{}  loss {:.4f}  {:.0f} tok/s  ETA {}:{:02d}", p_.step, cfg_.train.steps,
                                         loss, tokens_per_s, int(eta) / 60, int(eta) % 60);
-    if (tty_)
+    if (tty_ && !opts_.quiet)
         std::cerr << "\r\033[K" << msg << (final ? "\n" : "") << std::flush;
     else
         std::cerr << msg << "\n";

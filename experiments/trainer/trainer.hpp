@@ -13,6 +13,8 @@ struct TrainOptions {
     std::string run_dir;                        // where config.yaml, metrics.jsonl, result.json, ckpt go
     bool resume = false;                        // continue from run_dir/ckpt.safetensors when present
     bool quiet = false;
+    double progress_every_s = 0;                // with quiet: still a plain progress line this often (0 = none);
+                                                // how a sweep trial's train.log shows it is alive
     std::string sweep;                          // recorded in result.json
     std::map<std::string, std::string> labels;  // recorded in result.json
     int64_t stop_after_step = -1;               // tests: behave as if interrupted after this step

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A stand-in for `altup train` that follows the runner protocol (docs/sweeps.md):
-#   fake_trainer.sh CONFIG --run-dir DIR --resume --quiet --sweep NAME --label k=v ...
+#   fake_trainer.sh CONFIG --run-dir DIR --resume --quiet --progress-every S --sweep NAME --label k=v ...
 # Each "step" sleeps FAKE_STEP_SLEEP seconds and records its progress in
-# DIR/progress (the checkpoint); --resume continues from it. On SIGTERM/SIGINT it
+# DIR/progress (the checkpoint) and a training line in DIR/metrics.jsonl (one
+# made-up second a step); --resume continues from it. On SIGTERM/SIGINT it
 # stops after the current step and exits 143. Completion appends the trial folder
 # name to $FAKE_COMPLETIONS, so tests can count how often each trial finished.
 # FAKE_FAIL_LABEL=k=v fails (exit 1, no result.json) trials with that label;
@@ -55,6 +56,8 @@ while [ "$step" -lt "${FAKE_STEPS:-4}" ]; do
   sleep "${FAKE_STEP_SLEEP:-0.02}"
   step=$((step + 1))
   echo "$step" > "$run_dir/progress.tmp" && mv "$run_dir/progress.tmp" "$run_dir/progress"
+  # The trainer's training line, with a made-up clock of one second a step and loss step + 0.5.
+  printf '{"kind":"train","step":%s,"loss":%s.5,"time_s":%s}\n' "$step" "$step" "$step" >> "$run_dir/metrics.jsonl"
   if [ "$stop" = 1 ]; then echo "fake trainer: interrupted at step $step"; exit 143; fi
 done
 after_result() {  # the usual exit code

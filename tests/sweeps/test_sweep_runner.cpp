@@ -103,8 +103,9 @@ TEST_CASE("the runner writes each trial's config, runs it with the protocol's ar
     CHECK(runner["attempts"] == 1);
     CHECK(runner["labels"]["variant"] == "altup-k2");
     const auto args = runner["command"].get<std::vector<std::string>>();
-    CHECK(std::vector<std::string>(args.begin() + 2, args.begin() + 9) ==
-          std::vector<std::string>{tdir + "/config.yaml", "--run-dir", tdir, "--resume", "--quiet", "--sweep", "fake"});
+    CHECK(std::vector<std::string>(args.begin() + 2, args.begin() + 11) ==
+          std::vector<std::string>{tdir + "/config.yaml", "--run-dir", tdir, "--resume", "--quiet", "--progress-every", "60",
+                                   "--sweep", "fake"});
 
     // Resume is the default: a second run starts nothing.
     REQUIRE(run_sweep(sweep, options) == 0);

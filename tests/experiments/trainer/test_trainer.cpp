@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <sstream>
 
@@ -435,5 +436,29 @@ TEST_CASE("a standalone trainer takes the trial's lock: refused while another pr
     // Alone, the trainer takes it for the run and lets go at the end.
     CHECK(run_trial(cfg, quiet_in(run)) == kCompleted);
     CHECK_FALSE(TrialLock::held_elsewhere(run.string()));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("a quiet trial with progress_every_s still logs plain progress lines, and none without it", "[trainer]") {
+    const fs::path dir = scratch("quiet-progress");
+    Config cfg = tiny_text_config(dir, 30);
+    cfg.train.log_every = 10;
+    auto run_and_capture = [&](const std::string& name, double every) {
+        TrainOptions o;
+        o.run_dir = (dir / name).string();
+        o.quiet = true;
+        o.progress_every_s = every;
+        std::ostringstream captured;
+        std::streambuf* old = std::cerr.rdbuf(captured.rdbuf());
+        const int code = run_trial(cfg, o);
+        std::cerr.rdbuf(old);
+        REQUIRE(code == kCompleted);
+        return captured.str();
+    };
+    // A tiny interval: every logged step (10, 20, 30) gets its line, each ending in a newline (no carriage returns).
+    const std::string every = run_and_capture("every", 1e-9);
+    for (int step : {10, 20, 30}) CHECK_THAT(every, Catch::Contains("step " + std::to_string(step) + "/30  loss "));
+    CHECK(every.find('\r') == std::string::npos);
+    CHECK(run_and_capture("silent", 0).find("step ") == std::string::npos);
     fs::remove_all(dir);
 }
