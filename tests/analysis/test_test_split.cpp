@@ -57,7 +57,7 @@ TEST_CASE("on_split pairs the three pretraining quality metrics and leaves the r
     CHECK(higher_is_better(Metric::test_accuracy));
 }
 
-TEST_CASE("--split test compares the methods on the test evaluation, not the validation one", "[analysis][split]") {
+TEST_CASE("with split test, the methods are compared on the test evaluation, not the validation one", "[analysis][split]") {
     ScratchDir dir;
     REQUIRE(!dir.path().empty());
     const std::string runs = dir.path() + "/runs";
