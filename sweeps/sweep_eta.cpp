@@ -20,6 +20,18 @@ double trial_training_flops(const Config& cfg) {
     return 3.0 * model.forward_flops_per_token(cfg.model.seq_len) * sequences * cfg.model.seq_len * steps;
 }
 
+std::vector<double> sweep_training_flops(const SweepExpansion& sweep) {
+    std::vector<double> work;
+    for (const Trial& t : sweep.trials) {
+        try {
+            work.push_back(trial_training_flops(t.config));
+        } catch (const std::exception&) {
+            work.push_back(0);
+        }
+    }
+    return work;
+}
+
 void SweepEta::observe(std::size_t i, double fraction, double seconds) {
     if (i >= work_.size() || !(fraction > 0) || !(seconds > 0)) return;
     seen_[i] = {std::min(fraction, 1.0), seconds};
@@ -66,14 +78,7 @@ std::string flops_text(double flops) {
 }  // namespace
 
 std::string compute_estimate(const SweepExpansion& sweep, const std::string& sweep_dir, int jobs) {
-    std::vector<double> work;
-    for (const Trial& t : sweep.trials) {
-        try {
-            work.push_back(trial_training_flops(t.config));
-        } catch (const std::exception&) {
-            work.push_back(0);
-        }
-    }
+    const std::vector<double> work = sweep_training_flops(sweep);
     SweepEta eta(work);
     std::vector<bool> done(sweep.trials.size(), false);
     std::size_t measured = 0;

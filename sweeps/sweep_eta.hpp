@@ -22,6 +22,8 @@ namespace altup {
 // steps (a fine-tune trial: its fine-tune steps and batch on the same model;
 // the task head is left out, it is a small part). Builds the model to count.
 double trial_training_flops(const Config& cfg);
+// Each trial's, in order; 0 for a trial whose model cannot be built (its ETA stays unknown).
+std::vector<double> sweep_training_flops(const SweepExpansion& sweep);
 
 class SweepEta {
 public:

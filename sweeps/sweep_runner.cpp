@@ -145,7 +145,7 @@ struct RunningTrial {
 class Runner {
 public:
     Runner(const SweepExpansion& sweep, const RunnerOptions& options)
-        : sweep_(sweep), options_(options), records_(sweep.trials.size()), eta_(trial_work(sweep)) {
+        : sweep_(sweep), options_(options), records_(sweep.trials.size()), eta_(sweep_training_flops(sweep)) {
         jobs_ = std::max(1, options.jobs);
         threads_ = threads_per_trial(available_cores(), jobs_, options.threads);
         trainer_ = options.trainer_command.empty() ? default_trainer_command() : options.trainer_command;
@@ -281,19 +281,6 @@ private:
     }
 
     ProgressCounts counts() const { return count_statuses(sweep_, records_); }
-
-    // Each trial's training FLOPs, for the ETA; 0 where the model cannot be built (its ETA stays unknown).
-    static std::vector<double> trial_work(const SweepExpansion& sweep) {
-        std::vector<double> work;
-        for (const Trial& t : sweep.trials) {
-            try {
-                work.push_back(trial_training_flops(t.config));
-            } catch (const std::exception&) {
-                work.push_back(0);
-            }
-        }
-        return work;
-    }
 
     std::int64_t steps_of(size_t i) const {
         const Config& c = sweep_.trials[i].config;

@@ -49,17 +49,23 @@ void write_result(const std::string& path, const std::string& trial_id, const Co
     write_text(path, r.dump(2));
 }
 
-}  // namespace
-
-TEST_CASE("analyze shows n-gram reference floors per data/eval configuration", "[analysis][floors]") {
-    ScratchDir dir;
-    REQUIRE(!dir.path().empty());
+// Vocabulary 32, windows of 8 tokens, 2 evaluation batches of 4, its token cache under cache_dir.
+Config small_eval_config(const std::string& cache_dir) {
     Config c;
     c.model.vocab = 32;
     c.model.seq_len = 8;
     c.eval.batch = 4;
     c.eval.batches = 2;
-    c.data.cache_dir = dir.path() + "/cache";
+    c.data.cache_dir = cache_dir;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("analyze shows n-gram reference floors per data/eval configuration", "[analysis][floors]") {
+    ScratchDir dir;
+    REQUIRE(!dir.path().empty());
+    Config c = small_eval_config(dir.path() + "/cache");
     const std::vector<int32_t> train = random_tokens(3000, 32, 1), valid = random_tokens(400, 32, 2);
     make_token_cache(c.data, 32, train, valid, valid);
     // Two seeds of one configuration, one trial evaluated on longer windows, one whose cache is elsewhere.
@@ -127,12 +133,7 @@ TEST_CASE("configs that are not resolved ones give a note, not floors from defau
 TEST_CASE("with --split test the floors are scored on the test windows, cached apart from the validation ones", "[analysis][floors]") {
     ScratchDir dir;
     REQUIRE(!dir.path().empty());
-    Config c;
-    c.model.vocab = 32;
-    c.model.seq_len = 8;
-    c.eval.batch = 4;
-    c.eval.batches = 2;
-    c.data.cache_dir = dir.path() + "/cache";
+    Config c = small_eval_config(dir.path() + "/cache");
     const std::vector<int32_t> train = random_tokens(3000, 32, 1), valid = random_tokens(400, 32, 2),
                                test = random_tokens(400, 32, 3);
     make_token_cache(c.data, 32, train, valid, test);
