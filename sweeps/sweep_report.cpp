@@ -61,10 +61,12 @@ void print_trial_table(std::FILE* out, const SweepExpansion& sweep) {
 }
 
 std::string progress_line(const std::string& sweep_name, const ProgressCounts& counts, double eta_s) {
-    return fmt::format("[{}] {}/{} done, {} running, {} failed, {} pending{}, ETA {}", sweep_name, counts.completed,
+    // Nothing left to run (every trial settled): no ETA to give.
+    const bool settled = counts.running == 0 && counts.pending == 0;
+    return fmt::format("[{}] {}/{} done, {} running, {} failed, {} pending{}{}", sweep_name, counts.completed,
                        counts.total(), counts.running, counts.failed, counts.pending,
                        counts.waiting > 0 ? fmt::format(" ({} waiting for pretraining)", counts.waiting) : std::string(),
-                       eta_s < 0 ? std::string("unknown") : format_duration(eta_s));
+                       settled ? std::string() : ", ETA " + (eta_s < 0 ? std::string("unknown") : format_duration(eta_s)));
 }
 
 ProgressCounts count_statuses(const std::vector<TrialRecord>& records) {
@@ -97,10 +99,11 @@ void print_summary_table(std::FILE* out, const SweepExpansion& sweep, const std:
     for (size_t i = 0; i < sweep.trials.size(); ++i) {
         const TrialRecord& r = records[i];
         rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), is_waiting(sweep, records, i) ? "waiting" : to_string(r.status),
-                        number_or_dash(r.eval_loss, "{:.4f}"), number_or_dash(r.token_accuracy, "{:.4f}"),
+                        number_or_dash(r.eval_loss, "{:.4f}"),
+                        number_or_dash(r.token_accuracy ? std::optional<double>(*r.token_accuracy * 100.0) : std::nullopt, "{:.2f}"),
                         number_or_dash(r.train_tokens_per_s, "{:.0f}")});
     }
-    print_table(out, {"id", "labels", "status", "eval loss", "accuracy", "tokens/s"}, rows);
+    print_table(out, {"id", "labels", "status", "eval loss", "accuracy (%)", "tokens/s"}, rows);
 }
 
 }  // namespace altup

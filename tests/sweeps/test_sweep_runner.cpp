@@ -339,6 +339,9 @@ TEST_CASE("progress counts and the summary table", "[report]") {
     CHECK(c.pending == 1);
     CHECK(progress_line("q", c, 125) == "[q] 1/5 done, 1 running, 2 failed, 1 pending, ETA 2m05s");
     CHECK(progress_line("q", c, -1) == "[q] 1/5 done, 1 running, 2 failed, 1 pending, ETA unknown");
+    ProgressCounts all_settled;  // nothing running or pending: no ETA at all
+    all_settled.completed = 4, all_settled.failed = 1;
+    CHECK(progress_line("q", all_settled, -1) == "[q] 4/5 done, 0 running, 1 failed, 0 pending");
 
     const auto sweep = expand_text("name: q\nbase: {model: {preset: tiny}}\nseeds: 5\n");
     std::FILE* out = std::tmpfile();
@@ -347,7 +350,7 @@ TEST_CASE("progress counts and the summary table", "[report]") {
     std::string text(4096, '\0');
     text.resize(std::fread(text.data(), 1, text.size(), out));
     std::fclose(out);
-    CHECK_THAT(text, Catch::Contains("| " + sweep.trials[0].id + " | seed=1 | completed   | 4.5000    | 0.2500   | 7500     |"));
+    CHECK_THAT(text, Catch::Contains("| " + sweep.trials[0].id + " | seed=1 | completed   | 4.5000    | 25.00        | 7500     |"));
     CHECK_THAT(text, Catch::Contains("| diverged "));
     CHECK(count_occurrences(text, "\n") == 7);  // header, rule, 5 rows
 }
