@@ -32,7 +32,9 @@ std::optional<TrialProgress> read_trial_progress(const std::string& run_dir) {
     }
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
         const nlohmann::json j = nlohmann::json::parse(*it, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || j.value("kind", "") != "train") continue;
+        if (j.is_discarded() || !j.is_object()) continue;
+        const std::string kind = j.value("kind", "");
+        if (kind != "train" && kind != "finetune_train") continue;  // pretraining's or fine-tuning's step lines
         const auto step = j.find("step"), loss = j.find("loss"), time = j.find("time_s");
         if (step == j.end() || loss == j.end() || time == j.end() || !step->is_number_integer() || !loss->is_number() ||
             !time->is_number())

@@ -14,7 +14,7 @@ struct TrialProgress {
     double time_s = 0;  // the trial's wall time up to it, over all its attempts (the trainer's time_s)
 };
 
-// The last complete {"kind": "train", ...} line of <run_dir>/metrics.jsonl;
+// The last complete {"kind": "train" (or "finetune_train"), ...} line of <run_dir>/metrics.jsonl;
 // nullopt when there is none yet. A line being written (no newline yet) or
 // not JSON is passed over, never an error: the file is another process's.
 std::optional<TrialProgress> read_trial_progress(const std::string& run_dir);

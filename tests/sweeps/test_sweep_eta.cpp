@@ -39,6 +39,11 @@ TEST_CASE("a running trial's progress is its last complete training line", "[run
     REQUIRE(q);
     CHECK(q->step == 30);
     CHECK(q->loss == Approx(6.9));
+    {
+        std::ofstream out(file, std::ios::app);  // a fine-tune trial's step lines count too
+        out << R"({"kind":"finetune_train","step":5,"loss":1.25,"time_s":0.5})" << "\n";
+    }
+    CHECK(read_trial_progress(dir.path())->step == 5);
 }
 
 TEST_CASE("a trial's training FLOPs are 3 x forward FLOPs per token x tokens, counted by hand", "[runner][eta]") {
