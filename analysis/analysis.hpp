@@ -24,6 +24,9 @@ struct AnalyzeOptions {
     FamilySpec family;                    // the iso-quality reference family (default: dense models)
     std::optional<FitCost> fit;           // fit the family's quality against this cost (--fit flops|time)
     bool include_stale = false;           // show stale trials (no longer in their sweep's expansion) as their own groups
+    // Running trials' curves so far in the curves and trials tables and the
+    // loss-curve figure, marked running; never in a table of final numbers.
+    bool include_running = false;
     // The quality of the pivot cells and of the iso-quality axis (a MetricInfo::quality
     // metric: token_accuracy, eval_loss, downstream_accuracy, ...).
     Metric metric = Metric::token_accuracy;

@@ -36,7 +36,11 @@ constexpr const char* kUsage =
     "                                   downstream_macro_f1, downstream_test_accuracy, downstream_test_macro_f1)\n"
     "  --split valid|test               the held-out split of every quality number, comparison and floor\n"
     "                                   (default valid; test reads result.json quality.test, for final reports)\n"
-    "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|fit|skipped\n"
+    "  --table ID                       only one table: groups|baseline|pivot|downstream|iso_quality|fit|skipped,\n"
+    "                                   or, for programs, trials (one row per trial) | curves (one per logged step);\n"
+    "                                   --format csv needs one\n"
+    "  --include-running                running trials too, marked running: in the trials and curves tables and\n"
+    "                                   the loss-curve figure (never in a table of final numbers)\n"
     "  --no-ci                          leave out the 95% t-intervals over seeds (shown by default)\n"
     "  --extrapolate                    compute iso-quality speedups outside the family's range (marked)\n"
     "  --family KEY=VALUE[,KEY=VALUE]   the iso-quality reference family: groups matching every pair, by label\n"
@@ -149,6 +153,8 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
                 cl.options.fit = parse_fit_cost(cost);
                 if (!cl.options.fit) return fmt::format("--fit expects flops or time, got '{}'", cost);
             }
+        } else if (arg == "--include-running" && !has_value) {
+            cl.options.include_running = true;
         } else if (arg == "--include-stale" && !has_value) {
             cl.options.include_stale = true;
         } else if (arg == "--standalone" && !has_value) {
@@ -174,6 +180,9 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
     }
     if (cl.request.latex_standalone && cl.request.format != ReportFormat::latex)
         return "--standalone is for --format latex";
+    if (cl.request.format == ReportFormat::csv && cl.request.table.empty())
+        return "--format csv writes one table per file (so that pandas.read_csv reads it whole): add --table ID, "
+               "e.g. --table trials (one row per trial), --table curves (one row per logged step) or --table groups";
     return "";
 }
 
@@ -193,7 +202,8 @@ int analyze_command(int argc, char** argv) {
     try {
         const Analysis analysis = analyze(cl.runs_dir, cl.options);
         if (!cl.quiet) std::fputs(skipped_report(analysis.loaded).c_str(), stderr);
-        if (analysis.loaded.trials.empty())
+        const bool running_shown = cl.options.include_running && !analysis.loaded.running_trials.empty();
+        if (analysis.loaded.trials.empty() && !running_shown)
             throw AnalysisError(fmt::format("no completed trial under '{}' ({} result file(s) skipped, {} still running, {} invalid)",
                                             cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running, analysis.loaded.invalid));
         if (const std::string error = check_named_choices(analysis, cl.options, cl.named); !error.empty()) {

@@ -146,6 +146,29 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
                                     against_time ? 2 : 1, kMarkers[size % 8], colour + 1, size % 5 + 1,
                                     gnuplot_string(series_name(a, g, o))));
     }
+    // --include-running: each running trial's curve so far, dotted, in its method's colour.
+    if (o.include_running)
+        for (std::size_t r = 0; r < a.loaded.running_trials.size(); ++r) {
+            const TrialResult& t = a.loaded.running_trials[r];
+            std::string rows;
+            double last_step = 0;
+            for (const CurvePoint& p : t.curve)
+                if (p.loss && (!against_time || p.time_s)) {
+                    rows += fmt::format("{} {} {}\n", p.step, number_or_missing(p.time_s), *p.loss);
+                    last_step = p.step;
+                }
+            if (rows.empty()) continue;
+            std::string name = t.labels.count(o.variant_key) ? t.labels.at(o.variant_key) : t.name;
+            const auto known = method_style.find(name);
+            const int colour = known != method_style.end() ? known->second : int(method_style.size() + r);
+            std::string rest;
+            for (const auto& [key, value] : t.labels)
+                if (key != o.variant_key) rest += (rest.empty() ? "" : ", ") + value;
+            if (!rest.empty()) name += " (" + rest + ")";
+            script += fmt::format("$r{} << EOD\n{}EOD\n", r, rows);
+            plots.push_back(fmt::format("$r{} using {}:3 with linespoints pt 6 ps 0.7 lt {} dt 3 title {}", r, against_time ? 2 : 1,
+                                        colour + 1, gnuplot_string(fmt::format("{} [running, step {}]", name, last_step))));
+        }
     if (plots.empty()) return "";
     script += fmt::format("set title {}\nset xlabel {}\nset ylabel 'validation loss (nats/token)'\nset grid\nset key outside right top\n",
                           gnuplot_string(f.title), against_time ? "'wall-clock time (s)'" : "'training step'");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "analysis/analysis_error.hpp"
+#include "analysis/flat_tables.hpp"
 #include "analysis/html_report.hpp"
 #include "analysis/latex_table.hpp"
 #include "analysis/plots.hpp"
@@ -53,6 +54,13 @@ private:
 // reader needs (a one-size sweep has no iso-quality speedup to show).
 std::vector<Table> selected_tables(const Analysis& a, const AnalyzeOptions& o, const ReportRequest& r, bool with_skipped,
                                    std::vector<std::string>& warnings) {
+    // The tables for programs exist only when asked for by name.
+    if (r.table == "trials" || r.table == "curves") {
+        Table t = r.table == "trials" ? trials_table(a, o) : curves_table(a, o);
+        if (!t.rows.empty()) return {t};
+        warnings.push_back(fmt::format("table '{}' has no rows: {}", t.id, t.why_empty));
+        return {};
+    }
     std::vector<Table> tables = report_tables(a, o, with_skipped || r.table == "skipped");
     if (r.table.empty()) {
         tables.erase(std::remove_if(tables.begin(), tables.end(), [](const Table& t) { return t.rows.empty(); }),
@@ -70,7 +78,7 @@ std::vector<Table> selected_tables(const Analysis& a, const AnalyzeOptions& o, c
         warnings.push_back(fmt::format("table '{}' has no rows{}", t.id, why.empty() ? "" : ": " + why));
         return {};
     }
-    throw AnalysisError(fmt::format("no table '{}' in this analysis (available: {})", r.table, fmt::join(ids, ", ")));
+    throw AnalysisError(fmt::format("no table '{}' in this analysis (available: {}, trials, curves)", r.table, fmt::join(ids, ", ")));
 }
 
 std::vector<const TrialResult*> trials_of(const Analysis& a, const std::vector<std::size_t>& groups) {
@@ -149,7 +157,14 @@ Report render_report(const Analysis& a, const AnalyzeOptions& o, const ReportReq
             }
             break;
         }
-        case ReportFormat::csv: report.text = render_csv(selected_tables(a, o, r, false, warnings), render); break;
+        case ReportFormat::csv:
+            // One table per file, so that any CSV reader (pandas.read_csv) reads it whole.
+            if (r.table.empty())
+                throw AnalysisError("--format csv writes one table per file: add --table ID, e.g. --table trials "
+                                    "(one row per trial), --table curves (one row per logged step) or --table groups");
+            if (const std::vector<Table> tables = selected_tables(a, o, r, false, warnings); !tables.empty())
+                report.text = render_csv(tables.front(), render);
+            break;
         case ReportFormat::latex: {
             LatexOptions latex{r.latex_standalone, {}};
             for (const ProvenanceLine& line : provenance) latex.comments.push_back(provenance_text(line));

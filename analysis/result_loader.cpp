@@ -93,6 +93,35 @@ std::string status_reason(const json& root, const std::string& status) {
     return "unknown status '" + status + "'";  // the schema check lets none through
 }
 
+// What a checked result file says of its trial; a running trial's final
+// numbers are null, so only its labels, config and curve so far are read.
+TrialResult trial_of(const json& root, const std::string& path, const std::string& status) {
+    TrialResult trial;
+    trial.path = path;
+    trial.status = status;
+    trial.trial_id = root["trial_id"].get<std::string>();
+    // A running file may lack what a completed one must have (the schema check's rule).
+    trial.name = root.contains("name") && root["name"].is_string() ? root["name"].get<std::string>() : "";
+    trial.sweep = root.contains("sweep") && root["sweep"].is_string() ? root["sweep"].get<std::string>() : "";
+    if (root.contains("labels") && root["labels"].is_object())
+        for (const auto& [key, value] : root["labels"].items()) trial.labels[key] = label_text(value);
+    if (const json* stage = find_json_path(root, "stage"); stage && stage->is_string()) trial.stage = stage->get<std::string>();
+    // downstream: absent or null for pretraining trials (docs/result-files.md).
+    if (const json* downstream = find_json_path(root, "downstream"); downstream && downstream->is_object()) {
+        trial.has_downstream = true;
+        if (const json* task = find_json_path(*downstream, "task"); task && task->is_string()) trial.downstream_task = task->get<std::string>();
+    }
+    // Null numbers, and sections a fine-tune result copied as null, are absent, never 0.
+    for (const MetricInfo& info : all_metrics()) trial.values[metric_index(info.metric)] = number_at_path(root, info.json_path);
+    if (root.contains("config") && root["config"].is_object())
+        flatten(experiment_identity(root["config"], IdentityOf::group), "", trial.identity);
+    if (const json* curve = find_json_path(root, "quality.curve")) trial.curve = parse_curve(*curve);
+    const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
+    if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
+    trial.provenance = read_provenance(root);
+    return trial;
+}
+
 }  // namespace
 
 ParsedResult parse_result_file(const std::string& path) {
@@ -109,28 +138,10 @@ ParsedResult parse_result_file(const std::string& path) {
     if (file.status != "completed") {
         out.running = file.status == "running";
         out.skip_reason = status_reason(root, file.status);
+        if (out.running) out.running_trial = trial_of(root, path, "running");
         return out;
     }
-    TrialResult trial;
-    trial.path = path;
-    trial.trial_id = root["trial_id"].get<std::string>();
-    trial.name = root["name"].get<std::string>();
-    trial.sweep = root["sweep"].is_string() ? root["sweep"].get<std::string>() : "";
-    for (const auto& [key, value] : root["labels"].items()) trial.labels[key] = label_text(value);
-    if (const json* stage = find_json_path(root, "stage"); stage && stage->is_string()) trial.stage = stage->get<std::string>();
-    // downstream: absent or null for pretraining trials (docs/result-files.md).
-    if (const json* downstream = find_json_path(root, "downstream"); downstream && downstream->is_object()) {
-        trial.has_downstream = true;
-        if (const json* task = find_json_path(*downstream, "task"); task && task->is_string()) trial.downstream_task = task->get<std::string>();
-    }
-    // Null numbers, and sections a fine-tune result copied as null, are absent, never 0.
-    for (const MetricInfo& info : all_metrics()) trial.values[metric_index(info.metric)] = number_at_path(root, info.json_path);
-    flatten(experiment_identity(root["config"], IdentityOf::group), "", trial.identity);
-    if (const json* curve = find_json_path(root, "quality.curve")) trial.curve = parse_curve(*curve);
-    const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
-    if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
-    trial.provenance = read_provenance(root);
-    out.trial = std::move(trial);
+    out.trial = trial_of(root, path, "completed");
     return out;
 }
 
@@ -163,6 +174,7 @@ LoadedResults load_results(const std::string& runs_dir) {
             loaded.trials.push_back(std::move(*parsed.trial));
         } else {
             loaded.skipped.push_back({path, parsed.skip_reason, parsed.invalid});
+            if (parsed.running_trial) loaded.running_trials.push_back(std::move(*parsed.running_trial));
             if (parsed.running) ++loaded.running;
             if (parsed.invalid) ++loaded.invalid;
         }

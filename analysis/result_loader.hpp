@@ -40,6 +40,9 @@ struct TrialResult {
     // sweep file was edited since it ran. Left out of analysis unless asked.
     bool stale = false;
     std::map<std::string, std::string> provenance;  // commit, steps, ... (analysis/provenance.hpp)
+    // "completed", or "running" for a trial still training (LoadedResults::running_trials:
+    // its curve so far from metrics.jsonl, no final numbers; never grouped).
+    std::string status = "completed";
 };
 
 // The label naming a fine-tune trial's downstream task. Fine-tune trials
@@ -55,6 +58,10 @@ struct SkippedResult {
 
 struct LoadedResults {
     std::vector<TrialResult> trials;     // completed, in path order
+    // Trials whose result.json says running, with their curves so far, in path
+    // order; counted in `skipped` too. Only `--include-running` shows them (the
+    // curves table, the loss-curve figure), never in a table of final numbers.
+    std::vector<TrialResult> running_trials;
     std::vector<SkippedResult> skipped;  // in path order
     std::size_t running = 0;             // how many of the skipped are still running
     std::size_t invalid = 0;             // how many of the skipped fail the schema check
@@ -66,7 +73,8 @@ LoadedResults load_results(const std::string& runs_dir);
 
 // Reads one file; returns the reason it cannot be used instead of a trial.
 struct ParsedResult {
-    std::optional<TrialResult> trial;
+    std::optional<TrialResult> trial;    // a completed trial
+    std::optional<TrialResult> running_trial;  // a running one (its status, labels, curve so far)
     std::string skip_reason;
     bool running = false;
     bool invalid = false;

@@ -135,43 +135,39 @@ std::string render_markdown(const std::vector<Table>& tables, const RenderOption
     return out;
 }
 
-std::string render_csv(const std::vector<Table>& tables, const RenderOptions& options) {
+std::string render_csv(const Table& t, const RenderOptions& options) {
     std::string out;
-    for (const Table& t : tables) {
-        // Several tables in one CSV: a "# id" line names each, a blank line separates them.
-        if (tables.size() > 1) out += (out.empty() ? "" : "\n") + fmt::format("# {}\n", t.id);
-        std::vector<bool> stat_cols;
-        std::vector<std::string> header;
-        for (std::size_t c = 0; c < t.columns.size(); ++c) {
-            stat_cols.push_back(is_stat_column(t, c));
-            const std::string& key = t.columns[c].key;
-            if (!stat_cols.back()) {
-                header.push_back(key);
-                continue;
-            }
-            header.insert(header.end(), {key + "_mean", key + "_std", key + "_n"});
-            if (options.confidence_intervals) header.push_back(key + "_ci95");
+    std::vector<bool> stat_cols;
+    std::vector<std::string> header;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        stat_cols.push_back(is_stat_column(t, c));
+        const std::string& key = t.columns[c].key;
+        if (!stat_cols.back()) {
+            header.push_back(key);
+            continue;
         }
-        out += fmt::format("{}\n", fmt::join(header, ","));
-        for (const auto& row : t.rows) {
-            std::vector<std::string> fields;
-            for (std::size_t c = 0; c < row.size(); ++c) {
-                const Cell& cell = row[c];
-                if (stat_cols[c]) {
-                    const Summary& s = cell.stat;
-                    const bool has = cell.kind == Cell::Kind::stat;
-                    fields.push_back(has && s.mean ? csv_number(*s.mean) : "");
-                    fields.push_back(has && s.stddev ? csv_number(*s.stddev) : "");
-                    fields.push_back(has ? std::to_string(s.n) : "0");
-                    if (options.confidence_intervals) fields.push_back(has && s.ci95 ? csv_number(*s.ci95) : "");
-                } else if (cell.kind == Cell::Kind::number) {
-                    fields.push_back(csv_number(cell.number));
-                } else {
-                    fields.push_back(csv_field(cell.kind == Cell::Kind::text ? cell.text : ""));
-                }
+        header.insert(header.end(), {key + "_mean", key + "_std", key + "_n"});
+        if (options.confidence_intervals) header.push_back(key + "_ci95");
+    }
+    out += fmt::format("{}\n", fmt::join(header, ","));
+    for (const auto& row : t.rows) {
+        std::vector<std::string> fields;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const Cell& cell = row[c];
+            if (stat_cols[c]) {
+                const Summary& s = cell.stat;
+                const bool has = cell.kind == Cell::Kind::stat;
+                fields.push_back(has && s.mean ? csv_number(*s.mean) : "");
+                fields.push_back(has && s.stddev ? csv_number(*s.stddev) : "");
+                fields.push_back(has ? std::to_string(s.n) : "0");
+                if (options.confidence_intervals) fields.push_back(has && s.ci95 ? csv_number(*s.ci95) : "");
+            } else if (cell.kind == Cell::Kind::number) {
+                fields.push_back(csv_number(cell.number));
+            } else {
+                fields.push_back(csv_field(cell.kind == Cell::Kind::text ? cell.text : ""));
             }
-            out += fmt::format("{}\n", fmt::join(fields, ","));
         }
+        out += fmt::format("{}\n", fmt::join(fields, ","));
     }
     return out;
 }

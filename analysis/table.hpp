@@ -45,7 +45,8 @@ struct RenderOptions {
 };
 
 std::string render_markdown(const std::vector<Table>& tables, const RenderOptions& options);
-std::string render_csv(const std::vector<Table>& tables, const RenderOptions& options);
+// One table: a CSV file holds one, so that any reader (pandas.read_csv) reads it whole.
+std::string render_csv(const Table& table, const RenderOptions& options);
 std::string render_html_table(const Table& table, const RenderOptions& options);
 
 // Plain text of a cell ("31.00 ± 1.41"), as Markdown and HTML show it.

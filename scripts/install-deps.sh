@@ -17,6 +17,7 @@ packages=(
   libopenmpi-dev openmpi-bin   # mpirun -np N altup train (data parallel)
   slurm-wlm munge     # --launcher slurm, and its one-node test cluster
   python3             # small helpers in the test scripts
+  python3-pandas      # the tests load `altup analyze --table trials/curves` CSV as a researcher would
 )
 # More: ALTUP_EXTRA_PACKAGES="python3-torch libopenblas0-openmp" scripts/install-deps.sh (bench/torch_reference.py)
 read -r -a extra <<< "${ALTUP_EXTRA_PACKAGES:-}"

@@ -144,10 +144,13 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
 
     const fs::path root = fs::absolute(fs::path(options.out_dir) / sweep.spec.name).lexically_normal();
     const fs::path slurm_dir = root / "slurm";
-    fs::create_directories(slurm_dir);
-    remove_stale_temporaries(root.string());
-    remove_stale_temporaries(slurm_dir.string());
-    const std::string submission = reserve_submission_name(slurm_dir);
+    const bool write = !slurm.dry_run;  // a dry run shows what would be written, and writes nothing
+    if (write) {
+        fs::create_directories(slurm_dir);
+        remove_stale_temporaries(root.string());
+        remove_stale_temporaries(slurm_dir.string());
+    }
+    const std::string submission = write ? reserve_submission_name(slurm_dir) : "array-" + timestamp() + "-dry-run";
 
     // A fine-tune trial whose pretraining trial is submitted now goes into the second array.
     std::set<std::string> pending_ids;
@@ -175,15 +178,17 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
         std::string list;
         for (const Trial* t : stage[k]) {
             const std::string dir = (root / t->id).string();
-            fs::create_directories(dir);
-            if (TrialLock lock = TrialLock::try_acquire(dir); lock.held()) remove_stale_temporaries(dir);  // no task runs it now
-            write_file_atomically(dir + "/config.yaml", trial_config_yaml(*t));
+            if (write) {
+                fs::create_directories(dir);
+                if (TrialLock lock = TrialLock::try_acquire(dir); lock.held()) remove_stale_temporaries(dir);  // no task runs it now
+                write_file_atomically(dir + "/config.yaml", trial_config_yaml(*t));
+            }
             std::string pretrained_dir, not_run;
             if (!t->depends_on.empty()) {
                 const Trial& pretraining = sweep.trials[trial_index(sweep, t->depends_on)];
                 pretrained_dir = (root / pretraining.id).string();
                 not_run = (slurm_dir / (base + "-" + t->id + ".not-fine-tuned.json")).string();
-                write_file_atomically(not_run, failed_result_text(sweep, *t, not_fine_tuned_message(pretraining, "failed")));
+                if (write) write_file_atomically(not_run, failed_result_text(sweep, *t, not_fine_tuned_message(pretraining, "failed")));
             }
             std::string labels;
             for (const auto& [key, value] : ordered_labels(t->labels)) labels += " --label " + shell_quote(key + "=" + value);
@@ -191,9 +196,12 @@ SlurmSubmission submit_slurm_array(const SweepExpansion& sweep, const RunnerOpti
             array.trial_ids.push_back(t->id);
             sub.trial_ids.push_back(t->id);
         }
-        write_file_atomically(array.list_path, list);
+        array.list = list;
         array.script = array_script(sweep, slurm, slurm_dir, array, cpus, trainer);
-        write_file_atomically(array.script_path, array.script);
+        if (write) {
+            write_file_atomically(array.list_path, array.list);
+            write_file_atomically(array.script_path, array.script);
+        }
         sub.arrays.push_back(std::move(array));
     }
     sub.script_path = sub.arrays[0].script_path;

@@ -18,7 +18,7 @@ struct SlurmOptions {
     int max_parallel = 0;                  // %M throttle, 0 = none
     int mpi_ranks = 1;                     // > 1: each trial runs as `srun -n R altup train` (MPI data parallel)
     std::vector<std::string> sbatch_args;  // extra #SBATCH lines, e.g. --account=x
-    bool dry_run = false;                  // print the script instead of submitting
+    bool dry_run = false;                  // compose the scripts and lists, write nothing, submit nothing
     std::string altup_binary;              // "" = this executable
 };
 
@@ -27,6 +27,7 @@ struct SlurmArray {
     std::vector<std::string> trial_ids;    // in array-task order
     std::string script_path, list_path;
     std::string script;                    // the sbatch script's text
+    std::string list;                      // the task list's text (one line per array task)
     std::string sbatch_command;            // as run; in a dry run the second array names "<first job id>"
     std::string job_id;                    // "" for a dry run
     bool after_first = false;              // fine-tune trials: --dependency=afterany:<first array's job id>
@@ -51,7 +52,8 @@ std::vector<const Trial*> pending_trials(const SweepExpansion& sweep, const Runn
 // Writes the trial configs, the task lists and the sbatch scripts under
 // <out>/<sweep>/slurm/ (named array-<time>-<pid>-<n>, unique per submission,
 // the task list created with O_EXCL), then submits with `sbatch --parsable` (unless dry_run),
-// the second array with --dependency=afterany:<first>. A task of a fine-tune
+// the second array with --dependency=afterany:<first>. A dry run composes the
+// same scripts and lists (named ...-dry-run) and writes nothing. A task of a fine-tune
 // trial checks that its pretraining trial completed and passes `--pretrained
 // <its folder>`; if it failed or diverged, it records the trial as failed.
 // options.trainer_command, when set, replaces `<altup> train` (tests).

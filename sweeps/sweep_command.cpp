@@ -1,4 +1,5 @@
-// `altup sweep FILE [--dry-run | --status] [--jobs N] [--out DIR] [--threads T] [--retry-failed] [--trainer CMD] [--bench]`
+// `altup sweep FILE [--set KEY=VALUE]... [--dry-run | --status] [--jobs N] [--out DIR] [--threads T] [--retry-failed]
+//  [--trainer CMD] [--bench]`
 #include "sweeps/sweep_command.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "experiments/config/config_io.hpp"
+#include "sweeps/command_line_sets.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_manifest.hpp"
 #include "sweeps/sweep_eta.hpp"
@@ -28,13 +30,15 @@ namespace {
 constexpr int kExitUsage = 2;
 
 const char* const kUsage =
-    "usage: altup sweep SWEEP.yaml [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
+    "usage: altup sweep SWEEP.yaml [--set KEY=VALUE]... [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
     "                   [--retry-failed] [--only KEY=VALUE]... [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
     "                   [--bench]\n"
     "\n"
     "Expands SWEEP.yaml into trials and runs the pending ones as `altup train` processes,\n"
     "N at a time, in DIR/<sweep name>/<trial id>/ (docs/sweeps.md).\n"
     "\n"
+    "  --set K=V        override config key K in every trial (repeatable), like the file's set: section;\n"
+    "                   changes the trials' ids as editing the file would (pass it to --status too)\n"
     "  --dry-run        print the trials (id, labels, overrides) and their count; run nothing\n"
     "  --status         report progress from the trials' result files; run nothing\n"
     "  --jobs N         trials at a time (default 1)\n"
@@ -65,6 +69,7 @@ struct Arguments {
     bool bench = false;  // run `altup bench` on the sweep after it
     std::string launcher = "local";
     std::vector<std::pair<std::string, std::string>> only;
+    std::vector<std::string> sets;  // --set KEY=VALUE, in order
     RunnerOptions runner;
     SlurmOptions slurm;
 };
@@ -92,6 +97,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
             return argv[++i];
         };
         if (option == "-h" || option == "--help") return std::nullopt;
+        else if (option == "--set") args.sets.push_back(value());
         else if (option == "--dry-run") args.dry_run = true;
         else if (option == "--status") args.status = true;
         else if (option == "--retry-failed") args.runner.retry_failed = true;
@@ -171,8 +177,8 @@ int submit_to_slurm(const SweepExpansion& sweep, const Arguments& args) {
     }
     if (args.dry_run) {
         for (const auto& array : sub.arrays) fmt::print("# {}\n{}", array.sbatch_command, array.script);
-        fmt::print(stderr, "# dry run: {} pending trials, task list{} {}; nothing submitted\n", sub.trial_ids.size(),
-                   sub.arrays.size() > 1 ? "s" : "", sub.arrays.size() > 1 ? sub.list_path + " and " + sub.arrays[1].list_path : sub.list_path);
+        for (const auto& array : sub.arrays) fmt::print("# task list {} would hold:\n{}", array.list_path, array.list);
+        fmt::print(stderr, "# dry run: {} pending trials; nothing written, nothing submitted\n", sub.trial_ids.size());
         return 0;
     }
     fmt::print("submitted job array {} ({} trials of sweep '{}'); follow it with: altup sweep {} --status --out {}\n", sub.job_id,
@@ -190,8 +196,9 @@ int run_bench_after(const Arguments& args) {
     std::error_code ec;  // resolved here: in the shell, /proc/self/exe would be the shell
     const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
     if (ec) throw std::runtime_error("--bench: cannot find the altup executable (/proc/self/exe)");
-    const std::string command = fmt::format("{} bench {} --out {} --threads {}", shell_quote(self),
-                                            shell_quote(args.file), shell_quote(args.runner.out_dir), threads);
+    std::string command = fmt::format("{} bench {} --out {} --threads {}", shell_quote(self),
+                                      shell_quote(args.file), shell_quote(args.runner.out_dir), threads);
+    for (const auto& set : args.sets) command += " --set " + shell_quote(set);
     std::fflush(stdout);
     const int status = std::system(command.c_str());
     if (status == 0) return 0;
@@ -214,8 +221,10 @@ int sweep_command(int argc, char** argv) {
     }
 
     try {
-        SweepExpansion sweep = expand_sweep(load_sweep(args.file));
-        if (!args.status && !args.dry_run) write_sweep_manifest(args.runner.out_dir, sweep, args.file);
+        SweepSpec spec = load_sweep(args.file);
+        apply_command_line_sets(spec, args.sets);
+        SweepExpansion sweep = expand_sweep(spec);
+        if (!args.status && !args.dry_run) write_sweep_manifest(args.runner.out_dir, sweep, args.file, args.sets);
         select_trials(sweep, args.only);
         print_warnings(sweep);
         if (args.status) return report_status(sweep, args.runner);

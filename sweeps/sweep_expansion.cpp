@@ -77,6 +77,13 @@ std::vector<Draft> cross_product(const SweepSpec& spec) {
                 d.labels[list.key] = value_text(list.values[i]);
             }
         });
+    if (spec.samples.length() > 0)  // drawn values have no place in the file: messages name the distribution
+        cross(spec.samples.length(), [&](Draft& d, size_t i) {
+            for (const auto& list : spec.samples.lists) {
+                d.overrides.push_back({list.key, list.values[i], list.pos, "sample"});
+                d.labels[list.key] = value_text(list.values[i]);
+            }
+        });
     if (spec.has_seeds)
         cross(spec.seeds.size(), [&](Draft& d, size_t i) {
             d.overrides.push_back({"seed", seed_node(spec.seeds[i]), spec.seeds_pos, "seeds"});
@@ -273,6 +280,12 @@ SweepExpansion expand_sweep(const SweepSpec& spec) {
                 spec.file, labels_text(trial.labels), pretraining,
                 wanted == trial.labels ? "" : ", labels " + labels_text(wanted), trial.config.finetune.task));
         }
+        const Trial& source = expansion.trials[index_by_id.at(pretraining)];
+        if (source.config.train.checkpoint == "none")
+            throw SweepError(fmt::format(
+                "{}: trial '{}' fine-tunes from the weights of trial '{}', which keeps no checkpoint (train.checkpoint: "
+                "none); set train.checkpoint to final (the default) or all for the pretraining trials",
+                spec.file, labels_text(trial.labels), labels_text(source.labels)));
         trial.depends_on = pretraining;
     }
     return expansion;

@@ -4,13 +4,16 @@
 // (docs/result-files.md, docs/analysis.md "Stale trials").
 #pragma once
 #include <string>
+#include <vector>
 
 #include "sweeps/sweep_expansion.hpp"
 
 namespace altup {
 
 // Writes atomically; the whole expansion (before --only selects from it), so a
-// partial run never makes the other trials stale.
-void write_sweep_manifest(const std::string& out_dir, const SweepExpansion& sweep, const std::string& sweep_file);
+// partial run never makes the other trials stale. `command_line_sets` are the
+// run's `--set KEY=VALUE` arguments, recorded because the trials depend on them.
+void write_sweep_manifest(const std::string& out_dir, const SweepExpansion& sweep, const std::string& sweep_file,
+                          const std::vector<std::string>& command_line_sets = {});
 
 }  // namespace altup

@@ -95,15 +95,24 @@ ProgressCounts count_statuses(const SweepExpansion& sweep, const std::vector<Tri
 }
 
 void print_summary_table(std::FILE* out, const SweepExpansion& sweep, const std::vector<TrialRecord>& records) {
+    // A fine-tune trial's result copies its pretraining trial's loss and accuracy:
+    // its row shows its own downstream accuracy and fine-tuning speed instead.
+    bool two_stage = false;
+    for (const Trial& t : sweep.trials) two_stage = two_stage || t.config.finetune.task != "none";
+    auto percent = [](const std::optional<double>& v) { return v ? std::optional<double>(*v * 100.0) : std::nullopt; };
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < sweep.trials.size(); ++i) {
         const TrialRecord& r = records[i];
+        const bool finetune = sweep.trials[i].config.finetune.task != "none";
         rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), is_waiting(sweep, records, i) ? "waiting" : to_string(r.status),
-                        number_or_dash(r.eval_loss, "{:.4f}"),
-                        number_or_dash(r.token_accuracy ? std::optional<double>(*r.token_accuracy * 100.0) : std::nullopt, "{:.2f}"),
-                        number_or_dash(r.train_tokens_per_s, "{:.0f}")});
+                        finetune ? "-" : number_or_dash(r.eval_loss, "{:.4f}"),
+                        finetune ? "-" : number_or_dash(percent(r.token_accuracy), "{:.2f}"),
+                        number_or_dash(finetune ? r.downstream_tokens_per_s : r.train_tokens_per_s, "{:.0f}")});
+        if (two_stage) rows.back().push_back(finetune ? number_or_dash(percent(r.downstream_accuracy), "{:.2f}") : "-");
     }
-    print_table(out, {"id", "labels", "status", "eval loss", "accuracy (%)", "tokens/s"}, rows);
+    std::vector<std::string> header = {"id", "labels", "status", "eval loss", "accuracy (%)", "tokens/s"};
+    if (two_stage) header.push_back("downstream accuracy (%)");
+    print_table(out, header, rows);
 }
 
 }  // namespace altup

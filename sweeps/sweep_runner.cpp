@@ -533,22 +533,7 @@ private:
 
 }  // namespace
 
-namespace {
-// Block style for mappings, whatever style the nodes carry: config.yaml is read by people.
-void use_block_style(YAML::Node node) {
-    if (!node.IsMap()) return;
-    node.SetStyle(YAML::EmitterStyle::Block);
-    for (auto entry : node) use_block_style(entry.second);
-}
-}  // namespace
-
-std::string trial_config_yaml(const Trial& trial) {
-    YAML::Node config = to_yaml(trial.config);
-    use_block_style(config);
-    YAML::Emitter out;
-    out << config;
-    return std::string(out.c_str()) + "\n";
-}
+std::string trial_config_yaml(const Trial& trial) { return config_yaml_text(trial.config); }
 
 int available_cores() {
     cpu_set_t set;

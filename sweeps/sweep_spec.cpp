@@ -10,13 +10,15 @@
 
 #include "experiments/config/config_io.hpp"
 #include "experiments/config/yaml_reading.hpp"
+#include "sweeps/sweep_sampling.hpp"
 #include "util/suggest.hpp"
 
 namespace altup {
 namespace {
 
-const std::vector<std::string> kSweepKeys = {"name",    "description", "base",  "set",     "grid",
-                                             "variants", "zip",        "seeds", "exclude", "include"};
+const std::vector<std::string> kSweepKeys = {"name",    "description", "base",    "set",     "grid",    "variants",
+                                             "zip",     "sample",      "samples", "sample_seed", "seeds", "exclude",
+                                             "include"};
 
 std::string suggest_sweep_key(const std::string& key) {
     return closest_match(key, kSweepKeys, 2);  // farther than 2 edits is not a typo
@@ -76,6 +78,7 @@ public:
         if (sections.count("set")) spec_.set = parse_overrides(section("set"), "set");
         if (sections.count("grid")) parse_grid(section("grid"));
         if (sections.count("zip")) parse_zip(section("zip"));
+        parse_sample(sections);
         if (sections.count("variants")) parse_variants(section("variants"));
         if (sections.count("seeds")) parse_seeds(section("seeds"));
         check_contradictions();
@@ -209,6 +212,58 @@ private:
         }
     }
 
+    // sample: {key: distribution}, samples: N, sample_seed: S (default 1).
+    void parse_sample(std::map<std::string, YAML::Node>& sections) {
+        const bool block = sections.count("sample"), count = sections.count("samples");
+        if (!block && !count && !sections.count("sample_seed")) return;
+        if (!block) throw_sweep_error(key_pos_[count ? "samples" : "sample_seed"], count ? "samples" : "sample_seed",
+                                      "needs a sample: block naming the keys to draw, e.g. sample: {train.lr: {log_uniform: [1e-4, 1e-2]}}");
+        if (!count) throw_sweep_error(key_pos_["sample"], "sample", "needs samples: N, the number of points to draw");
+        const YAML::Node node = sections["sample"];
+        if (!node.IsMap() || node.size() == 0)
+            throw_sweep_error(pos(node), "sample", "expected a mapping of dotted config keys to distributions");
+        std::vector<Assignment> flat;
+        flatten_distributions(node, "", flat);
+        std::vector<SampledKey> keys;
+        std::set<std::string> seen;
+        for (const auto& a : flat) {
+            check_key(a.key, a.pos, "sample");
+            if (!seen.insert(a.key).second) throw_sweep_error(a.pos, a.key, "given twice in sample");
+            keys.push_back(parse_sampled_key(a));
+        }
+        const long long n = count_value(sections["samples"], "samples", 1, 10000);
+        const long long seed = sections.count("sample_seed") ? count_value(sections["sample_seed"], "sample_seed", 0, -1) : 1;
+        spec_.samples = draw_samples(keys, static_cast<size_t>(n), static_cast<uint64_t>(seed), pos(node));
+    }
+
+    // Like flatten, but a mapping naming a distribution ({uniform: ...}) is a value, whatever
+    // its key: a misspelt key then reads as one ("did you mean"), not as a nested section.
+    void flatten_distributions(const YAML::Node& map, const std::string& prefix, std::vector<Assignment>& out) {
+        for (const auto& entry : map) {
+            const std::string key = prefix + key_name(entry.first, "sample");
+            const YAML::Node& v = entry.second;
+            const bool distribution = v.IsMap() && (v["uniform"] || v["log_uniform"] || v["choice"]);
+            if (v.IsMap() && !distribution && !is_config_key(key)) {
+                flatten_distributions(v, key + ".", out);
+                continue;
+            }
+            out.push_back({key, v, pos(entry.first)});
+        }
+    }
+
+    // An integer in [low, high] (high < 0: no upper bound).
+    long long count_value(const YAML::Node& n, const std::string& key, long long low, long long high) {
+        long long v = low - 1;
+        try {
+            if (n.IsScalar()) v = n.as<long long>();
+        } catch (const YAML::Exception&) {
+        }
+        if (v < low || (high >= 0 && v > high))
+            throw_sweep_error(pos(n), key, high >= 0 ? fmt::format("expected an integer from {} to {}", low, high)
+                                                     : fmt::format("expected an integer >= {}", low));
+        return v;
+    }
+
     void parse_variants(const YAML::Node& node) {
         if (!node.IsMap()) throw_sweep_error(pos(node), "variants", "expected a mapping of variant names to overrides");
         if (node.size() == 0) throw_sweep_error(pos(node), "variants", "empty; name at least one variant (e.g. baseline: {})");
@@ -272,6 +327,7 @@ private:
                     throw_sweep_error(list.pos, list.key, fmt::format("in two zip groups (first at {})", owners[list.key].pos.str()));
                 claim(list.key, "zip", list.pos);
             }
+        for (const auto& list : spec_.samples.lists) claim(list.key, "sample", list.pos);
         if (spec_.has_seeds) claim("seed", "seeds", key_pos_["seeds"]);
         for (const auto& v : spec_.variants)
             for (const auto& a : v.overrides) claim(a.key, "variants", a.pos);
@@ -354,6 +410,7 @@ std::vector<std::string> SweepSpec::axis_keys() const {
     for (const auto& axis : grid) keys.push_back(axis.key);
     for (const auto& group : zips)
         for (const auto& list : group.lists) keys.push_back(list.key);
+    for (const auto& list : samples.lists) keys.push_back(list.key);
     return keys;
 }
 

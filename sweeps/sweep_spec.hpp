@@ -54,6 +54,9 @@ struct SweepSpec {
     std::vector<Assignment> set;    // applied to every trial
     std::vector<AxisValues> grid;   // cartesian product
     std::vector<ZipGroup> zips;     // each group is one axis of paired values
+    // Random search (`sample:`, `samples:`, `sample_seed:`): the drawn points, one
+    // axis like a zip group (sweeps/sweep_sampling.hpp); empty lists without it.
+    ZipGroup samples;
     std::vector<Variant> variants;  // crossed with the grid; none = one unnamed variant
     bool has_seeds = false;
     std::vector<uint64_t> seeds;
@@ -61,7 +64,7 @@ struct SweepSpec {
     std::vector<PartialAssignment> exclude;
     std::vector<PartialAssignment> include;
 
-    // Keys that label trials: the grid keys, then the zip keys, in file order.
+    // Keys that label trials: the grid keys, the zip keys, then the sampled keys, in file order.
     std::vector<std::string> axis_keys() const;
     const Variant* find_variant(const std::string& name) const;
 };

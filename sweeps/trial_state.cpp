@@ -111,6 +111,8 @@ TrialRecord read_trial_record(const std::string& trial_dir, const TrialOwner* ow
         record.eval_loss = number_at_path(result, "quality.eval_loss");
         record.token_accuracy = number_at_path(result, "quality.token_accuracy");
         record.train_tokens_per_s = number_at_path(result, "speed.train_tokens_per_s");
+        record.downstream_accuracy = number_at_path(result, "downstream.accuracy");
+        record.downstream_tokens_per_s = number_at_path(result, "downstream.tokens_per_s");
         record.wall_time_s = number_at_path(result, "train.wall_time_s");
         if (const auto* steps = find_json_path(result, "train.steps_done"); steps && steps->is_number_integer())
             record.steps_done = steps->get<long long>();

@@ -33,6 +33,9 @@ struct TrialRecord {
     std::optional<double> eval_loss;
     std::optional<double> token_accuracy;
     std::optional<double> train_tokens_per_s;
+    // A fine-tune trial's own numbers (its quality/speed sections are its pretraining trial's).
+    std::optional<double> downstream_accuracy;
+    std::optional<double> downstream_tokens_per_s;
     std::optional<double> wall_time_s;
     std::optional<long long> steps_done;
 };

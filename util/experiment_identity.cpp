@@ -41,6 +41,7 @@ nlohmann::json experiment_identity(nlohmann::json config, IdentityOf of) {
     erase_added_keys_at_old_behaviour(config);
     erase_at(config, "data", "cache_dir");
     erase_at(config, "train", "threads");
+    erase_at(config, "train", "checkpoint");  // what the folder keeps, not what the trial computes
     // token_dtype only means something for pre-tokenized files; leaving it out
     // elsewhere keeps the ids of configs written before the key existed.
     auto data = config.find("data");

@@ -12,8 +12,9 @@ enum class IdentityOf {
 };
 
 // `config` is the resolved config as JSON (result.json's `config`, or
-// to_json(Config)). Left out for a trial: the name, where data is cached and
-// the thread count (how fast it runs, recorded in result.json's env), and the
+// to_json(Config)). Left out for a trial: the name, where data is cached,
+// the thread count (how fast it runs, recorded in result.json's env), which
+// checkpoints the folder keeps (train.checkpoint), and the
 // finetune section of a pretraining trial (task none: its keys are unused).
 // A group also leaves out `seed` and the keys that only say how often to
 // checkpoint or log (train.checkpoint_every, train.log_every).

@@ -19,6 +19,7 @@
 #include "bench/sweep/bench_plan.hpp"
 #include "bench/sweep/bench_run.hpp"
 #include "experiments/config/config_io.hpp"
+#include "sweeps/command_line_sets.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "util/atomic_file.hpp"
@@ -32,7 +33,8 @@ constexpr int kExitUsage = 2;
 
 const char* const kUsage =
     "usage: altup bench SWEEP.yaml | RUNS_DIR [--rounds N] [--steps-per-round S] [--warmup W] [--threads T]\n"
-    "                   [--only ID]... [--baseline VARIANT | --baseline-id ID] [--out DIR] [--dry-run]\n"
+    "                   [--only ID]... [--baseline VARIANT | --baseline-id ID] [--out DIR] [--set KEY=VALUE]...\n"
+    "                   [--dry-run]\n"
     "\n"
     "Times the training step of each speed configuration of a sweep (model, batch, sequence length, dtype,\n"
     "optimizer, threads) in one process, in interleaved rounds, each relative to its baseline in the same\n"
@@ -49,6 +51,7 @@ const char* const kUsage =
     "                        other labels (default baseline; without one, relative to the first config)\n"
     "  --baseline-id ID      every config relative to this speed configuration\n"
     "  --out DIR             runs folder of a sweep file (default runs); bench files go to DIR/<sweep>/bench/\n"
+    "  --set K=V             with a sweep file: the override `altup sweep --set K=V` ran its trials with\n"
     "  --dry-run             list the speed configurations and their trials; time nothing\n"
     "\n"
     "exit code: 0 measured (or listed), 1 the measurement failed, 2 bad arguments, sweep or runs folder.\n";
@@ -58,6 +61,7 @@ struct Arguments {
     InterleavedOptions timing;
     int threads = 0;
     std::vector<std::string> only;
+    std::vector<std::string> sets;  // --set KEY=VALUE on a sweep file, as `altup sweep --set`
     BaselineChoice baseline;
     std::optional<std::string> out;
     bool dry_run = false;
@@ -88,6 +92,7 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
         else if (option == "--warmup") args.timing.warmup = parse_count(option, value(), 0);
         else if (option == "--threads") args.threads = parse_count(option, value(), 1);
         else if (option == "--only") args.only.push_back(value());
+        else if (option == "--set") args.sets.push_back(value());
         else if (option == "--baseline") args.baseline.variant = value(), baseline_variant = true;
         else if (option == "--baseline-id") args.baseline.id = value();
         else if (option == "--out") args.out = value();
@@ -98,6 +103,8 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
     }
     if (args.source.empty()) throw UsageError("no sweep file or runs folder given");
     if (baseline_variant && !args.baseline.id.empty()) throw UsageError("--baseline and --baseline-id are exclusive");
+    if (!args.sets.empty() && fs::is_directory(args.source))
+        throw UsageError("--set applies to a sweep file; a runs folder's trials already hold their configs");
     return args;
 }
 
@@ -115,7 +122,9 @@ int trial_threads(const Config& config, const std::string& result_path) {
 }
 
 std::vector<BenchTrial> trials_of_sweep(const Arguments& args) {
-    const SweepExpansion sweep = expand_sweep(load_sweep(args.source));
+    SweepSpec spec = load_sweep(args.source);
+    apply_command_line_sets(spec, args.sets);
+    const SweepExpansion sweep = expand_sweep(spec);
     const std::string runs = args.out.value_or("runs");
     const std::string sweep_dir = (fs::path(runs) / sweep.spec.name).string();
     std::vector<BenchTrial> out;

@@ -38,6 +38,9 @@ struct TrainConfig {
     std::string dtype = "f32";               // f32 | bf16
     int threads = 0;                         // 0 = all cores (or the runner's share)
     int checkpoint_every = 500;              // 0 = only at the end
+    // What the trial folder keeps once the trial completed: final (its weights,
+    // without optimizer state) | all (every checkpoint, resumable) | none.
+    std::string checkpoint = "final";
     int log_every = 10;
 };
 

@@ -415,7 +415,7 @@ std::string suggest_key(const std::string& dotted_key) {
     return "";
 }
 
-void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
+std::pair<std::string, YAML::Node> parse_assignment(const std::string& assignment, const std::string& source) {
     const std::string origin = source.empty() ? "--set " + assignment : source;
     const auto eq = assignment.find('=');
     const std::string key = override_key(assignment);
@@ -432,8 +432,13 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
         const std::string hint = suggest_key(key);
         fail(origin, key, "unknown key" + (hint.empty() ? std::string() : " (did you mean " + hint + "?)"));
     }
+    return {key, parse_value(assignment.substr(eq + 1), origin, key)};
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
+    auto [key, value] = parse_assignment(assignment, source);
     if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-    set_dotted(root, key, parse_value(assignment.substr(eq + 1), origin, key));
+    set_dotted(root, key, value);
 }
 
 Config parse_config(const YAML::Node& root, const std::string& source) {
@@ -446,6 +451,11 @@ Config parse_config(const YAML::Node& root, const std::string& source) {
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+    return load_config(path, overrides, nullptr);
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides,
+                   const std::function<void(YAML::Node&)>& complete) {
     if (!std::filesystem::exists(path)) throw ConfigError(path + ": no such config file");
     if (!std::filesystem::is_regular_file(path)) throw ConfigError(path + ": not a regular file");
     std::vector<YAML::Node> documents;
@@ -464,6 +474,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
             apply_override(root, o, "--set " + o);
             origins[override_key(o)] = "--set " + o;
         }
+        if (complete) complete(root);
         return parse_with_origins(root, path, origins);
     } catch (const YAML::Exception& e) {
         throw ConfigError(fmt::format("{}: {}", origin_of(path, e.mark), e.msg));
@@ -484,6 +495,23 @@ YAML::Node to_yaml(const Config& c) {
     YAML::Node root(YAML::NodeType::Map);
     for (const auto& k : config_schema()) set_dotted(root, k.key, yaml_scalar(key_value(k, c)));
     return root;
+}
+
+namespace {
+// Block style for mappings, whatever style the nodes carry.
+void use_block_style(YAML::Node node) {
+    if (!node.IsMap()) return;
+    node.SetStyle(YAML::EmitterStyle::Block);
+    for (auto entry : node) use_block_style(entry.second);
+}
+}  // namespace
+
+std::string config_yaml_text(const Config& c) {
+    YAML::Node config = to_yaml(c);
+    use_block_style(config);
+    YAML::Emitter out;
+    out << config;
+    return std::string(out.c_str()) + "\n";
 }
 
 nlohmann::json to_json(const Config& c) {

@@ -193,6 +193,7 @@ std::vector<KeyDef> build() {
     s.push_back(choice("train.dtype", FIELD(train.dtype), {"f32", "bf16"}));
     s.push_back(integer("train.threads", FIELD(train.threads), 0, "(0 = all cores)"));
     s.push_back(integer("train.checkpoint_every", FIELD(train.checkpoint_every), 0, "(0 = only at the end)"));
+    s.push_back(choice("train.checkpoint", FIELD(train.checkpoint), {"final", "all", "none"}));
     s.push_back(integer("train.log_every", FIELD(train.log_every), 1));
     // eval
     s.push_back(integer("eval.every", FIELD(eval.every), 0, "(0 = only at the end)"));

@@ -188,7 +188,26 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
                     for (const auto& s : para) out << sentence_text(s) << '\n';
         }
         if (!quiet) std::fprintf(stderr, "training SentencePiece (%s, vocab %d) on %zu documents ...\n", cfg.tokenizer_type.c_str(), vocab_size, parts[0].size());
-        train_sentencepiece(text.string(), (staging / kTokenizerModelFile).string(), vocab_size, cfg.tokenizer_type, quiet);
+        try {
+            train_sentencepiece(text.string(), (staging / kTokenizerModelFile).string(), vocab_size, cfg.tokenizer_type);
+        } catch (const VocabSizeError& e) {
+            size_t characters = 0;
+            for (const Document* d : parts[0])
+                for (const auto& para : d->paragraphs)
+                    for (const auto& sentence : para) characters += sentence_text(sentence).size() + 1;
+            const std::string corpus = cfg.corpus == "text" ? fmt::format("{} (data.path)", cfg.path) : "the " + cfg.corpus + " corpus";
+            const std::string what = fmt::format("the training split of {} ({} documents, {} bytes of text)", corpus,
+                                                 parts[0].size(), characters);
+            if (e.too_large)
+                throw std::runtime_error(fmt::format(
+                    "model.vocab = {}: more pieces than SentencePiece ({}) can make from {}: at most {}. Set model.vocab to "
+                    "{} or less (--set model.vocab={}), add text, or use data.tokenizer: bytes (256 symbols)",
+                    e.requested, cfg.tokenizer_type, what, e.limit, e.limit, e.limit));
+            throw std::runtime_error(fmt::format(
+                "model.vocab = {}: too few pieces for {}: SentencePiece ({}) needs at least {}, one per distinct character. "
+                "Set model.vocab to {} or more (--set model.vocab={}), or use data.tokenizer: bytes (256 symbols)",
+                e.requested, what, cfg.tokenizer_type, e.limit, e.limit, e.limit));
+        }
         fs::remove(text);
         tok = load_sentencepiece((staging / kTokenizerModelFile).string());
     }

@@ -28,6 +28,7 @@
 #include "experiments/trainer/distributed.hpp"
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
+#include "experiments/trainer/checkpoint_policy.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "layers/model.hpp"
 #include "util/atomic_file.hpp"
@@ -60,7 +61,7 @@ private:
     Var forward(const TaskExamples& ex, const std::vector<int64_t>& rows, std::vector<int32_t>& targets, Var* aux);
     SplitScores evaluate_split(const TaskExamples& ex, std::vector<int32_t>* predictions);
     void evaluate_now();
-    void save_checkpoint();
+    void save_checkpoint(bool resumable = true);
     void restore_checkpoint(SafetensorsFile& f);
     void log_metrics(const json& line);
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
@@ -239,10 +240,17 @@ std::vector<std::pair<std::string, Tensor>> FinetuneRun::optimizer_state() {
     return out;
 }
 
-void FinetuneRun::save_checkpoint() {
+// resumable: with the optimizer and step state; else the weights alone (train.checkpoint: final).
+void FinetuneRun::save_checkpoint(bool resumable) {
     std::vector<NamedTensor> tensors;
     for (const auto& p : model_->params().params()) tensors.push_back({p.name, p.var->value});
     for (const auto& p : head_store_.params()) tensors.push_back({p.name, p.var->value});
+    if (!resumable) {
+        write_safetensors(path("ckpt.safetensors"), tensors,
+                          {{"format", "altup-lab fine-tune checkpoint v1"}, {"trial_id", config_id(cfg_)},
+                           {"pretrained_trial_id", src_.trial_id}, {"contents", kFinalWeights}, {"step", std::to_string(step_)}});
+        return;
+    }
     for (auto& [name, t] : optimizer_state()) tensors.push_back({name, t});
     json state = {{"step", step_}, {"optimizer_steps", head_opt_->steps_taken()}, {"rng", rng_.state()},
                   {"elapsed_s", now_s()}, {"curve", curve_}, {"step_ms", step_ms_}, {"last_loss", num_or_null(last_loss_)}};
@@ -255,6 +263,9 @@ void FinetuneRun::restore_checkpoint(SafetensorsFile& f) {
     if (f.metadata["trial_id"] != config_id(cfg_))
         throw std::runtime_error(path("ckpt.safetensors") + ": belongs to trial " + f.metadata["trial_id"] + ", not to this config (" +
                                  config_id(cfg_) + ")");
+    if (f.metadata["contents"] == kFinalWeights)
+        throw std::runtime_error(path("ckpt.safetensors") + ": holds the final weights of a completed trial (train.checkpoint: "
+                                 "final), not a state to resume from");
     auto restore = [&](const std::string& name, const Tensor& into) {
         auto it = f.tensors.find(name);
         if (it == f.tensors.end() || it->second.numel() != into.numel())
@@ -344,9 +355,7 @@ int FinetuneRun::run() {
     threads_ = omp_get_max_threads();
     dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
     {
-        YAML::Emitter out;
-        out << to_yaml(cfg_);
-        write_file_atomically(path("config.yaml"), std::string(out.c_str()) + "\n");
+        write_file_atomically(path("config.yaml"), config_yaml_text(cfg_));
     }
     write_result("running", "");
     prepare_data();
@@ -429,13 +438,15 @@ int FinetuneRun::run() {
         if (ft_.eval_every > 0 && step_ % ft_.eval_every == 0 && step_ < ft_.steps) evaluate_now();
         if (tc.checkpoint_every > 0 && step_ % tc.checkpoint_every == 0 && step_ < ft_.steps) {
             save_checkpoint();
+            if (tc.checkpoint == "all") keep_step_copy(path("ckpt.safetensors"), step_);
             write_result("running", "");
         }
     }
     if (curve_.empty() || curve_.back().at("step") != step_) evaluate_now();
     test_scores_ = evaluate_split(test_, nullptr);
-    save_checkpoint();
+    save_checkpoint();  // the resumable state first: a kill before the result is written resumes from it
     write_result("completed", "");
+    finish_checkpoints(tc.checkpoint, path("ckpt.safetensors"), [&] { save_checkpoint(false); });
     if (!opts_.quiet)
         std::cerr << fmt::format("done: {} validation accuracy {:.2f}% (macro-F1 {:.2f}%), test accuracy {:.2f}% (macro-F1 {:.2f}%); "
                                  "majority baseline {:.2f}%{}\n",
@@ -453,6 +464,9 @@ int run_finetune(const Config& cfg, const TrainOptions& opts) {
         return run.run();
     } catch (const RunFolderRefused& e) {
         std::cerr << cfg.name << ": " << e.what() << "\n";  // nothing was written; nothing is recorded
+        return kBadConfig;
+    } catch (const PretrainedSourceError& e) {
+        std::cerr << cfg.name << ": " << e.what() << "\n";  // found before anything was written
         return kBadConfig;
     } catch (const std::exception& e) {
         std::cerr << "\n" << cfg.name << ": failed: " << e.what() << "\n";

@@ -16,11 +16,12 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-[[noreturn]] void fail(const Config& cfg, const std::string& what) {
-    throw std::runtime_error(fmt::format("finetune.from = \"{}\": {}", cfg.finetune.from, what));
+[[noreturn]] void fail(const std::string& from, const std::string& what) {
+    throw PretrainedSourceError(fmt::format("finetune.from = \"{}\": {}", from, what));
 }
+[[noreturn]] void fail(const Config& cfg, const std::string& what) { fail(cfg.finetune.from, what); }
 
-std::string find_trial_folder(const Config& cfg, const std::string& id, const std::string& runs_root) {
+std::string find_trial_folder(const std::string& from, const std::string& id, const std::string& runs_root) {
     std::vector<fs::path> found;
     std::error_code ec;
     // Sweep trials are <runs>/<sweep>/<id>; standalone runs <runs>/standalone/<name>/<id>.
@@ -29,10 +30,49 @@ std::string find_trial_folder(const Config& cfg, const std::string& id, const st
             for (const auto& group : fs::directory_iterator(root, ec))
                 if (group.is_directory() && fs::is_directory(group.path() / id)) found.push_back(group.path() / id);
     if (found.empty())
-        fail(cfg, fmt::format("no trial folder {} under {}/*/ or {}/{}/*/", id, runs_root, runs_root, kStandaloneFolder));
+        fail(from, fmt::format("no trial folder {} under {}/*/ or {}/{}/*/", id, runs_root, runs_root, kStandaloneFolder));
     if (found.size() > 1)
-        fail(cfg, fmt::format("trial id {} is ambiguous: {} and {}; give the folder instead", id, found[0].string(), found[1].string()));
+        fail(from, fmt::format("trial id {} is ambiguous: {} and {}; give the folder instead", id, found[0].string(), found[1].string()));
     return found[0].string();
+}
+
+struct Located {
+    std::string run_dir;     // "" for a bare checkpoint outside a trial folder
+    std::string checkpoint;  // "" unless `from` named the file itself
+};
+
+// Where finetune.from points: "pretrain" -> pretrained_dir; a file; a folder; a trial id under runs_root.
+Located locate(const std::string& from, const std::string& pretrained_dir, const std::string& runs_root) {
+    Located at;
+    if (from == "pretrain") {
+        if (pretrained_dir.empty())
+            fail(from, "names the pretraining trial of a sweep; outside a sweep give a trial folder, a checkpoint file or a "
+                       "trial id (or pass --pretrained DIR)");
+        at.run_dir = pretrained_dir;
+    } else if (fs::is_regular_file(from)) {
+        at.checkpoint = from;
+        const fs::path parent = fs::path(from).parent_path();
+        if (fs::exists(parent / "config.yaml")) at.run_dir = parent.empty() ? "." : parent.string();
+    } else if (fs::is_directory(from)) {
+        at.run_dir = from;
+    } else if (std::regex_match(from, std::regex("[0-9a-f]{12}"))) {
+        at.run_dir = find_trial_folder(from, from, runs_root);
+    } else {
+        fail(from, "expected \"pretrain\", an existing trial folder, a checkpoint file or a 12-digit trial id");
+    }
+    return at;
+}
+
+// Copies the leaves of `from` that `into` does not have.
+void add_missing(YAML::Node into, const YAML::Node& from) {
+    for (const auto& entry : from) {
+        const std::string key = entry.first.Scalar();
+        if (!into[key]) {
+            into[key] = YAML::Clone(entry.second);
+        } else if (into[key].IsMap() && entry.second.IsMap()) {
+            add_missing(into[key], entry.second);
+        }
+    }
 }
 
 // The keys of two JSON objects' leaves that differ, "model.d_model: 128 vs 256".
@@ -47,24 +87,10 @@ void diff_leaves(const json& a, const json& b, const std::string& prefix, std::v
 }  // namespace
 
 PretrainedSource resolve_pretrained(const Config& cfg, const std::string& pretrained_dir, const std::string& runs_root) {
-    const std::string& from = cfg.finetune.from;
     PretrainedSource src;
-    if (from == "pretrain") {
-        if (pretrained_dir.empty())
-            fail(cfg, "names the pretraining trial of a sweep; outside a sweep give a trial folder, a checkpoint file or a "
-                      "trial id (or pass --pretrained DIR)");
-        src.run_dir = pretrained_dir;
-    } else if (fs::is_regular_file(from)) {
-        src.checkpoint = from;
-        const fs::path parent = fs::path(from).parent_path();
-        if (fs::exists(parent / "config.yaml")) src.run_dir = parent.empty() ? "." : parent.string();
-    } else if (fs::is_directory(from)) {
-        src.run_dir = from;
-    } else if (std::regex_match(from, std::regex("[0-9a-f]{12}"))) {
-        src.run_dir = find_trial_folder(cfg, from, runs_root);
-    } else {
-        fail(cfg, "expected \"pretrain\", an existing trial folder, a checkpoint file or a 12-digit trial id");
-    }
+    const Located at = locate(cfg.finetune.from, pretrained_dir, runs_root);
+    src.run_dir = at.run_dir;
+    src.checkpoint = at.checkpoint;
     if (!src.run_dir.empty()) {
         if (src.checkpoint.empty()) src.checkpoint = (fs::path(src.run_dir) / "ckpt.safetensors").string();
         const fs::path result = fs::path(src.run_dir) / "result.json";
@@ -98,6 +124,30 @@ PretrainedSource resolve_pretrained(const Config& cfg, const std::string& pretra
     SafetensorsFile f = read_safetensors(src.checkpoint);
     src.trial_id = f.metadata.count("trial_id") ? f.metadata["trial_id"] : "";
     return src;
+}
+
+void inherit_pretrained_settings(YAML::Node& tree, const std::string& pretrained_dir, const std::string& runs_root) {
+    if (!tree.IsMap() || !tree["finetune"].IsMap()) return;
+    const YAML::Node task = tree["finetune"]["task"], from = tree["finetune"]["from"];
+    if (!task.IsScalar() || task.Scalar() == "none" || !from.IsScalar()) return;
+    if (from.Scalar() == "pretrain" && pretrained_dir.empty()) return;  // resolve_pretrained says what is wrong
+    const Located at = locate(from.Scalar(), pretrained_dir, runs_root);
+    const fs::path config = fs::path(at.run_dir) / "config.yaml";
+    if (at.run_dir.empty() || !fs::exists(config)) return;
+    YAML::Node pre;
+    try {
+        pre = YAML::LoadFile(config.string());
+    } catch (const YAML::Exception& e) {
+        fail(from.Scalar(), fmt::format("cannot read the pretraining trial's {}: {}", config.string(), e.what()));
+    }
+    for (const char* section : {"model", "data"}) {
+        YAML::Node theirs = pre[section];
+        if (!theirs.IsMap()) continue;
+        theirs = YAML::Clone(theirs);
+        if (std::string(section) == "data") theirs.remove("cache_dir");  // where this machine keeps its tokens
+        if (!tree[section]) tree[section] = YAML::Node(YAML::NodeType::Map);
+        if (tree[section].IsMap()) add_missing(tree[section], theirs);
+    }
 }
 
 void load_pretrained_weights(LanguageModel& model, const std::string& checkpoint) {

@@ -1,4 +1,4 @@
-// `altup train CONFIG.yaml [--set key=value ...] [--out DIR | --run-dir DIR]
+// `altup train CONFIG.yaml [--set key=value ...] [--print-config] [--out DIR | --run-dir DIR]
 //  [--resume] [--quiet] [--progress-every S] [--sweep NAME] [--label key=value ...] [--pretrained DIR]`
 // A config with finetune.task set runs a fine-tuning trial (experiments/finetune).
 #include "experiments/trainer/train_command.hpp"
@@ -12,6 +12,7 @@
 #include "experiments/config/config_io.hpp"
 #include "util/run_folders.hpp"
 #include "experiments/finetune/finetune.hpp"
+#include "experiments/finetune/pretrained.hpp"
 #include "experiments/trainer/trainer.hpp"
 
 namespace altup {
@@ -21,6 +22,8 @@ const char* kUsage =
     "usage: altup train CONFIG.yaml [options]\n"
     "\n"
     "  --set KEY=VALUE   override a config key (repeatable), e.g. --set model.altup.k=2\n"
+    "  --print-config    print the resolved config (every key, defaults included) as YAML and exit;\n"
+    "                    it is the config.yaml the trial folder would get\n"
     "  --out DIR         runs root (default: runs); the trial goes to DIR/<name>/<trial-id>/\n"
     "  --run-dir DIR     exact trial directory (used by the sweep runner)\n"
     "  --resume          continue from the trial directory's checkpoint, if any\n"
@@ -38,6 +41,7 @@ const char* kUsage =
 int train_command(int argc, char** argv) {
     std::string config_path, out_root = "runs";
     std::vector<std::string> overrides;
+    bool print_config = false;
     TrainOptions opts;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -48,6 +52,7 @@ int train_command(int argc, char** argv) {
         try {
             if (a == "-h" || a == "--help") { std::cout << kUsage; return 0; }
             else if (a == "--set") overrides.push_back(value("--set"));
+            else if (a == "--print-config") print_config = true;
             else if (a == "--out") out_root = value("--out");
             else if (a == "--run-dir") opts.run_dir = value("--run-dir");
             else if (a == "--resume") opts.resume = true;
@@ -80,10 +85,22 @@ int train_command(int argc, char** argv) {
     }
     Config cfg;
     try {
-        cfg = load_config(config_path, overrides);
+        // A fine-tune config may leave model/data out: they are its pretraining trial's.
+        cfg = load_config(config_path, overrides,
+                          [&](YAML::Node& tree) { inherit_pretrained_settings(tree, opts.pretrained_dir, out_root); });
+        if (cfg.finetune.task != "none") resolve_pretrained(cfg, opts.pretrained_dir, out_root);  // checked before any folder
     } catch (const ConfigError& e) {
         std::cerr << e.what() << "\n";
         return kBadConfig;
+    } catch (const PretrainedSourceError& e) {
+        std::cerr << config_path << ": " << e.what() << "\n";
+        return kBadConfig;
+    }
+    if (print_config) {
+        std::cout << "# " << config_path << (overrides.empty() ? "" : " with --set") << ", resolved; config id "
+                  << config_id(cfg) << "\n"
+                  << config_yaml_text(cfg);
+        return 0;
     }
     if (opts.run_dir.empty())
         opts.run_dir = standalone_run_dir(out_root, cfg.name, config_id(cfg));

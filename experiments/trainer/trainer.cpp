@@ -29,6 +29,7 @@
 #include "experiments/trainer/evaluate.hpp"
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
+#include "experiments/trainer/checkpoint_policy.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
@@ -61,7 +62,7 @@ public:
 
 private:
     void write_result(const std::string& status, const std::string& message);
-    void save_checkpoint();
+    void save_checkpoint(bool resumable = true);
     void restore_checkpoint(SafetensorsFile& f);
     void log_metrics(const json& line);
     void evaluate_now(double now_s);
@@ -126,10 +127,18 @@ void TrialRun::write_result(const std::string& status, const std::string& messag
     write_file_atomically(path("result.json"), r.dump(2) + "\n");
 }
 
-void TrialRun::save_checkpoint() {
+// resumable: with the optimizer state and step state; else the weights alone
+// (train.checkpoint: final, once the trial completed).
+void TrialRun::save_checkpoint(bool resumable) {
     if (!root_) return;
     std::vector<NamedTensor> tensors;
     for (const auto& p : model_->params().params()) tensors.push_back({p.name, p.var->value});
+    if (!resumable) {
+        write_safetensors(path("ckpt.safetensors"), tensors,
+                          {{"format", "altup-lab checkpoint v1"}, {"trial_id", config_id(cfg_)}, {"contents", kFinalWeights},
+                           {"step", std::to_string(p_.step)}});
+        return;
+    }
     for (auto& [name, t] : optim_->state()) tensors.push_back({"optimizer." + name, t});
     json state;
     state["step"] = p_.step;
@@ -148,6 +157,9 @@ void TrialRun::restore_checkpoint(SafetensorsFile& f) {
     if (f.metadata["trial_id"] != config_id(cfg_))
         throw std::runtime_error(path("ckpt.safetensors") + ": belongs to trial " + f.metadata["trial_id"] +
                                  ", not to this config (" + config_id(cfg_) + ")");
+    if (f.metadata["contents"] == kFinalWeights)
+        throw std::runtime_error(path("ckpt.safetensors") + ": holds the final weights of a completed trial (train.checkpoint: "
+                                 "final), not a state to resume from");
     auto restore = [&](const std::string& name, const Tensor& into) {
         auto it = f.tensors.find(name);
         if (it == f.tensors.end() || it->second.numel() != into.numel())
@@ -225,9 +237,7 @@ int TrialRun::run() {
     if (cfg_.train.batch % dist_.size() != 0)
         throw std::runtime_error(fmt::format("train.batch = {} does not split over {} MPI ranks", cfg_.train.batch, dist_.size()));
     if (root_) {
-        YAML::Emitter out;
-        out << to_yaml(cfg_);
-        write_file_atomically(path("config.yaml"), std::string(out.c_str()) + "\n");
+        write_file_atomically(path("config.yaml"), config_yaml_text(cfg_));
     }
     write_result("running", "");
 
@@ -296,6 +306,7 @@ int TrialRun::run() {
         if (cfg_.eval.every > 0 && p_.step % cfg_.eval.every == 0 && p_.step < tc.steps) evaluate_now(now_s());
         if (tc.checkpoint_every > 0 && p_.step % tc.checkpoint_every == 0 && p_.step < tc.steps) {
             save_checkpoint();
+            if (tc.checkpoint == "all" && root_) keep_step_copy(path("ckpt.safetensors"), p_.step);
             write_result("running", "");
         }
     }
@@ -305,8 +316,10 @@ int TrialRun::run() {
         test_eval_ = evaluate(*model_, data_.test, cfg_.model.seq_len, cfg_.eval.batch, cfg_.eval.batches);
         have_test_ = true;
     }
+    // The resumable state first: a kill before the result is written resumes from it.
     save_checkpoint();
     write_result("completed", "");
+    if (root_) finish_checkpoints(tc.checkpoint, path("ckpt.safetensors"), [&] { save_checkpoint(false); });
     if (!opts_.quiet && root_)
         std::cerr << fmt::format("done: validation loss {:.4f}, perplexity {:.2f}, accuracy {:.2f}%; test loss {:.4f}, "
                                  "accuracy {:.2f}%; {:.0f} train tok/s\n",

@@ -149,7 +149,7 @@ TEST_CASE("parameters live in one flat buffer, initialised from the seed", "[cor
     for (int64_t i : {6, 15, 20, 31}) CHECK(s1->data().data()[i] == 0.0f);  // the gaps are zero
 }
 
-TEST_CASE("parameters placed to follow their predecessor share no gap; AdamW leaves the gaps zero", "[core][params]") {
+TEST_CASE("parameters placed to follow their predecessor share no gap - AdamW leaves the gaps zero", "[core][params]") {
     ParamStore store;
     store.add("q", {3, 5}, Init::normal);
     Var k = store.add("k", {3, 5}, Init::normal, 0.02f, true, ParamStore::Place::follows);

@@ -86,6 +86,7 @@ YAML
 cd "$work"
 "$altup" sweep sweep.yaml --launcher slurm --dry-run --out runs > dry.txt || fail "dry run"
 grep -q -- "--array=0-3%2" dry.txt || grep -q -- "--array=0-3" dry.txt || fail "dry-run script has no 4-task array: $(cat dry.txt)"
+[ ! -e runs/slurm-check ] || fail "the dry run wrote into runs/slurm-check: $(find runs | head)"
 "$altup" sweep sweep.yaml --launcher slurm --max-parallel 2 --cpus-per-task 1 --out runs > submit.txt || fail "submission: $(cat submit.txt)"
 job=$(sed -n 's/^submitted job array \([0-9]*\).*/\1/p' submit.txt)
 [ -n "$job" ] || fail "no job id in: $(cat submit.txt)"

@@ -111,7 +111,7 @@ TEST_CASE("set applies to every trial", "[expansion]") {
     for (const auto& t : e.trials) CHECK(t.config.train.steps == 77);
 }
 
-TEST_CASE("exclude drops the trials matching every key of an entry; numbers compare by value", "[expansion]") {
+TEST_CASE("exclude drops the trials matching every key of an entry - numbers compare by value", "[expansion]") {
     const auto e = expand_text("name: x\n" + kBase +
                                "variants: {baseline: {}, altup-k2: {model.altup.k: 2}}\n"
                                "grid: {model.preset: [tiny, small], train.lr: [1e-3, 2e-3]}\n"
@@ -204,7 +204,7 @@ TEST_CASE("labels print variant first and seed last", "[expansion]") {
     CHECK(labels_text({}) == "(base)");
 }
 
-TEST_CASE("override values read back as themselves; labels keep the file's spelling", "[expansion]") {
+TEST_CASE("override values read back as themselves - labels keep the file's spelling", "[expansion]") {
     const YAML::Node doc = YAML::Load("{colon: 'a: b', rate: 1e-3, list: [1, 2], word: small}");
     for (const char* key : {"colon", "rate", "word"})
         CHECK(YAML::Load(override_text(doc[key])).Scalar() == doc[key].Scalar());

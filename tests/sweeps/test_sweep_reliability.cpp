@@ -109,16 +109,38 @@ TEST_CASE("only temporaries whose writer is gone are removed", "[temporaries]") 
     CHECK(remove_stale_temporaries(dir / "no-such-folder").empty());
 }
 
+TEST_CASE("a Slurm dry run composes the scripts and task lists and writes nothing", "[slurm]") {
+    TempDir dir;
+    const auto sweep = expand_text("name: dry\nbase: {model: {preset: tiny}}\nseeds: 3\n");
+    RunnerOptions options;
+    options.out_dir = dir / "runs";
+    options.trainer_command = {"/bin/true"};
+    SlurmOptions slurm;
+    slurm.dry_run = true;
+    const SlurmSubmission sub = submit_slurm_array(sweep, options, slurm);
+    REQUIRE(sub.arrays.size() == 1);
+    CHECK(std::count(sub.arrays[0].list.begin(), sub.arrays[0].list.end(), '\n') == 3);
+    CHECK_THAT(sub.arrays[0].script, Catch::Contains("--array=0-2") && Catch::Contains(sub.arrays[0].list_path));
+    CHECK(sub.arrays[0].job_id.empty());
+    CHECK_FALSE(std::filesystem::exists(dir / "runs"));
+}
+
 TEST_CASE("two Slurm submissions of one sweep in the same second get their own task lists", "[slurm]") {
     TempDir dir;
     const auto sweep = expand_text("name: twice\nbase: {model: {preset: tiny}}\nseeds: 2\n");
     RunnerOptions options;
     options.out_dir = dir / "runs";
     options.trainer_command = {"/bin/true"};
+    // A stand-in sbatch on PATH: the submission writes its files, then "submits".
+    write_text(dir / "bin/sbatch", "#!/bin/sh\necho 4242\n");
+    std::filesystem::permissions(dir / "bin/sbatch", std::filesystem::perms::owner_all);
+    const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    ::setenv("PATH", (dir / "bin:" + old_path).c_str(), 1);
     SlurmOptions slurm;
-    slurm.dry_run = true;
     const SlurmSubmission first = submit_slurm_array(sweep, options, slurm);
     const SlurmSubmission second = submit_slurm_array(sweep, options, slurm);
+    ::setenv("PATH", old_path.c_str(), 1);
+    CHECK(first.job_id == "4242");
     REQUIRE(first.arrays.size() == 1);
     REQUIRE(second.arrays.size() == 1);
     CHECK(first.list_path != second.list_path);

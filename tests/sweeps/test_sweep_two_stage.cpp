@@ -401,7 +401,8 @@ TEST_CASE("Slurm: fine-tune trials go into a second array that depends on the fi
     CHECK_THAT(sub.arrays[1].script, Catch::Contains("--pretrained \"$pretrained\""));
     for (const auto& id : sub.arrays[0].trial_ids) CHECK(sweep.trials[trial_index(sweep, id)].depends_on.empty());
     // Each fine-tune task's line names its pretraining trial's folder and its not-fine-tuned result.
-    const std::string list = read_text(sub.arrays[1].list_path);
+    CHECK_FALSE(std::filesystem::exists(options.out_dir));  // a dry run writes nothing
+    const std::string list = sub.arrays[1].list;
     for (const auto& id : sub.arrays[1].trial_ids) {
         const Trial& t = sweep.trials[trial_index(sweep, id)];
         const std::string pre_dir = abs_dir(options, sweep, sweep.trials[trial_index(sweep, t.depends_on)]);
@@ -414,5 +415,27 @@ TEST_CASE("Slurm: fine-tune trials go into a second array that depends on the fi
     const SlurmSubmission later = submit_slurm_array(sweep, options, slurm);
     REQUIRE(later.arrays.size() == 1);
     CHECK(later.arrays[0].trial_ids.size() == 4);
-    CHECK(read_text(later.arrays[0].list_path).find("'' ''") == std::string::npos);
+    CHECK(later.arrays[0].list.find("'' ''") == std::string::npos);
+}
+
+TEST_CASE("the status table shows a fine-tune trial's own downstream accuracy and speed, not its pretraining numbers",
+          "[two-stage][report]") {
+    const auto e = expand_text(kTwoStage);
+    std::vector<TrialRecord> records(e.trials.size());
+    const size_t pre = trial_index(e, find_trial(e, {{"variant", "baseline"}, {"finetune.task", "none"}}).id);
+    const size_t pos = trial_index(e, find_trial(e, {{"variant", "baseline"}, {"finetune.task", "pos"}}).id);
+    for (size_t i : {pre, pos}) {
+        records[i].status = TrialStatus::completed;
+        records[i].eval_loss = 4.25;         // a fine-tune result carries its pretraining trial's quality ...
+        records[i].token_accuracy = 0.1875;
+        records[i].train_tokens_per_s = 5000;
+    }
+    records[pos].downstream_accuracy = 0.8125;  // ... and its own downstream section
+    records[pos].downstream_tokens_per_s = 1234;
+    const std::string table = printed([&](std::FILE* out) { print_summary_table(out, e, records); });
+    CHECK_THAT(table, Catch::Contains("| downstream accuracy (%) |"));
+    CHECK_THAT(row_of(table, e.trials[pre].id), Catch::Contains("| 4.2500 ") && Catch::Contains("| 18.75 ") && Catch::Contains("| 5000 "));
+    const std::string ft = row_of(table, e.trials[pos].id);
+    CHECK_THAT(ft, !Catch::Contains("4.2500") && !Catch::Contains("18.75") && !Catch::Contains("5000"));
+    CHECK_THAT(ft, Catch::Contains("| 1234 ") && Catch::Contains("| 81.25 "));
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "experiments/data/corpus.hpp"
@@ -93,7 +94,7 @@ TEST_CASE("tokenizers round-trip text", "[data]") {
     }
     for (const char* type : {"unigram", "bpe"}) {
         const std::string model = (dir / (std::string(type) + ".model")).string();
-        train_sentencepiece((dir / "train.txt").string(), model, 512, type, true);
+        train_sentencepiece((dir / "train.txt").string(), model, 512, type);
         auto sp = load_sentencepiece(model);
         CHECK(sp->vocab_size() == 512);
         const auto ids = sp->encode(text);
@@ -168,4 +169,50 @@ TEST_CASE("a text corpus with too few documents is refused clearly", "[data]") {
     std::ofstream(p) << "just one document\nwith two lines\n";
     CHECK_THROWS_WITH(load_text_corpus(p.string()), Catch::Contains("needs at least 3 documents"));
     fs::remove(p);
+}
+
+TEST_CASE("a vocabulary the text cannot fill, or too small for its characters, is refused naming model.vocab and what fits",
+          "[data][vocab]") {
+    const fs::path dir = fs::temp_directory_path() / ("altup-vocab-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        std::ofstream out(dir / "small.txt");
+        for (int d = 0; d < 12; ++d) {
+            for (int s = 0; s < 4; ++s) out << "the cat " << d << " sat on mat " << s << " today.\n";
+            out << "\n";
+        }
+    }
+    DataConfig cfg;
+    cfg.corpus = "text";
+    cfg.path = (dir / "small.txt").string();
+    cfg.tokenizer = "sentencepiece";
+    cfg.cache_dir = (dir / "cache").string();
+    std::string message;
+    try {
+        prepare_token_splits(cfg, 8000, true);
+    } catch (const std::exception& e) {
+        message = e.what();
+    }
+    CHECK_THAT(message, Catch::StartsWith("model.vocab = 8000: more pieces than SentencePiece (unigram) can make from the "
+                                          "training split of " + cfg.path + " (data.path)"));
+    CHECK_THAT(message, Catch::Contains("or use data.tokenizer: bytes"));
+    // The suggested size is the largest that works: it trains, and one more is refused again.
+    std::smatch m;
+    REQUIRE(std::regex_search(message, m, std::regex(R"(--set model.vocab=([0-9]+)\))")));
+    const int fits = std::stoi(m[1]);
+    CHECK(fits < 8000);
+    CHECK(prepare_token_splits(cfg, fits, true).vocab_size <= fits);
+    CHECK_THROWS_WITH(prepare_token_splits(cfg, fits + 1, true), Catch::Contains("model.vocab = " + std::to_string(fits + 1)));
+
+    // Fewer pieces than distinct characters (with character_coverage 1.0 each needs one).
+    std::string small;
+    try {
+        prepare_token_splits(cfg, 8, true);
+    } catch (const std::exception& e) {
+        small = e.what();
+    }
+    CHECK_THAT(small, Catch::StartsWith("model.vocab = 8: too few pieces for the training split of"));
+    CHECK_THAT(small, Catch::Contains("needs at least"));
+    fs::remove_all(dir);
 }

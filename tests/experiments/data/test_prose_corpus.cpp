@@ -39,7 +39,7 @@ void write_text(const fs::path& p, const std::string& text) {
 std::string sha256_of(const fs::path& p) { return run_command("sha256sum " + shell_quote(p.string())).output.substr(0, 64); }
 }  // namespace
 
-TEST_CASE("reST: headings, directives, literal blocks and comments go; inline markup keeps its text", "[data][prose]") {
+TEST_CASE("reST: headings, directives, literal blocks and comments go - inline markup keeps its text", "[data][prose]") {
     const std::string rst =
         "=====\nTitle\n=====\n\n"
         "Section\n-------\n\n"
@@ -53,7 +53,7 @@ TEST_CASE("reST: headings, directives, literal blocks and comments go; inline ma
                                          "A list item that is a whole sentence across two lines."});
 }
 
-TEST_CASE("POD: commands and verbatim blocks go; formatting codes keep their text", "[data][prose]") {
+TEST_CASE("POD: commands and verbatim blocks go - formatting codes keep their text", "[data][prose]") {
     const std::string pod =
         "=head1 NAME\n\nperlfoo - a test\n\n"
         "=begin html\n\n<p>raw</p>\n\n=end html\n\n"
@@ -62,7 +62,7 @@ TEST_CASE("POD: commands and verbatim blocks go; formatting codes keep their tex
     CHECK(pod_paragraphs(pod) == Strings{"perlfoo - a test", "Use bold and $x->y with the manual for <this>."});
 }
 
-TEST_CASE("HTML: code, tables and headings go with their contents; block tags end paragraphs; entities decoded", "[data][prose]") {
+TEST_CASE("HTML: code, tables and headings go with their contents - block tags end paragraphs - entities decoded", "[data][prose]") {
     const std::string html =
         "<html><head><title>T</title></head><body><h2>Heading</h2>"
         "<p>First <a href=\"x\">linked</a> paragraph &amp; more&#8217;s.</p>"
@@ -71,7 +71,7 @@ TEST_CASE("HTML: code, tables and headings go with their contents; block tags en
     CHECK(html_paragraphs(html) == Strings{"First linked paragraph & more\xE2\x80\x99s.", "Second with gone."});
 }
 
-TEST_CASE("OSIS: notes and titles go; x-p divisions end paragraphs; word tags keep their words", "[data][prose]") {
+TEST_CASE("OSIS: notes and titles go - x-p divisions end paragraphs - word tags keep their words", "[data][prose]") {
     const std::string osis =
         "<title type=\"x-s\">Psalm 2 OVERVIEW</title> <div sID=\"g1\" type=\"x-p\"/>"
         "<w lemma=\"strong:H1\">Yahweh</w><note placement=\"foot\">1:1 a footnote</note> "
@@ -145,7 +145,7 @@ void write_sword(const fs::path& index, const Strings& blocks) {
 }
 }  // namespace
 
-TEST_CASE("SWORD blocks decompress in order, empty entries skipped; a block past the data is refused naming the file", "[data][prose]") {
+TEST_CASE("SWORD blocks decompress in order, empty entries skipped - a block past the data is refused naming the file", "[data][prose]") {
     Scratch tmp;
     const fs::path idx = tmp.root / "ot.bzs";
     write_sword(idx, {"first block", "", "second block"});
@@ -178,7 +178,7 @@ void write_fixture_docs(const fs::path& dir, int n) {
 }
 }  // namespace
 
-TEST_CASE("a source's documents are its files in path order; the split is by document, per source, the same every time", "[data][prose]") {
+TEST_CASE("a source's documents are its files in path order - the split is by document, per source, the same every time", "[data][prose]") {
     Scratch tmp;
     write_fixture_docs(tmp.root / "a", 12);
     write_fixture_docs(tmp.root / "b", 5);

@@ -71,7 +71,7 @@ TEST_CASE("a token file of the wrong size, empty, missing or with an id outside 
     CHECK_THROWS_WITH(read_token_file((tmp.root / "none.bin").string(), "uint16", 10), Catch::Contains("none.bin: missing"));
 }
 
-TEST_CASE("a token folder becomes the train, valid and test splits; without test.bin the test split is val.bin", "[data][token-files]") {
+TEST_CASE("a token folder becomes the train, valid and test splits - without test.bin the test split is val.bin", "[data][token-files]") {
     Scratch tmp;
     const fs::path dir = tmp.root / "toks";
     fs::create_directories(dir);
@@ -100,7 +100,7 @@ TEST_CASE("a token folder becomes the train, valid and test splits; without test
     CHECK_THROWS_WITH(prepare_token_splits(cfg, 1 << 20, true), Catch::Contains("val.bin: 6 bytes is not a whole number of 4-byte ids"));
 }
 
-TEST_CASE("data.corpus tokens needs data.path to be a folder; data.token_dtype takes uint16 or uint32", "[data][token-files][config]") {
+TEST_CASE("data.corpus tokens needs data.path to be a folder - data.token_dtype takes uint16 or uint32", "[data][token-files][config]") {
     Scratch tmp;
     CHECK_THROWS_WITH(parse("data:\n  corpus: tokens\n", "t.yaml"),
                       Catch::Contains("data.corpus: corpus \"tokens\" needs data.path (a folder with train.bin and val.bin)"));

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -26,6 +28,7 @@
 #include "experiments/finetune/tasks.hpp"
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/safetensors.hpp"
+#include "experiments/trainer/train_command.hpp"
 #include "experiments/trainer/trainer.hpp"
 #include "layers/model.hpp"
 
@@ -393,5 +396,54 @@ TEST_CASE("finetune.from overlapping the destination is refused before writing, 
     fo.run_dir = (dir / "ft").string();
     fo.resume = false;
     CHECK(run_finetune(ft, fo) == kFailed);
+    fs::remove_all(dir);
+}
+
+namespace {
+// `altup train ARGS...` in this process; its exit code and what it printed on stdout.
+std::pair<int, std::string> train_cli(std::vector<std::string> args) {
+    args.insert(args.begin(), "train");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    std::ostringstream printed;
+    std::streambuf* saved = std::cout.rdbuf(printed.rdbuf());
+    const int code = train_command(static_cast<int>(argv.size()), argv.data());
+    std::cout.rdbuf(saved);
+    return {code, printed.str()};
+}
+}  // namespace
+
+TEST_CASE("a fine-tune config that leaves model/data out takes them from its pretraining trial, and a bad from is a config error",
+          "[finetune][cli]") {
+    const fs::path dir = scratch("inherit");
+    Config pre = tiny_brown(2);
+    pre.model.d_model = 48;  // not the tiny preset's: only the pretraining trial knows it
+    pre.model.heads = 2;
+    TrainOptions po;
+    po.run_dir = (dir / "pre").string();
+    po.quiet = true;
+    REQUIRE(run_trial(pre, po) == kCompleted);
+
+    const std::string ft_file = (dir / "ft.yaml").string();
+    std::ofstream(ft_file) << "name: ft\nfinetune: {task: genre4, from: " << (dir / "pre").string() << ", steps: 2}\n";
+    const auto [code, printed] = train_cli({ft_file, "--print-config", "--out", (dir / "runs").string()});
+    REQUIRE(code == 0);
+    std::ofstream(dir / "resolved.yaml") << printed;
+    const Config resolved = load_config((dir / "resolved.yaml").string());
+    const Config theirs = load_config((dir / "pre" / "config.yaml").string());
+    CHECK(to_json(resolved)["model"] == to_json(theirs)["model"]);
+    CHECK(resolved.model.d_model == 48);
+    CHECK(resolved.data.tokenizer == "bytes");
+    CHECK(resolved.data.corpus == theirs.data.corpus);
+    CHECK(resolved.finetune.task == "genre4");
+    // A key the fine-tune config does write wins, and a contradiction is refused before anything is written.
+    const auto [clash, out] = train_cli({ft_file, "--set", "model.d_model=64", "--out", (dir / "runs").string()});
+    CHECK(clash == 2);
+    CHECK_FALSE(fs::exists(dir / "runs"));
+
+    // A finetune.from that names nothing: exit 2, no trial folder.
+    const auto [bad, nothing] = train_cli({ft_file, "--set", "finetune.from=" + (dir / "typo").string(), "--out", (dir / "runs").string()});
+    CHECK(bad == 2);
+    CHECK_FALSE(fs::exists(dir / "runs"));
     fs::remove_all(dir);
 }

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@
 #include "experiments/data/dataset.hpp"
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/safetensors.hpp"
+#include "experiments/trainer/train_command.hpp"
 #include "experiments/trainer/trainer.hpp"
 
 using namespace altup;
@@ -174,8 +176,68 @@ TEST_CASE("checkpoints are safetensors files with the documented parameter names
     CHECK(f.tensors.count("blocks.1.altup.predict"));
     CHECK(f.tensors.count("blocks.0.attn.q.weight"));
     CHECK(f.tensors.count("head.weight"));
-    CHECK(f.tensors.count("optimizer.adamw.m"));
     CHECK(f.metadata.at("trial_id") == config_id(cfg));
+    fs::remove_all(dir);
+}
+
+namespace {
+TrainOptions quiet_in(const fs::path& run) {
+    TrainOptions o;
+    o.run_dir = run.string();
+    o.quiet = true;
+    return o;
+}
+
+std::set<std::string> checkpoint_files(const fs::path& run) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(run))
+        if (e.path().extension() == ".safetensors") out.insert(e.path().filename().string());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("train.checkpoint: final keeps one weights-only file, all keeps every checkpoint, none keeps nothing",
+          "[trainer][checkpoint]") {
+    const fs::path dir = scratch("policy");
+    Config cfg = tiny_text_config(dir, 9);
+    cfg.train.checkpoint_every = 3;
+    std::map<std::string, fs::path> runs;
+    for (const char* policy : {"final", "all", "none"}) {
+        cfg.train.checkpoint = policy;
+        runs[policy] = dir / policy;
+        REQUIRE(run_trial(cfg, quiet_in(runs[policy])) == kCompleted);
+    }
+    // The same trial, whatever the folder keeps.
+    CHECK(json::parse(std::ifstream(runs["final"] / "result.json"))["trial_id"] ==
+          json::parse(std::ifstream(runs["none"] / "result.json"))["trial_id"]);
+
+    CHECK(checkpoint_files(runs["final"]) == std::set<std::string>{"ckpt.safetensors"});
+    const SafetensorsFile weights = read_safetensors((runs["final"] / "ckpt.safetensors").string());
+    CHECK(weights.metadata.at("contents") == "final weights");
+    CHECK(weights.metadata.at("step") == "9");
+    for (const auto& [name, t] : weights.tensors) CHECK(name.rfind("optimizer.", 0) == std::string::npos);
+
+    CHECK(checkpoint_files(runs["all"]) ==
+          std::set<std::string>{"ckpt.safetensors", "ckpt-step-3.safetensors", "ckpt-step-6.safetensors"});
+    const SafetensorsFile last = read_safetensors((runs["all"] / "ckpt.safetensors").string());
+    CHECK(last.tensors.count("optimizer.adamw.m"));
+    // Final weights are the last resumable checkpoint's, without its optimizer state (AdamW: m and v).
+    for (const auto& [name, t] : weights.tensors) {
+        REQUIRE(last.tensors.count(name));
+        CHECK(last.tensors.at(name).to_vector() == t.to_vector());
+    }
+    const SafetensorsFile at3 = read_safetensors((runs["all"] / "ckpt-step-3.safetensors").string());
+    CHECK(json::parse(at3.metadata.at("state"))["step"] == 3);
+    CHECK(fs::file_size(runs["final"] / "ckpt.safetensors") < fs::file_size(runs["all"] / "ckpt.safetensors") / 2);
+
+    CHECK(checkpoint_files(runs["none"]).empty());
+    // A weights-only file is no state to resume from: said plainly.
+    fs::remove(runs["final"] / "result.json");
+    TrainOptions again = quiet_in(runs["final"]);
+    again.resume = true;
+    CHECK(run_trial(cfg, again) == kFailed);
+    CHECK_THAT(json::parse(std::ifstream(runs["final"] / "result.json"))["message"].get<std::string>(),
+               Catch::Contains("holds the final weights of a completed trial"));
     fs::remove_all(dir);
 }
 
@@ -257,12 +319,6 @@ void flip_byte(const fs::path& file, uint64_t offset) {
     f.write(&c, 1);
 }
 
-TrainOptions quiet_in(const fs::path& run) {
-    TrainOptions o;
-    o.run_dir = run.string();
-    o.quiet = true;
-    return o;
-}
 }  // namespace
 
 TEST_CASE("a run folder holding another trial's files is refused before anything is written", "[trainer][run-folder]") {
@@ -344,7 +400,7 @@ TEST_CASE("a checkpoint with one flipped data byte is refused on resume, and a c
     // Completed: the failure must not replace the finished result.
     const fs::path done = dir / "completed";
     REQUIRE(run_trial(cfg, quiet_in(done)) == kCompleted);
-    flip_byte(done / "ckpt.safetensors", tensor_data_offset(done / "ckpt.safetensors", "optimizer.adamw.m") + 1);
+    flip_byte(done / "ckpt.safetensors", tensor_data_offset(done / "ckpt.safetensors", "head.weight") + 1);
     const auto before = altup_test::folder_snapshot(done);
     TrainOptions r = quiet_in(done);
     r.resume = true;
@@ -460,5 +516,32 @@ TEST_CASE("a quiet trial with progress_every_s still logs plain progress lines, 
     for (int step : {10, 20, 30}) CHECK_THAT(every, Catch::Contains("step " + std::to_string(step) + "/30  loss "));
     CHECK(every.find('\r') == std::string::npos);
     CHECK(run_and_capture("silent", 0).find("step ") == std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("train --print-config prints the resolved config, defaults included, and runs nothing", "[trainer][cli]") {
+    const fs::path dir = scratch("print-config");
+    const std::string source = (dir / "c.yaml").string();
+    std::ofstream(source) << "name: printed\nmodel: {preset: tiny}\ntrain: {steps: 30}\n";
+    std::vector<std::string> args{"train", source, "--set", "train.lr=2.5e-3", "--print-config", "--out", (dir / "runs").string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    std::ostringstream printed;
+    std::streambuf* saved = std::cout.rdbuf(printed.rdbuf());
+    const int code = train_command(static_cast<int>(argv.size()), argv.data());
+    std::cout.rdbuf(saved);
+    REQUIRE(code == 0);
+    CHECK_FALSE(fs::exists(dir / "runs"));
+    // Read back, it is the same config as the file with the override: same id, every key explicit.
+    const Config expected = load_config(source, {"train.lr=2.5e-3"});
+    const std::string text = printed.str();
+    CHECK_THAT(text, Catch::StartsWith("# " + source + " with --set, resolved; config id " + config_id(expected)));
+    std::ofstream(dir / "printed.yaml") << text;
+    CHECK(config_id(load_config((dir / "printed.yaml").string())) == config_id(expected));
+    const YAML::Node tree = YAML::Load(text);
+    CHECK(tree["train"]["lr"].as<double>() == 2.5e-3);
+    CHECK(tree["train"]["steps"].as<int>() == 30);
+    CHECK(tree["model"]["altup"]["k"].as<int>() == 1);       // a default the file never wrote
+    CHECK(tree["model"]["d_model"].as<int>() == expected.model.d_model);  // from the preset
     fs::remove_all(dir);
 }
