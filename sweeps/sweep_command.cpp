@@ -224,6 +224,7 @@ int sweep_command(int argc, char** argv) {
         SweepSpec spec = load_sweep(args.file);
         apply_command_line_sets(spec, args.sets);
         SweepExpansion sweep = expand_sweep(spec);
+        const SweepExpansion whole = sweep;  // before --only: its completed trials measure this machine
         if (!args.status && !args.dry_run) write_sweep_manifest(args.runner.out_dir, sweep, args.file, args.sets);
         select_trials(sweep, args.only);
         print_warnings(sweep);
@@ -232,7 +233,7 @@ int sweep_command(int argc, char** argv) {
         if (args.dry_run) {
             print_trial_table(stdout, sweep);
             const std::string dir = (std::filesystem::path(args.runner.out_dir) / sweep.spec.name).string();
-            fmt::print("{}", compute_estimate(sweep, dir, std::max(1, args.runner.jobs)));
+            fmt::print("{}", compute_estimate(sweep, dir, std::max(1, args.runner.jobs), &whole));
             return 0;
         }
         const int code = run_sweep(sweep, args.runner);

@@ -77,10 +77,14 @@ std::string flops_text(double flops) {
 
 }  // namespace
 
-std::string compute_estimate(const SweepExpansion& sweep, const std::string& sweep_dir, int jobs) {
+std::string compute_estimate(const SweepExpansion& selected, const std::string& sweep_dir, int jobs, const SweepExpansion* whole) {
+    // Indices are the whole sweep's; the selected trials are those to count.
+    const SweepExpansion& sweep = whole ? *whole : selected;
     const std::vector<double> work = sweep_training_flops(sweep);
     SweepEta eta(work);
-    std::vector<bool> done(sweep.trials.size(), false);
+    std::vector<bool> done(sweep.trials.size(), false), chosen(sweep.trials.size(), !whole);
+    if (whole)
+        for (const Trial& t : selected.trials) chosen[trial_index(sweep, t.id)] = true;
     std::size_t measured = 0;
     for (std::size_t i = 0; i < sweep.trials.size(); ++i) {
         const ResultFile r = read_result_file(sweep_dir + "/" + sweep.trials[i].id + "/result.json");
@@ -99,14 +103,18 @@ std::string compute_estimate(const SweepExpansion& sweep, const std::string& swe
     };
     std::vector<Size> sizes;
     std::vector<std::size_t> left;
+    std::size_t completed = 0;
     for (std::size_t i = 0; i < sweep.trials.size(); ++i) {
-        if (done[i]) continue;
+        if (!chosen[i]) continue;
+        if (done[i]) {
+            ++completed;
+            continue;
+        }
         left.push_back(i);
         auto it = std::find_if(sizes.begin(), sizes.end(), [&](const Size& z) { return z.work == work[i]; });
         if (it == sizes.end()) it = sizes.insert(sizes.end(), Size{work[i], 0, eta.remaining(i)});
         ++it->to_run;
     }
-    const std::size_t completed = sweep.trials.size() - left.size();
     std::string out = fmt::format("compute: {} trial{} to run, {} completed", left.size(), left.size() == 1 ? "" : "s", completed);
     if (left.empty()) return out + "\n";
     double total_work = 0;

@@ -53,6 +53,9 @@ private:
 // `sweep_dir` measured this machine's rate, its time and the total to run with
 // `jobs` at a time. Without any completed trial it gives the FLOPs and says
 // that the ETA appears once the first trial has logged steps.
-std::string compute_estimate(const SweepExpansion& sweep, const std::string& sweep_dir, int jobs);
+// `whole`, when given, is the sweep before `--only` selected `sweep` from: its
+// completed trials measure the machine too (a --only of a new size gets a time).
+std::string compute_estimate(const SweepExpansion& sweep, const std::string& sweep_dir, int jobs,
+                             const SweepExpansion* whole = nullptr);
 
 }  // namespace altup

@@ -489,7 +489,8 @@ private:
         };
         if (!message.empty()) runner["message"] = message;
         if (!outcome.note.empty()) runner["note"] = outcome.note;
-        if (const std::string own = result_message(dir); !own.empty()) runner["trainer_message"] = own;  // before any failure record replaces it
+        const std::string own = result_message(dir);  // read before any failure record replaces it
+        if (!own.empty()) runner["trainer_message"] = own;
         if (const ResultFile left = read_result_file(dir + "/result.json"); left.invalid())
             runner["note"] = "the trainer left an invalid result.json (" + left.problem + "); it is kept, not replaced by a failed record";
         try {
@@ -499,8 +500,10 @@ private:
             say("{:<11} {}: {}", "error", trial.id, e.what());
         }
         records_[run.index] = read_trial_record_after_release(run, dir);
-        say("{:<11} {} {} in {} (exit {}){}", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code,
-            outcome.note.empty() ? "" : ": " + outcome.note);
+        // A trial that did not complete says why: the trainer's own message, else the runner's.
+        const std::string why = status == "completed" ? "" : !own.empty() ? own : message;
+        say("{:<11} {} {} in {} (exit {}){}{}", status, trial.id, labels_text(trial.labels), format_duration(seconds), exit_code,
+            outcome.note.empty() ? "" : ": " + outcome.note, why.empty() ? "" : ": " + why);
     }
 
     // The failed result.json of a trial whose trainer wrote no final result;

@@ -29,6 +29,7 @@
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/checkpoint_policy.hpp"
+#include "experiments/trainer/quiet_progress.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "layers/model.hpp"
 #include "util/atomic_file.hpp"
@@ -95,6 +96,7 @@ private:
     int threads_ = 1;
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
+    QuietProgress quiet_progress_{opts_.progress_every_s};
     TrialLock lock_;  // this trial's run folder, until the run object goes
 };
 
@@ -429,10 +431,9 @@ int FinetuneRun::run() {
         if (step_ % tc.log_every == 0 || step_ == ft_.steps) {
             const double tps = window_s > 0 ? window_tokens / window_s : 0;
             log_metrics({{"kind", "finetune_train"}, {"step", step_}, {"loss", loss_value}, {"lr", lr}, {"tokens_per_s", tps}, {"time_s", now_s()}});
-            if (!opts_.quiet) {
-                const std::string msg = fmt::format("fine-tune step {}/{}  loss {:.4f}  {:.0f} tok/s", step_, ft_.steps, loss_value, tps);
-                std::cerr << (tty_ ? "\r\033[K" + msg : msg + "\n") << std::flush;
-            }
+            const std::string msg = fmt::format("fine-tune step {}/{}  loss {:.4f}  {:.0f} tok/s", step_, ft_.steps, loss_value, tps);
+            if (!opts_.quiet) std::cerr << (tty_ ? "\r\033[K" + msg : msg + "\n") << std::flush;
+            else if (quiet_progress_.due(step_ == ft_.steps)) std::cerr << msg << "\n";
             window_tokens = window_s = 0;
         }
         if (ft_.eval_every > 0 && step_ % ft_.eval_every == 0 && step_ < ft_.steps) evaluate_now();

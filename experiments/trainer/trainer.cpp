@@ -30,6 +30,7 @@
 #include "experiments/trainer/run_folder.hpp"
 #include "experiments/trainer/run_info.hpp"
 #include "experiments/trainer/checkpoint_policy.hpp"
+#include "experiments/trainer/quiet_progress.hpp"
 #include "experiments/trainer/safetensors.hpp"
 #include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
@@ -82,7 +83,7 @@ private:
     int threads_ = 1;
     std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
-    std::chrono::steady_clock::time_point last_quiet_line_{};  // the last quiet progress line (progress_every_s)
+    QuietProgress quiet_progress_{opts_.progress_every_s};
     const Distributed& dist_ = distributed();
     TrialLock lock_;  // this trial's run folder, until the run object goes
     bool root_ = dist_.is_root();  // only rank 0 writes files and evaluates
@@ -200,13 +201,7 @@ void TrialRun::evaluate_now(double t) {
 
 void TrialRun::progress_line(double loss, double tokens_per_s, bool final) {
     if (!root_) return;
-    if (opts_.quiet) {
-        // Quiet (a sweep's trial): a plain line now and then, so that train.log shows where the trial is.
-        if (!(opts_.progress_every_s > 0)) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (!final && now - last_quiet_line_ < std::chrono::duration<double>(opts_.progress_every_s)) return;
-        last_quiet_line_ = now;
-    }
+    if (opts_.quiet && !quiet_progress_.due(final)) return;
     const double eta = tokens_per_s > 0 ? double(cfg_.train.steps - p_.step) * cfg_.train.batch * cfg_.train.grad_accum *
                                               cfg_.model.seq_len / tokens_per_s
                                         : 0.0;

@@ -45,7 +45,7 @@ std::string error_of(const std::string& text, const std::vector<std::string>& se
 
 }  // namespace
 
-TEST_CASE("--set gives every trial the value, as the same key in the file's set: would", "[expansion][cli-set]") {
+TEST_CASE("sweep --set gives every trial the value, as the same key in the file's set: would", "[expansion][cli-set]") {
     const auto from_cli = expand_with(kSweep, {"train.steps=7", "model.init_std=0.03"});
     // The same sweep with the two values written into the file by hand.
     std::string edited = kSweep;
@@ -64,7 +64,7 @@ TEST_CASE("--set gives every trial the value, as the same key in the file's set:
     CHECK(from_cli.trials[3].labels == plain.trials[3].labels);
 }
 
-TEST_CASE("--set of a key the sweep varies is refused, naming where it varies", "[expansion][cli-set]") {
+TEST_CASE("sweep --set of a key the sweep varies is refused, naming where it varies", "[expansion][cli-set]") {
     CHECK_THAT(error_of(kSweep, {"train.lr=5e-3"}),
                Catch::Contains("--set train.lr=5e-3: key 'train.lr': the sweep varies this key in its grid (sweep.yaml:5:"));
     CHECK_THAT(error_of(kSweep, {"model.altup.k=4"}), Catch::Contains("variant 'altup-k2' (sweep.yaml:4:"));
@@ -75,7 +75,7 @@ TEST_CASE("--set of a key the sweep varies is refused, naming where it varies", 
     CHECK(expand_with(zipped, {"seed=5"}).trials[1].config.seed == 5);
 }
 
-TEST_CASE("--set keys and values are checked as altup train --set checks them", "[expansion][cli-set]") {
+TEST_CASE("sweep --set keys and values are checked as altup train --set checks them", "[expansion][cli-set]") {
     CHECK_THAT(error_of(kSweep, {"train.stpes=5"}), Catch::Contains("--set train.stpes=5") && Catch::Contains("did you mean train.steps"));
     CHECK_THAT(error_of(kSweep, {"train.steps"}), Catch::Contains("expected KEY=VALUE"));
     CHECK_THAT(error_of(kSweep, {"model=3"}), Catch::Contains("a section, not a key"));

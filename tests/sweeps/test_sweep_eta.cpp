@@ -9,6 +9,7 @@
 
 #include "sweep_test_support.hpp"
 #include "sweeps/sweep_eta.hpp"
+#include "sweeps/sweep_report.hpp"
 #include "sweeps/sweep_runner.hpp"
 #include "sweeps/trial_progress.hpp"
 
@@ -119,4 +120,27 @@ TEST_CASE("while trials run, the sweep prints each one's step, loss and ETA, and
         const std::string train_log = read_text(dir / ("runs/fake/" + t.id + "/train.log"));
         CHECK_THAT(train_log, Catch::Contains("--progress-every 60"));
     }
+}
+
+TEST_CASE("a dry run with --only: a size with no completed trial is timed by the others the folder measured",
+          "[runner][eta]") {
+    TempDir dir;
+    const auto whole = expand_text("name: sizes\nbase: {model: {preset: tiny}, train: {steps: 10}}\n"
+                                   "zip: {model.d_model: [64, 128], model.heads: [2, 4]}\n");
+    REQUIRE(whole.trials.size() == 2);
+    const std::vector<double> work = sweep_training_flops(whole);
+    // The d64 trial completed here in 40 s.
+    const Trial& small = whole.trials[0];
+    nlohmann::json r = completed_result(small.id, "sizes", small.labels);
+    r["train"]["wall_time_s"] = 40.0;
+    write_text(dir / ("sweeps/" + small.id + "/result.json"), r.dump());
+    SweepExpansion selected = whole;
+    select_trials(selected, {{"model.d_model", "128"}});
+    REQUIRE(selected.trials.size() == 1);
+    // Its FLOPs at the FLOP rate the d64 trial measured: work[1] / (work[0] / 40 s).
+    const std::string expected = format_duration(work[1] / (work[0] / 40.0));
+    CHECK_THAT(compute_estimate(selected, dir / "sweeps", 1, &whole),
+               Catch::Contains("1 trial to run, 0 completed") && Catch::Contains("about " + expected + " each"));
+    // Without the whole sweep it has nothing to go by.
+    CHECK_THAT(compute_estimate(selected, dir / "sweeps", 1), Catch::Contains("time unknown"));
 }

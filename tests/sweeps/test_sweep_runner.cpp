@@ -119,7 +119,17 @@ TEST_CASE("a failed trial does not stop the others, is recorded, and is re-run o
     env.set("FAKE_FAIL_LABEL", "variant=bad");
     const auto sweep = expand_text(kSweep);
     RunnerOptions options = fake_options(dir);
+    std::FILE* progress = std::tmpfile();
+    options.progress = progress;
     CHECK(run_sweep(sweep, options) == 1);
+    options.progress = nullptr;
+    std::rewind(progress);
+    std::string printed;
+    for (int c; (c = std::fgetc(progress)) != EOF;) printed += char(c);
+    std::fclose(progress);
+    // The finish line says why: the exit code and the trainer's last words.
+    std::regex failed_line(R"(failed +[0-9a-f]{12} variant=bad [^\n]*\(exit 1\): [^\n]*fake failure: refusing to train)");
+    CHECK(std::regex_search(printed, failed_line));
 
     int failed = 0;
     for (const auto& trial : sweep.trials) {

@@ -318,8 +318,8 @@ TEST_CASE("in-memory trees (sweeps) are named by their source", "[config]") {
 TEST_CASE("every field of the config structs is a key of the resolved config", "[config]") {
     std::map<std::string, nlohmann::json> leaves;
     flatten(to_json(Config{}), "", leaves);
-    // name, seed; model 11 + altup 6 + sequence_altup 3 + moe 5; data 8; train 17; eval 3; finetune 12.
-    CHECK(leaves.size() == 2 + 11 + 6 + 3 + 5 + 8 + 17 + 3 + 12);
+    // name, seed; model 11 + altup 6 + sequence_altup 3 + moe 5; data 8; train 18; eval 3; finetune 12.
+    CHECK(leaves.size() == 2 + 11 + 6 + 3 + 5 + 8 + 18 + 3 + 12);
     for (const auto& [key, value] : leaves) CHECK(is_known_key(key));
     const YAML::Node y = to_yaml(Config{});
     CHECK(y["model"]["altup"]["style"].as<std::string>() == "paper");
@@ -340,12 +340,13 @@ TEST_CASE("a config far from the defaults round-trips exactly through to_yaml", 
         "  split: {valid: 0.1, test: 0.2}\n  cache_dir: /tmp/cache\n"
         "train: {steps: 7, batch: 3, grad_accum: 2, optimizer: adafactor, lr: 0.30000000000000004, weight_decay: 0,\n"
         "        beta1: 0, beta2: 0.95, eps: 1.0e-6, warmup: 0, schedule: rsqrt, min_lr_ratio: 1, clip: 0,\n"
-        "        threads: 2, checkpoint_every: 0, log_every: 1}\n"
+        "        threads: 2, checkpoint_every: 0, checkpoint: none, log_every: 1}\n"
         "eval: {every: 0, batches: 0, batch: 1}\n"));
     CHECK(a.seed == 1152921504606846977ULL);
     CHECK(a.model.d_model == 512);
     CHECK(a.model.altup.style == AltUpStyle::paper);
     CHECK(a.train.lr == 0.30000000000000004);
+    CHECK(a.train.checkpoint == "none");
     YAML::Emitter out;
     out << to_yaml(a);
     const Config back = load_config(write_yaml("far-back.yaml", out.c_str()));

@@ -447,3 +447,36 @@ TEST_CASE("a fine-tune config that leaves model/data out takes them from its pre
     CHECK_FALSE(fs::exists(dir / "runs"));
     fs::remove_all(dir);
 }
+
+TEST_CASE("a quiet fine-tune with progress_every_s logs plain progress lines, and none without it", "[finetune][brown]") {
+    const fs::path dir = scratch("quiet-progress");
+    const Config pre = tiny_brown(2);
+    TrainOptions po;
+    po.run_dir = (dir / "pre").string();
+    po.quiet = true;
+    REQUIRE(run_trial(pre, po) == kCompleted);
+    Config ft = pre;
+    ft.finetune.task = "pos";
+    ft.finetune.from = (dir / "pre").string();
+    ft.finetune.steps = 20;
+    ft.finetune.batch = 4;
+    ft.finetune.eval_every = 0;
+    ft.train.log_every = 10;
+    auto run_and_capture = [&](const std::string& name, double every) {
+        TrainOptions o;
+        o.run_dir = (dir / name).string();
+        o.quiet = true;
+        o.progress_every_s = every;
+        std::ostringstream captured;
+        std::streambuf* old = std::cerr.rdbuf(captured.rdbuf());
+        const int code = run_finetune(ft, o);
+        std::cerr.rdbuf(old);
+        REQUIRE(code == kCompleted);
+        return captured.str();
+    };
+    const std::string every = run_and_capture("every", 1e-9);
+    for (int step : {10, 20}) CHECK_THAT(every, Catch::Contains("fine-tune step " + std::to_string(step) + "/20  loss "));
+    CHECK(every.find('\r') == std::string::npos);
+    CHECK(run_and_capture("silent", 0).find("fine-tune step") == std::string::npos);
+    fs::remove_all(dir);
+}
