@@ -27,6 +27,9 @@ struct AnalyzeOptions {
     // Running trials' curves so far in the curves and trials tables and the
     // loss-curve figure, marked running; never in a table of final numbers.
     bool include_running = false;
+    // Figures: logarithmic x and/or y axes (--plot-log x|y|xy).
+    bool plot_log_x = false;
+    bool plot_log_y = false;
     // The quality of the pivot cells and of the iso-quality axis (a MetricInfo::quality
     // metric: token_accuracy, eval_loss, downstream_accuracy, ...).
     Metric metric = Metric::token_accuracy;

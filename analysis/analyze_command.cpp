@@ -49,6 +49,7 @@ constexpr const char* kUsage =
     "                                   each method's compute multiplier with a bootstrap interval over seeds\n"
     "  --include-stale                  show trials their sweep file no longer expands to, as groups of their own\n"
     "  --plot DIR                       draw figures (SVG and PNG, with gnuplot) into DIR\n"
+    "  --plot-log x|y|xy                logarithmic axes in the figures (e.g. x for tokens/s or steps)\n"
     "  --quiet                          do not list skipped result files on stderr\n";
 
 struct CommandLine {
@@ -152,6 +153,15 @@ std::string parse(int argc, char** argv, CommandLine& cl) {
             if (error.empty()) {
                 cl.options.fit = parse_fit_cost(cost);
                 if (!cl.options.fit) return fmt::format("--fit expects flops or time, got '{}'", cost);
+            }
+        } else if (arg == "--plot-log") {
+            std::string axes;
+            error = take(axes);
+            if (error.empty()) {
+                if (axes != "x" && axes != "y" && axes != "xy" && axes != "yx")
+                    return fmt::format("--plot-log expects x, y or xy, got '{}'", axes);
+                cl.options.plot_log_x = axes.find('x') != std::string::npos;
+                cl.options.plot_log_y = axes.find('y') != std::string::npos;
             }
         } else if (arg == "--include-running" && !has_value) {
             cl.options.include_running = true;

@@ -1,12 +1,13 @@
 #include "analysis/flat_tables.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "analysis/metrics_log.hpp"
 
 namespace altup {
 namespace {
@@ -69,38 +70,22 @@ struct LoggedStep {
     std::optional<double> time_s, train_loss, lr, tokens_per_s, eval_loss, eval_perplexity, eval_accuracy, eval_macro_f1;
 };
 
-std::optional<double> number(const json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number()) return std::nullopt;
-    return it->get<double>();
-}
-
-// By step; a torn last line (the trainer may be appending) is ignored.
+// By step: a step's training line gives its clock, an evaluation's only when it has none.
 std::map<double, LoggedStep> read_logged_steps(const std::string& result_path) {
     std::map<double, LoggedStep> steps;
-    std::ifstream in(std::filesystem::path(result_path).parent_path() / "metrics.jsonl");
-    for (std::string line; std::getline(in, line);) {
-        const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!j.is_object()) continue;
-        const auto step = number(j, "step");
-        if (!step) continue;
-        const std::string kind = j.value("kind", "");
-        LoggedStep& s = steps[*step];
-        if (kind == "train" || kind == "finetune_train") {
-            s.time_s = number(j, "time_s");
-            s.train_loss = number(j, "loss");
-            s.lr = number(j, "lr");
-            s.tokens_per_s = number(j, "tokens_per_s");
-        } else if (kind == "eval") {
-            if (!s.time_s) s.time_s = number(j, "time_s");
-            s.eval_loss = number(j, "loss");
-            s.eval_perplexity = number(j, "perplexity");
-            s.eval_accuracy = number(j, "token_accuracy");
-        } else if (kind == "finetune_eval") {
-            if (!s.time_s) s.time_s = number(j, "time_s");
-            s.eval_loss = number(j, "loss");
-            s.eval_accuracy = number(j, "accuracy");
-            s.eval_macro_f1 = number(j, "macro_f1");
+    for (const LoggedLine& l : read_metrics_log((std::filesystem::path(result_path).parent_path() / "metrics.jsonl").string())) {
+        LoggedStep& s = steps[l.step];
+        if (is_training_line(l)) {
+            s.time_s = l.time_s;
+            s.train_loss = l.loss;
+            s.lr = l.lr;
+            s.tokens_per_s = l.tokens_per_s;
+        } else if (l.kind == "eval" || l.kind == "finetune_eval") {
+            if (!s.time_s) s.time_s = l.time_s;
+            s.eval_loss = l.loss;
+            s.eval_perplexity = l.perplexity;
+            s.eval_accuracy = l.accuracy;
+            s.eval_macro_f1 = l.macro_f1;
         }
     }
     return steps;

@@ -33,7 +33,10 @@ struct MeanCurvePoint {
     double step = 0;
     std::optional<double> time_s;
     double loss = 0;
+    std::optional<double> stddev;  // over the seeds, with two or more
 };
-std::vector<MeanCurvePoint> mean_curve(const Group& group);
+// The mean over seeds at the steps every seed (with a curve) logged: the eval
+// curve, or with `training` the training loss.
+std::vector<MeanCurvePoint> mean_curve(const Group& group, bool training = false);
 
 }  // namespace altup

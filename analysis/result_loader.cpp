@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
+#include "analysis/metrics_log.hpp"
 #include "util/experiment_identity.hpp"
 #include "util/json_path.hpp"
 #include "util/result_file.hpp"
@@ -36,21 +37,6 @@ std::vector<CurvePoint> parse_curve(const json& curve) {
     if (!curve.is_array()) return points;
     for (const json& p : curve)
         points.push_back({p["step"].get<double>(), member_number(p, "time_s"), member_number(p, "loss"), member_number(p, "token_accuracy")});
-    return points;
-}
-
-// The eval lines of metrics.jsonl, for results whose curve was not embedded.
-// A torn last line (the trainer may be appending) is ignored.
-std::vector<CurvePoint> read_metrics_curve(const fs::path& metrics) {
-    std::ifstream in(metrics);
-    std::vector<CurvePoint> points;
-    std::string line;
-    while (std::getline(in, line)) {
-        const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!j.is_object() || j.value("kind", "") != "eval") continue;
-        if (auto step = member_number(j, "step"))
-            points.push_back({*step, member_number(j, "time_s"), member_number(j, "loss"), member_number(j, "token_accuracy")});
-    }
     return points;
 }
 
@@ -116,8 +102,12 @@ TrialResult trial_of(const json& root, const std::string& path, const std::strin
     if (root.contains("config") && root["config"].is_object())
         flatten(experiment_identity(root["config"], IdentityOf::group), "", trial.identity);
     if (const json* curve = find_json_path(root, "quality.curve")) trial.curve = parse_curve(*curve);
-    const fs::path metrics = fs::path(path).parent_path() / "metrics.jsonl";
-    if (trial.curve.empty() && fs::exists(metrics)) trial.curve = read_metrics_curve(metrics);
+    const bool embedded_curve = !trial.curve.empty();
+    // metrics.jsonl: the eval curve when the result embeds none, and the training loss.
+    for (const LoggedLine& l : read_metrics_log((fs::path(path).parent_path() / "metrics.jsonl").string())) {
+        if (is_training_line(l) && l.loss) trial.train_curve.push_back({l.step, l.time_s, l.loss, std::nullopt});
+        if (l.kind == "eval" && !embedded_curve) trial.curve.push_back({l.step, l.time_s, l.loss, l.accuracy});
+    }
     trial.provenance = read_provenance(root);
     return trial;
 }

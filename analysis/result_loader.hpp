@@ -29,6 +29,7 @@ struct TrialResult {
     std::map<std::string, std::string> labels;  // including seed
     MetricValues values;
     std::vector<CurvePoint> curve;  // quality.curve, else metrics.jsonl's eval lines
+    std::vector<CurvePoint> train_curve;  // metrics.jsonl's training lines (loss; no accuracy)
     std::string stage = "pretrain";  // "pretrain" | "finetune" (absent in old files: pretrain)
     bool has_downstream = false;     // the file has a downstream section (an object)
     std::string downstream_task;     // downstream.task ("pos", "genre", ...), "" when absent

@@ -1,7 +1,10 @@
 // Figures need gnuplot (Debian gnuplot-nox; scripts/install-deps.sh installs it).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
 #include "analysis/gnuplot_runner.hpp"
@@ -21,6 +24,49 @@ TEST_CASE("mean loss curve over seeds at the steps every seed evaluated", "[anal
     CHECK(*curve[0].time_s == Approx(11));
     CHECK(curve[0].loss == Approx(5.1));
     CHECK(curve[1].loss == Approx(4.1));
+    // The band: sample std of {5.0, 5.2} = 0.1414.
+    REQUIRE(curve[0].stddev);
+    CHECK(*curve[0].stddev == Approx(std::sqrt(0.02)));
+}
+
+TEST_CASE("figures: a colour-blind-safe palette, seed bands, training loss, log axes on request, speed from 0",
+          "[analysis][gnuplot]") {
+    REQUIRE_FALSE(find_executable("gnuplot").empty());
+    ScratchDir dir;
+    // Two seeds of one method with eval and training lines in metrics.jsonl.
+    const std::string runs = dir.path() + "/runs";
+    for (int seed : {1, 2}) {
+        nlohmann::json r = nlohmann::json::parse(slurp(kPaperRuns + "/at1/result.json"));
+        r["trial_id"] = "t" + std::to_string(seed);
+        r["labels"] = {{"variant", "baseline"}, {"seed", std::to_string(seed)}};
+        r["quality"].erase("curve");
+        std::string lines;
+        for (int step = 10; step <= 100; step += 10)
+            lines += nlohmann::json({{"kind", "train"}, {"step", step}, {"loss", 6.0 - step / 100.0 + seed * 0.01}, {"time_s", step * 0.1}}).dump() + "\n";
+        for (int step : {50, 100})
+            lines += nlohmann::json({{"kind", "eval"}, {"step", step}, {"loss", 5.5 - step / 100.0 + seed * 0.1}, {"time_s", step * 0.1}}).dump() + "\n";
+        write_text(runs + "/t" + std::to_string(seed) + "/result.json", r.dump());
+        write_text(runs + "/t" + std::to_string(seed) + "/metrics.jsonl", lines);
+    }
+    AnalyzeOptions o;
+    const Analysis a = analyze(runs, o);
+    REQUIRE(write_plots(a, o, dir.path() + "/linear").figures.size() == 4);
+    const std::string step = slurp(dir.path() + "/linear/loss_vs_step.gp");
+    CHECK_THAT(step, Catch::Contains("set linetype 1 lc rgb '#0072B2'"));
+    CHECK_THAT(step, !Catch::Contains("#F0E442"));  // Okabe-Ito's yellow, too faint on white
+    CHECK_THAT(step, Catch::Contains("with filledcurves fs transparent solid 0.15"));  // the seeds' band
+    // Eval at step 50: mean of 5.1 and 5.2 = 5.15 ± 0.0707 (sample std).
+    CHECK_THAT(step, Catch::Contains("50 5 5.15 5.07928932188"));
+    // Training loss: the seeds' mean, a moving average over up to 9 logged steps: step 10 averages steps 10..50, step 20 steps 10..60.
+    CHECK_THAT(step, Catch::Contains("$t0 << EOD\n10 1 5.715\n20 2 5.665\n"));
+    CHECK_THAT(step, !Catch::Contains("logscale"));
+    const std::string speed = slurp(dir.path() + "/linear/accuracy_vs_speed.gp");
+    CHECK_THAT(speed, Catch::Contains("set offsets 0, graph 0.08") && Catch::Contains("set xrange [0:*]"));
+
+    o.plot_log_x = o.plot_log_y = true;
+    REQUIRE(write_plots(a, o, dir.path() + "/log").figures.size() == 4);
+    CHECK_THAT(slurp(dir.path() + "/log/loss_vs_step.gp"), Catch::Contains("set logscale x\nset logscale y\n"));
+    CHECK_THAT(slurp(dir.path() + "/log/accuracy_vs_speed.gp"), Catch::Contains("set logscale x") && !Catch::Contains("[0:*]"));
 }
 
 TEST_CASE("a missing gnuplot is a clear error naming the package", "[analysis]") {
