@@ -6,6 +6,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "analysis/analyze_command.hpp"
 
 namespace altup_test {
 
@@ -42,6 +45,14 @@ inline std::string slurp(const std::string& path) {
 inline void write_text(const std::string& path, const std::string& text) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     std::ofstream(path, std::ios::binary) << text;
+}
+
+// `altup analyze ARGS...` in this process; its exit code.
+inline int run_command(std::vector<std::string> args) {
+    args.insert(args.begin(), "analyze");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    return altup::analyze_command(static_cast<int>(argv.size()), argv.data());
 }
 
 }  // namespace altup_test

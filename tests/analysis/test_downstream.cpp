@@ -118,13 +118,6 @@ std::string markdown(const std::string& dir, const AnalyzeOptions& o, const std:
     return render_report(analyze(dir, o), o, r).text;
 }
 
-int run_command(std::vector<std::string> args) {
-    args.insert(args.begin(), "analyze");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    return analyze_command(static_cast<int>(argv.size()), argv.data());
-}
-
 }  // namespace
 
 TEST_CASE("downstream: the section's numbers are read, null and absent ones are nullopt", "[analysis]") {

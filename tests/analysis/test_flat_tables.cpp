@@ -71,13 +71,6 @@ std::string csv_of(const std::string& runs, const std::string& table, bool inclu
     return render_report(analyze(runs, o), o, r).text;
 }
 
-int run_command(std::vector<std::string> args) {
-    args.insert(args.begin(), "analyze");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    return analyze_command(static_cast<int>(argv.size()), argv.data());
-}
-
 }  // namespace
 
 TEST_CASE("trials table: one row per completed trial, raw numbers, labels and config keys as columns", "[analysis][flat]") {

@@ -25,13 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-int run_command(std::vector<std::string> args) {
-    args.insert(args.begin(), "analyze");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    return analyze_command(static_cast<int>(argv.size()), argv.data());
-}
-
 std::string render(const std::string& runs, ReportRequest r, AnalyzeOptions o = {}) {
     return render_report(analyze(runs, o), o, r).text;
 }

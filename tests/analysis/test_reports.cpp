@@ -21,12 +21,6 @@ std::string report(ReportFormat format, const std::string& table = "", AnalyzeOp
     r.table = table;
     return render_report(analyze(kPaperRuns, o), o, r).text;
 }
-int run_command(std::vector<std::string> args) {
-    args.insert(args.begin(), "analyze");
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    return analyze_command(static_cast<int>(argv.size()), argv.data());
-}
 }  // namespace
 
 TEST_CASE("markdown: group, baseline, pivot, iso-quality and skipped tables", "[analysis]") {
