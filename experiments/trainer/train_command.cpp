@@ -85,10 +85,10 @@ int train_command(int argc, char** argv) {
     }
     Config cfg;
     try {
-        // A fine-tune config may leave model/data out: they are its pretraining trial's.
+        // A fine-tune config may leave model/data out: they are its pretraining trial's. (run_finetune
+        // checks the rest of finetune.from before it writes anything, exit 2 too.)
         cfg = load_config(config_path, overrides,
                           [&](YAML::Node& tree) { inherit_pretrained_settings(tree, opts.pretrained_dir, out_root); });
-        if (cfg.finetune.task != "none") resolve_pretrained(cfg, opts.pretrained_dir, out_root);  // checked before any folder
     } catch (const ConfigError& e) {
         std::cerr << e.what() << "\n";
         return kBadConfig;
