@@ -5,6 +5,7 @@
 
 #include "analysis/analyze_command.hpp"
 #include "bench/sweep/bench_command.hpp"
+#include "experiments/export/export_command.hpp"
 #include "experiments/trainer/train_command.hpp"
 #include "sweeps/sweep_command.hpp"
 
@@ -19,6 +20,8 @@ void usage(FILE* out) {
         "                                                                     run a whole study, resumably\n"
         "  analyze RUNS_DIR [--format md|csv|latex|json|html] [--baseline VARIANT] [--pivot KEY] [--plot DIR]\n"
         "                   [--output FILE] [--ci] ...                          tables and figures of results\n"
+        "  export RUN_DIR OUT_DIR                                               a finished model as safetensors + config.json\n"
+        "                                                                     + tokenizer, for PyTorch (python/altup_torch)\n"
         "  bench SWEEP.yaml | RUNS_DIR [--rounds N] [--only ID] [--threads T] ...\n"
         "                                                                     time each speed configuration, interleaved\n"
         "\n"
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     if (cmd == "sweep") return altup::sweep_command(argc - 1, argv + 1);
     if (cmd == "analyze") return altup::analyze_command(argc - 1, argv + 1);
     if (cmd == "bench") return altup::bench_command(argc - 1, argv + 1);
+    if (cmd == "export") return altup::export_command(argc - 1, argv + 1);
     std::fprintf(stderr, "altup: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
     return 2;
