@@ -150,6 +150,7 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
         method_style.emplace(method_key(g), int(method_style.size()));  // emplace keeps the first index
         size_style.emplace(point_label(a, g, o), int(size_style.size()));
     }
+    std::map<std::string, std::string> drawn_rows;  // a drawn curve's data -> its series name
     for (std::size_t i = 0; i < a.groups.size(); ++i) {
         const std::vector<MeanCurvePoint> curve = mean_curve(a.groups[i]);
         std::string rows;
@@ -162,6 +163,10 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
                                 p.stddev ? fmt::format("{}", p.loss + *p.stddev) : "?");
         }
         if (rows.empty()) continue;
+        // A curve equal to one drawn before it would be hidden under it: its legend entry says so.
+        std::string title = series_name(a, a.groups[i], o);
+        if (auto same = drawn_rows.find(rows); same != drawn_rows.end()) title += " (same curve as " + same->second + ")";
+        else drawn_rows.emplace(rows, series_name(a, a.groups[i], o));
         f.groups.push_back(i);
         script += fmt::format("$c{} << EOD\n{}EOD\n", i, rows);
         const Group& g = a.groups[i];
@@ -174,7 +179,7 @@ std::string loss_curve_script(const Analysis& a, const AnalyzeOptions& o, bool a
             bands.push_back(fmt::format("$c{} using {}:4:5 with filledcurves fs transparent solid 0.15 noborder lt {} notitle", i,
                                         x, colour + 1));
         plots.push_back(fmt::format("$c{} using {}:3 with linespoints pt {} ps 0.7 lt {} dt {} title {}", i, x,
-                                    kMarkers[size % 8], colour + 1, size % 5 + 1, gnuplot_string(series_name(a, g, o))));
+                                    kMarkers[size % 8], colour + 1, size % 5 + 1, gnuplot_string(title)));
         // The training loss beside it: thin, same colour and dashes, smoothed (it is logged every few steps and noisy).
         const std::vector<MeanCurvePoint> train = mean_curve(g, true);
         std::string train_rows;

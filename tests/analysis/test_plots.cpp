@@ -69,6 +69,34 @@ TEST_CASE("figures: a colour-blind-safe palette, seed bands, training loss, log 
     CHECK_THAT(slurp(dir.path() + "/log/accuracy_vs_speed.gp"), Catch::Contains("set logscale x") && !Catch::Contains("[0:*]"));
 }
 
+TEST_CASE("a loss curve identical to one drawn before it says so in the legend (it would hide under it)", "[analysis][gnuplot]") {
+    REQUIRE_FALSE(find_executable("gnuplot").empty());
+    ScratchDir dir;
+    const std::string runs = dir.path() + "/runs";
+    // baseline and twin: the same eval losses; other: different ones.
+    for (const auto& [variant, offset] : std::vector<std::pair<std::string, double>>{{"baseline", 0}, {"twin", 0}, {"other", 0.3}}) {
+        nlohmann::json r = nlohmann::json::parse(slurp(kPaperRuns + "/at1/result.json"));
+        r["trial_id"] = "t-" + variant;
+        r["labels"] = {{"variant", variant}, {"seed", "1"}};
+        r["quality"].erase("curve");
+        std::string lines;
+        for (int step : {50, 100})
+            lines += nlohmann::json({{"kind", "eval"}, {"step", step}, {"loss", 5.5 - step / 100.0 + offset}, {"time_s", step * 0.1}}).dump() + "\n";
+        write_text(runs + "/t-" + variant + "/result.json", r.dump());
+        write_text(runs + "/t-" + variant + "/metrics.jsonl", lines);
+    }
+    AnalyzeOptions o;
+    const Analysis a = analyze(runs, o);
+    write_plots(a, o, dir.path() + "/fig");
+    const std::string step = slurp(dir.path() + "/fig/loss_vs_step.gp");
+    const auto first = step.find("(same curve as ");
+    REQUIRE(first != std::string::npos);
+    CHECK(step.find("(same curve as ", first + 1) == std::string::npos);  // only the twin's entry
+    // Whichever of the two is drawn second names the first; `other` names nobody.
+    CHECK_THAT(step, Catch::Contains("twin (same curve as baseline)") || Catch::Contains("baseline (same curve as twin)"));
+    CHECK_THAT(step, !Catch::Contains("other (same"));
+}
+
 TEST_CASE("a missing gnuplot is a clear error naming the package", "[analysis]") {
     ScratchDir dir;
     AnalyzeOptions o;
