@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "experiments/config/config_io.hpp"
@@ -88,7 +89,8 @@ std::string file_crc32(const std::string& path) {
 ExportSummary export_run(const std::string& run_dir, const std::string& out_dir, bool quiet) {
     const fs::path run(run_dir);
     if (!fs::is_directory(run)) refuse(run_dir + ": no such trial folder");
-    const fs::path out = fs::absolute(out_dir).lexically_normal();
+    fs::path out = fs::absolute(out_dir).lexically_normal();
+    if (out.filename().empty()) out = out.parent_path();  // "exports/m/" names the folder m
     check_out_dir(out);
 
     // What the trial says it is: a completed pretraining trial.
@@ -136,8 +138,8 @@ ExportSummary export_run(const std::string& run_dir, const std::string& out_dir,
         auto it = weights.tensors.find(p.name);
         if (it == weights.tensors.end()) refuse(fmt::format("{}: has no parameter {}", ckpt.string(), p.name));
         if (it->second.shape() != p.shape)
-            refuse(fmt::format("{}: parameter {} has {} values, the config's model expects {}", ckpt.string(), p.name,
-                               it->second.numel(), numel_of(p.shape)));
+            refuse(fmt::format("{}: parameter {} has shape [{}], the config's model expects [{}]", ckpt.string(), p.name,
+                               fmt::join(it->second.shape(), ", "), fmt::join(p.shape, ", ")));
         tensors.push_back({p.name, it->second});
     }
     const std::string tokenizer = tokenizer_model(cfg, quiet);

@@ -109,6 +109,10 @@ try:
         import zlib
         assert manifest["files"]["config.json"]["crc32"] == "%08x" % zlib.crc32((out / "config.json").read_bytes())
 
+        # "OUT_DIR/" names the same folder; nothing is left beside it.
+        export(run, str(work / "slash") + "/")
+        assert (work / "slash" / "export.json").is_file()
+        assert not [p for p in work.iterdir() if ".partial." in p.name], list(work.iterdir())
         # An export is never written over other files.
         err = export(run, out, expect=2)
         assert "exists and is not empty" in err, err
