@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis_error.hpp"
+#include "util/quantile.hpp"
 #include "util/speed_config.hpp"
 
 namespace altup {
@@ -50,12 +51,6 @@ std::string text_at(const json& root, const std::string& dotted, const std::stri
     const json& v = at_path(root, dotted, file);
     if (!v.is_string()) throw AnalysisError(fmt::format("{}: '{}' should be a string", file, dotted));
     return v.get<std::string>();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // A trial's step-time spread p90/p10 from its result.json; 0 when not recorded.

@@ -42,14 +42,6 @@ std::optional<WelchTest> welch_t_test(const std::vector<double>& a, const std::v
     return w;
 }
 
-double quantile(std::vector<double> values, double q) {
-    if (values.empty()) return std::nan("");
-    std::sort(values.begin(), values.end());
-    const double pos = q * static_cast<double>(values.size() - 1);
-    const std::size_t lo = static_cast<std::size_t>(pos), hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
-}
-
 std::optional<BootstrapInterval> bootstrap_interval(
     const std::vector<std::vector<double>>& samples,
     const std::function<std::optional<double>(const std::vector<std::vector<double>>&)>& statistic,

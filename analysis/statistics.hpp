@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "util/quantile.hpp"  // quantile(), used with these statistics
+
 namespace altup {
 
 struct Summary {
@@ -46,8 +48,5 @@ std::optional<BootstrapInterval> bootstrap_interval(
     const std::function<std::optional<double>(const std::vector<std::vector<double>>&)>& statistic,
     std::size_t resamples = 2000, std::uint64_t seed = 1);
 
-// The q-quantile (0..1) of values by linear interpolation between order
-// statistics (the definition numpy calls "linear"); NaN when empty.
-double quantile(std::vector<double> values, double q);
 
 }  // namespace altup

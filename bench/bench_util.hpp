@@ -5,6 +5,8 @@
 #include <functional>
 #include <vector>
 
+#include "util/quantile.hpp"
+
 namespace altup::bench {
 
 struct Timing {
@@ -19,9 +21,7 @@ inline Timing time_it(const std::function<void()>& fn, int warmup, int reps) {
         fn();
         ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    std::sort(ms.begin(), ms.end());
-    auto at = [&](double q) { return ms[size_t(q * double(ms.size() - 1))]; };
-    return {at(0.5), at(0.1), at(0.9)};
+    return {quantile(ms, 0.5), quantile(ms, 0.1), quantile(ms, 0.9)};
 }
 
 }  // namespace altup::bench

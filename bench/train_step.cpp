@@ -37,6 +37,7 @@
 #include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
 #include "util/cpu_info.hpp"
+#include "util/quantile.hpp"
 
 using namespace altup;
 
@@ -135,11 +136,6 @@ double step_ms(Trainee& t) {
     const auto t0 = std::chrono::steady_clock::now();
     t.step();
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double quantile(std::vector<double> v, double q) {
-    std::sort(v.begin(), v.end());
-    return v[size_t(q * double(v.size() - 1))];
 }
 
 // --paired: all selected configs alive at once, stepped round-robin.

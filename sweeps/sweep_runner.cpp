@@ -22,6 +22,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "experiments/config/config_io.hpp"
+#include "experiments/trial/result_record.hpp"
+#include "util/utc_time.hpp"
 #include "util/atomic_file.hpp"
 #include "util/json_path.hpp"
 #include "util/result_file.hpp"
@@ -68,15 +70,6 @@ private:
     struct sigaction old_term_ {};
 };
 
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::vector<std::string> last_lines(const std::string& path, int count) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
@@ -111,26 +104,6 @@ std::vector<std::string> default_trainer_command() {
     return {ec ? std::string("/proc/self/exe") : self.string(), "train"};
 }
 
-// What analysis needs to list a trial that never wrote its own result (docs/result-files.md).
-nlohmann::json failed_result(const SweepExpansion& sweep, const Trial& trial, const std::string& message) {
-    return {
-        {"schema_version", 1},
-        {"trial_id", trial.id},
-        {"name", trial.name},
-        {"sweep", sweep.spec.name},
-        {"labels", trial.labels},
-        {"status", "failed"},
-        {"message", message},
-        {"diverged_at_step", nullptr},
-        {"config", to_json(trial.config)},
-        {"params", nullptr},
-        {"quality", {{"eval_loss", nullptr}, {"perplexity", nullptr}, {"token_accuracy", nullptr}}},
-        {"train", nullptr},
-        {"speed", {{"train_tokens_per_s", nullptr}}},
-        {"env", nullptr},
-        {"finished_at", utc_now()},
-    };
-}
 
 struct RunningTrial {
     size_t index;
@@ -361,7 +334,7 @@ private:
         nlohmann::json runner = {
             {"schema_version", 1},     {"trial_id", trial.id}, {"name", trial.name},       {"sweep", sweep_.spec.name},
             {"labels", trial.labels}, {"status", "failed"},   {"exit_code", nullptr},     {"attempts", attempts},
-            {"threads", threads_},    {"started_at", nullptr}, {"finished_at", utc_now()}, {"wall_time_s", nullptr},
+            {"threads", threads_},    {"started_at", nullptr}, {"finished_at", utc_now_iso()}, {"wall_time_s", nullptr},
             {"command", nullptr},     {"log_tail", nlohmann::json::array()},
             {"depends_on", pretraining.id}, {"message", message},
         };
@@ -369,7 +342,7 @@ private:
         write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
         {
             std::ofstream log(dir + "/train.log", std::ios::app);
-            log << fmt::format("=== altup sweep: not started at {}: {}\n", utc_now(), message);
+            log << fmt::format("=== altup sweep: not started at {}: {}\n", utc_now_iso(), message);
         }
         lock.release();
         records_[i] = record_of(i);
@@ -401,7 +374,7 @@ private:
             }
             write_file_atomically(dir + "/config.yaml", trial_config_yaml(trial));
 
-            RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now(), record.attempts + 1, trainer_};
+            RunningTrial run{i, -1, std::move(lock), Clock::now(), utc_now_iso(), record.attempts + 1, trainer_};
             run.argv.insert(run.argv.end(), {dir + "/config.yaml", "--run-dir", dir, "--resume", "--quiet", "--progress-every",
                                              fmt::format("{:g}", options_.trial_log_every_s), "--sweep", sweep_.spec.name});
             if (dependency == Dependency::ready) {
@@ -482,7 +455,7 @@ private:
             {"attempts", run.attempts},
             {"threads", threads_},
             {"started_at", run.started_at},
-            {"finished_at", utc_now()},
+            {"finished_at", utc_now_iso()},
             {"wall_time_s", seconds},
             {"command", run.argv},
             {"log_tail", tail},
@@ -512,7 +485,8 @@ private:
     void write_failure_record(const std::string& dir, const Trial& trial, const std::string& message) {
         const ResultFile now = read_result_file(dir + "/result.json");
         if (now.invalid() || now.says("completed") || now.says("diverged") || now.says("failed")) return;
-        write_file_atomically(dir + "/result.json", failed_result_text(sweep_, trial, message));
+        // Nothing of the trainer's unfinished record is kept: its figures were never final.
+        write_result_record(dir + "/result.json", failure_record(trial.config, {sweep_.spec.name, trial.labels}, message));
     }
 
     // The record must not see our own lock as "running elsewhere".
@@ -561,7 +535,7 @@ std::string not_fine_tuned_message(const Trial& pretraining, const std::string& 
 }
 
 std::string failed_result_text(const SweepExpansion& sweep, const Trial& trial, const std::string& message) {
-    return failed_result(sweep, trial, message).dump(2) + "\n";
+    return failure_record(trial.config, {sweep.spec.name, trial.labels}, message).dump(2) + "\n";
 }
 
 int run_sweep(const SweepExpansion& sweep, const RunnerOptions& options) { return Runner(sweep, options).run(); }

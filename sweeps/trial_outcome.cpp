@@ -2,13 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "util/trial_exit.hpp"
+
 namespace altup {
 namespace {
-
-constexpr int kExitCompleted = 0;
-constexpr int kExitDiverged = 3;
-
-bool is_interruption(int exit_code) { return exit_code == 130 || exit_code == 143; }
 
 // "code 1", or "code 137 (killed by signal 9)" for the shell's 128 + signal.
 std::string exit_words(int exit_code) {
@@ -23,8 +20,8 @@ TrialOutcome decide_outcome(int exit_code, const std::string& reported, const st
     // The trainer's own final result stands, whatever happened to the process after.
     if (reported == "completed" || reported == "diverged" || reported == "failed") {
         out.status = reported;
-        const int expected = reported == "completed" ? kExitCompleted : reported == "diverged" ? kExitDiverged : -1;
-        const bool agrees = reported == "failed" ? exit_code != kExitCompleted : exit_code == expected;
+        const int expected = reported == "completed" ? kCompleted : reported == "diverged" ? kDiverged : -1;
+        const bool agrees = reported == "failed" ? exit_code != kCompleted : exit_code == expected;
         if (!agrees)
             out.note = fmt::format("the trainer wrote its {} result.json, then exited with {}; the result is kept", reported,
                                    exit_words(exit_code));
@@ -36,11 +33,11 @@ TrialOutcome decide_outcome(int exit_code, const std::string& reported, const st
     }
     out.status = "failed";
     const std::string says = reported.empty() ? "nothing" : reported;
-    if (exit_code == kExitCompleted) {
+    if (exit_code == kCompleted) {
         out.failure_message = fmt::format("the trainer exited with 0 but result.json says '{}'", says);
     } else {
         out.failure_message = fmt::format("the trainer exited with {}{}{}", exit_words(exit_code),
-                                          exit_code == kExitDiverged ? " (diverged) without writing its diverged result" : "",
+                                          exit_code == kDiverged ? " (diverged) without writing its diverged result" : "",
                                           last_log_line.empty() ? "" : ": " + last_log_line);
     }
     return out;

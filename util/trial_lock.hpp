@@ -1,6 +1,6 @@
 // One process per trial: an flock(2) on <trial-dir>/.lock, held by the sweep
 // runner while its trainer runs, and by a standalone `altup train` itself
-// (experiments/trainer/run_folder.hpp). flock is advisory and per open file; on NFS it is emulated
+// (experiments/trial/run_folder.hpp). flock is advisory and per open file; on NFS it is emulated
 // with fcntl locks (Linux >= 2.6.12), on other shared filesystems it may be
 // local to one machine (docs/sweeps.md, "Locks").
 #pragma once

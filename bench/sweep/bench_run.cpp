@@ -12,11 +12,13 @@
 #include "core/optim.hpp"
 #include "core/rng.hpp"
 #include "experiments/trainer/distributed.hpp"
-#include "experiments/trainer/run_info.hpp"
+#include "experiments/trial/run_info.hpp"
 #include "experiments/trainer/train_step.hpp"
 #include "layers/model.hpp"
 #include "sweeps/sweep_expansion.hpp"
 #include "util/cpu_info.hpp"
+#include "util/quantile.hpp"
+#include "util/utc_time.hpp"
 
 namespace altup {
 namespace {
@@ -45,8 +47,8 @@ struct Trainee {
 dnn::Precision precision_of(const Config& cfg) { return cfg.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32; }
 
 nlohmann::json spread(const std::vector<double>& v) {
-    return {{"median", num_or_null(percentile(v, 0.5))}, {"p10", num_or_null(percentile(v, 0.1))},
-            {"p90", num_or_null(percentile(v, 0.9))}, {"per_round", v}};
+    return {{"median", num_or_null(quantile(v, 0.5))}, {"p10", num_or_null(quantile(v, 0.1))},
+            {"p90", num_or_null(quantile(v, 0.9))}, {"per_round", v}};
 }
 
 }  // namespace
@@ -106,14 +108,14 @@ nlohmann::json bench_record(const std::vector<BenchConfig>& plan, std::size_t c,
     const BenchConfig& base = plan[config.baseline];
     nlohmann::json env = run_env(config.threads, 1);
     env["cpu"] = cpu_model();
-    const double median = percentile(f.ms_per_round, 0.5);
+    const double median = quantile(f.ms_per_round, 0.5);
     return {{"schema_version", 1},
             {"speed_config_id", config.id},
             {"speed_config", config.speed_config},
             {"trials", config.trial_ids},
             {"labels", config.labels},
             {"baseline", {{"speed_config_id", base.id}, {"labels", base.labels.front()}}},
-            {"date", now_iso()},
+            {"date", utc_now_iso()},
             {"env", env},
             {"method", {{"configs_interleaved", plan.size()}, {"rounds", options.rounds},
                         {"steps_per_round", options.steps_per_round}, {"warmup_steps", options.warmup}}},
@@ -134,16 +136,16 @@ std::string bench_table(const std::vector<BenchConfig>& plan, const std::vector<
                                   "ms/step [p10, p90]", "tok/s", "× baseline [p10, p90]", "baseline", "GFLOP/step");
     for (std::size_t c = 0; c < plan.size(); ++c) {
         const BenchFigures& f = figures[c];
-        const double median = percentile(f.ms_per_round, 0.5);
+        const double median = quantile(f.ms_per_round, 0.5);
         out += fmt::format("{:<12}  {:<40}  {:>22}  {:>9.0f}  {:>24}  {:>12}  {:>10.3f}\n", plan[c].id,
                            cost_labels_text(plan[c].labels.front()),
-                           fmt::format("{:.1f} [{:.1f}, {:.1f}]", median, percentile(f.ms_per_round, 0.1),
-                                       percentile(f.ms_per_round, 0.9)),
+                           fmt::format("{:.1f} [{:.1f}, {:.1f}]", median, quantile(f.ms_per_round, 0.1),
+                                       quantile(f.ms_per_round, 0.9)),
                            double(f.tokens_per_step) / (median / 1000.0),
                            plan[c].baseline == c ? std::string("(baseline)")
-                                                 : fmt::format("{:.3f} [{:.3f}, {:.3f}]", percentile(f.ratio_per_round, 0.5),
-                                                               percentile(f.ratio_per_round, 0.1),
-                                                               percentile(f.ratio_per_round, 0.9)),
+                                                 : fmt::format("{:.3f} [{:.3f}, {:.3f}]", quantile(f.ratio_per_round, 0.5),
+                                                               quantile(f.ratio_per_round, 0.1),
+                                                               quantile(f.ratio_per_round, 0.9)),
                            plan[plan[c].baseline].id, f.flops_per_step / 1e9);
     }
     out += "× baseline: this config's ms/step ÷ its baseline's in the same round (below 1 = faster), median over rounds\n";

@@ -14,11 +14,12 @@
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/data/token_cache.hpp"
-#include "experiments/trainer/checkpoint_policy.hpp"
-#include "experiments/trainer/run_info.hpp"
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/checkpoint_policy.hpp"
+#include "experiments/trial/run_info.hpp"
+#include "experiments/trial/safetensors.hpp"
 #include "layers/model.hpp"
 #include "util/atomic_file.hpp"
+#include "util/utc_time.hpp"
 #include "util/result_file.hpp"
 
 namespace altup {
@@ -166,7 +167,7 @@ ExportSummary export_run(const std::string& run_dir, const std::string& out_dir,
             {"name", cfg.name},
             {"source_run", fs::absolute(run).lexically_normal().string()},
             {"step", step},
-            {"exported_at", now_iso()},
+            {"exported_at", utc_now_iso()},
             {"altup_commit", run_env(1, 1).value("git_commit", "")},
             {"tokenizer", cfg.data.corpus == "tokens" ? "none (data.corpus: tokens)" : cfg.data.tokenizer},
             // What the engine measured on this model, so a reader can check it reproduces it.

@@ -1,6 +1,5 @@
 #include "experiments/finetune/finetune.hpp"
 
-#include <omp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,13 +25,18 @@
 #include "experiments/finetune/task_metrics.hpp"
 #include "experiments/finetune/tasks.hpp"
 #include "experiments/trainer/distributed.hpp"
-#include "experiments/trainer/run_folder.hpp"
-#include "experiments/trainer/run_info.hpp"
-#include "experiments/trainer/checkpoint_policy.hpp"
-#include "experiments/trainer/quiet_progress.hpp"
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/checkpoint_policy.hpp"
+#include "experiments/trial/metrics_log.hpp"
+#include "experiments/trial/quiet_progress.hpp"
+#include "experiments/trial/result_record.hpp"
+#include "experiments/trial/run_info.hpp"
+#include "experiments/trial/step_clock.hpp"
+#include "experiments/trial/stop_request.hpp"
+#include "experiments/trial/trial_checkpoint.hpp"
+#include "experiments/trial/trial_folder.hpp"
+#include "experiments/trial/trial_protocol.hpp"
 #include "layers/model.hpp"
-#include "util/atomic_file.hpp"
+#include "util/utc_time.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;
@@ -62,19 +66,22 @@ private:
     Var forward(const TaskExamples& ex, const std::vector<int64_t>& rows, std::vector<int32_t>& targets, Var* aux);
     SplitScores evaluate_split(const TaskExamples& ex, std::vector<int32_t>* predictions);
     void evaluate_now();
-    void save_checkpoint(bool resumable = true);
-    void restore_checkpoint(SafetensorsFile& f);
-    void log_metrics(const json& line);
-    std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
-    double now_s() const {
-        return elapsed_before_ + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start_).count();
+    std::vector<NamedTensor> checkpoint_tensors(bool with_optimizer);
+    CheckpointLabel checkpoint_label() const {
+        return {"altup-lab fine-tune checkpoint v1", config_id(cfg_), {{"pretrained_trial_id", src_.trial_id}}};
     }
-    std::vector<std::pair<std::string, Tensor>> optimizer_state();
+    void save_checkpoint(bool resumable = true);
+    void restore(const SafetensorsFile& f);
+    std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
+    double now_s() const { return clock_.elapsed_s(); }
 
     const Config& cfg_;
     const TrainOptions& opts_;
     const FinetuneConfig& ft_;
-    std::string started_at_ = now_iso();
+    const TrialLabels who_{opts_.sweep, opts_.labels};
+    std::string started_at_ = utc_now_iso();
+    TrialFolder folder_;
+    MetricsLog metrics_{(fs::path(opts_.run_dir) / "metrics.jsonl").string()};
     PretrainedSource src_;
     std::unique_ptr<LanguageModel> model_;
     ParamStore head_store_;
@@ -85,25 +92,16 @@ private:
     size_t documents_[3] = {0, 0, 0};  // fine-tune train / valid / test
     Rng rng_;
     int64_t step_ = 0;
-    double elapsed_before_ = 0;
+    StepClock clock_{ft_.steps};
     json curve_ = json::array();
-    std::vector<double> step_ms_;
     double last_loss_ = std::nan("");
     SplitScores valid_scores_, test_scores_;
     double majority_valid_ = std::nan(""), majority_test_ = std::nan("");
     double word_majority_valid_ = std::nan(""), word_majority_test_ = std::nan("");
     int64_t diverged_at_ = -1;
-    int threads_ = 1;
-    std::chrono::steady_clock::time_point t_start_ = std::chrono::steady_clock::now();
     bool tty_ = ::isatty(STDERR_FILENO);
     QuietProgress quiet_progress_{opts_.progress_every_s};
-    TrialLock lock_;  // this trial's run folder, until the run object goes
 };
-
-void FinetuneRun::log_metrics(const json& line) {
-    std::ofstream out(path("metrics.jsonl"), std::ios::app);
-    out << line.dump() << '\n';
-}
 
 void FinetuneRun::prepare_data() {
     // The pretraining trial's tokenizer: the same data settings give the same cache entry.
@@ -227,70 +225,50 @@ void FinetuneRun::evaluate_now() {
     curve_.push_back(point);
     json line = point;
     line["kind"] = "finetune_eval";
-    log_metrics(line);
+    metrics_.append(line);
     if (!opts_.quiet)
         std::cerr << (tty_ ? "\r\033[K" : "")
                   << fmt::format("eval @ step {}: loss {:.4f}  accuracy {:.2f}%  macro-F1 {:.2f}%\n", step_, valid_scores_.loss,
                                  100 * valid_scores_.scores.accuracy, 100 * valid_scores_.scores.macro_f1);
 }
 
-std::vector<std::pair<std::string, Tensor>> FinetuneRun::optimizer_state() {
-    std::vector<std::pair<std::string, Tensor>> out;
-    for (auto& [name, t] : head_opt_->state()) out.push_back({"optimizer.head." + name, t});
+// The weights (body, then head), then (resumable) the optimizer state.
+std::vector<NamedTensor> FinetuneRun::checkpoint_tensors(bool with_optimizer) {
+    std::vector<NamedTensor> tensors;
+    for (const auto& p : model_->params().params()) tensors.push_back({p.name, p.var->value});
+    for (const auto& p : head_store_.params()) tensors.push_back({p.name, p.var->value});
+    if (!with_optimizer) return tensors;
+    for (auto& [name, t] : head_opt_->state()) tensors.push_back({"optimizer.head." + name, t});
     if (body_opt_)
-        for (auto& [name, t] : body_opt_->state()) out.push_back({"optimizer.body." + name, t});
-    return out;
+        for (auto& [name, t] : body_opt_->state()) tensors.push_back({"optimizer.body." + name, t});
+    return tensors;
 }
 
 // resumable: with the optimizer and step state; else the weights alone (train.checkpoint: final).
 void FinetuneRun::save_checkpoint(bool resumable) {
-    std::vector<NamedTensor> tensors;
-    for (const auto& p : model_->params().params()) tensors.push_back({p.name, p.var->value});
-    for (const auto& p : head_store_.params()) tensors.push_back({p.name, p.var->value});
     if (!resumable) {
-        write_safetensors(path("ckpt.safetensors"), tensors,
-                          {{"format", "altup-lab fine-tune checkpoint v1"}, {"trial_id", config_id(cfg_)},
-                           {"pretrained_trial_id", src_.trial_id}, {"contents", kFinalWeights}, {"step", std::to_string(step_)}});
+        write_weights_checkpoint(path("ckpt.safetensors"), checkpoint_tensors(false), checkpoint_label(), step_);
         return;
     }
-    for (auto& [name, t] : optimizer_state()) tensors.push_back({name, t});
-    json state = {{"step", step_}, {"optimizer_steps", head_opt_->steps_taken()}, {"rng", rng_.state()},
-                  {"elapsed_s", now_s()}, {"curve", curve_}, {"step_ms", step_ms_}, {"last_loss", num_or_null(last_loss_)}};
-    write_safetensors(path("ckpt.safetensors"), tensors,
-                      {{"format", "altup-lab fine-tune checkpoint v1"}, {"trial_id", config_id(cfg_)},
-                       {"pretrained_trial_id", src_.trial_id}, {"state", state.dump()}});
+    const json state = {{"step", step_}, {"optimizer_steps", head_opt_->steps_taken()}, {"rng", rng_.state()},
+                        {"elapsed_s", now_s()}, {"curve", curve_}, {"step_ms", clock_.step_ms()}, {"last_loss", num_or_null(last_loss_)}};
+    write_resumable_checkpoint(path("ckpt.safetensors"), checkpoint_tensors(true), checkpoint_label(), state);
 }
 
-void FinetuneRun::restore_checkpoint(SafetensorsFile& f) {
-    if (f.metadata["trial_id"] != config_id(cfg_))
-        throw std::runtime_error(path("ckpt.safetensors") + ": belongs to trial " + f.metadata["trial_id"] + ", not to this config (" +
-                                 config_id(cfg_) + ")");
-    if (f.metadata["contents"] == kFinalWeights)
-        throw std::runtime_error(path("ckpt.safetensors") + ": holds the final weights of a completed trial (train.checkpoint: "
-                                 "final), not a state to resume from");
-    auto restore = [&](const std::string& name, const Tensor& into) {
-        auto it = f.tensors.find(name);
-        if (it == f.tensors.end() || it->second.numel() != into.numel())
-            throw std::runtime_error(path("ckpt.safetensors") + ": missing or mis-sized tensor " + name);
-        into.copy_from(it->second);
-    };
-    for (const auto& p : model_->params().params()) restore(p.name, p.var->value);
-    for (const auto& p : head_store_.params()) restore(p.name, p.var->value);
-    for (auto& [name, t] : optimizer_state()) restore(name, t);
-    const json s = json::parse(f.metadata["state"]);
+void FinetuneRun::restore(const SafetensorsFile& f) {
+    const json s = restore_checkpoint(f, path("ckpt.safetensors"), config_id(cfg_), checkpoint_tensors(true));
     step_ = s.at("step");
     head_opt_->set_steps_taken(s.at("optimizer_steps"));
     if (body_opt_) body_opt_->set_steps_taken(s.at("optimizer_steps"));
     rng_.set_state(s.at("rng").get<std::array<uint64_t, 6>>());
-    elapsed_before_ = s.at("elapsed_s");
+    clock_.restore(s.at("elapsed_s"), s.at("step_ms").get<std::vector<double>>());
     curve_ = s.at("curve");
-    step_ms_ = s.at("step_ms").get<std::vector<double>>();
     last_loss_ = s.at("last_loss").is_null() ? std::nan("") : s.at("last_loss").get<double>();
-    drop_metrics_after(path("metrics.jsonl"), step_);
+    metrics_.drop_after(step_);
 }
 
 void FinetuneRun::write_result(const std::string& status, const std::string& message) {
-    json r = result_header(cfg_, opts_.sweep, opts_.labels, "finetune", status, message, diverged_at_);
+    json r = result_header(cfg_, who_, status, message, diverged_at_);
     r["pretrain"] = {{"trial_id", src_.trial_id.empty() ? json(nullptr) : json(src_.trial_id)},
                      {"run_dir", src_.run_dir.empty() ? json(nullptr) : json(fs::absolute(src_.run_dir).string())},
                      {"checkpoint", src_.checkpoint.empty() ? json(nullptr) : json(fs::absolute(src_.checkpoint).string())}};
@@ -298,12 +276,7 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     const json& pre = src_.result;
     for (const char* key : {"quality", "params", "train", "speed"})
         r[key] = pre.is_object() && pre.contains(key) ? pre[key] : json(nullptr);
-    if (r["params"].is_null() && model_) {
-        const ParamCounts c = model_->param_counts();
-        r["params"] = {{"total", c.total}, {"embedding", c.embedding}, {"non_embedding", c.non_embedding},
-                       {"altup_scalars", c.altup_scalars}, {"altup_scalars_per_layer", c.altup_scalars_per_layer}};
-    }
-    const double median = percentile(step_ms_, 0.5);
+    if (r["params"].is_null() && model_) r["params"] = params_json(model_->param_counts());
     const double tokens_per_step = double(ft_.batch) * cfg_.model.seq_len;
     json d;
     d["task"] = ft_.task;
@@ -324,17 +297,16 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     d["curve"] = curve_;
     d["steps_done"] = step_;
     d["wall_time_s"] = now_s();
-    d["ms_per_step"] = {{"median", num_or_null(median)}, {"p10", num_or_null(percentile(step_ms_, 0.1))},
-                        {"p90", num_or_null(percentile(step_ms_, 0.9))}};
-    d["tokens_per_s"] = num_or_null(tokens_per_step / (median / 1000.0));
+    d["ms_per_step"] = clock_.ms_per_step_json();
+    d["tokens_per_s"] = num_or_null(clock_.tokens_per_s(tokens_per_step));
     d["peak_rss_mb"] = peak_rss_mb();
     d["examples"] = {{"train", train_.count()}, {"valid", valid_.count()}, {"test", test_.count()}};
     d["documents"] = {{"train", documents_[0]}, {"valid", documents_[1]}, {"test", documents_[2]}};
     r["downstream"] = d;
-    r["env"] = run_env(threads_, 1);
+    r["env"] = run_env(folder_.threads, 1);
     r["started_at"] = started_at_;
-    r["finished_at"] = status == "running" ? json(nullptr) : json(now_iso());
-    write_file_atomically(path("result.json"), r.dump(2) + "\n");
+    r["finished_at"] = status == "running" ? json(nullptr) : json(utc_now_iso());
+    write_result_record(path("result.json"), r);
 }
 
 int FinetuneRun::run() {
@@ -344,21 +316,7 @@ int FinetuneRun::run() {
     // the folder is known to be this trial's and apart from what it reads,
     // and the checkpoint to resume from is known to be intact.
     src_ = resolve_pretrained(cfg_, opts_.pretrained_dir, opts_.runs_root);
-    check_run_folder(opts_.run_dir, config_id(cfg_), {src_.run_dir, src_.checkpoint});
-    std::optional<SafetensorsFile> checkpoint;
-    if (opts_.resume && fs::exists(path("ckpt.safetensors"))) {
-        checkpoint = read_safetensors(path("ckpt.safetensors"));
-        if (!checkpoint->checksummed && !opts_.quiet)
-            std::cerr << path("ckpt.safetensors") << ": written before checkpoints carried checksums; resuming unverified\n";
-    }
-    fs::create_directories(opts_.run_dir);
-    lock_ = lock_run_folder(opts_.run_dir, config_id(cfg_));
-    if (cfg_.train.threads > 0) omp_set_num_threads(cfg_.train.threads);
-    threads_ = omp_get_max_threads();
-    dnn::set_matmul_precision(cfg_.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
-    {
-        write_file_atomically(path("config.yaml"), config_yaml_text(cfg_));
-    }
+    folder_ = open_trial_folder(cfg_, {opts_.run_dir, opts_.resume, {src_.run_dir, src_.checkpoint}, true, true, !opts_.quiet});
     write_result("running", "");
     prepare_data();
 
@@ -374,12 +332,12 @@ int FinetuneRun::run() {
     const LrSchedule schedule{"cosine", ft_.lr, ft_.warmup, ft_.steps, 0.1};
     rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xF17E);
 
-    const bool resumed = checkpoint.has_value();
+    const bool resumed = folder_.checkpoint.has_value();
     if (resumed) {
-        restore_checkpoint(*checkpoint);
-        checkpoint.reset();
+        restore(*folder_.checkpoint);
+        folder_.checkpoint.reset();  // the tensors were copied; free them
     } else {
-        std::ofstream(path("metrics.jsonl"), std::ios::trunc);
+        metrics_.start_empty();
     }
     if (!opts_.quiet)
         std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, ft_.task, src_.checkpoint,
@@ -388,13 +346,11 @@ int FinetuneRun::run() {
     write_result("running", "");
 
     const int64_t B = ft_.batch, T = cfg_.model.seq_len;
-    const int64_t warmup_steps = std::min<int64_t>(5, std::max<int64_t>(1, ft_.steps / 10));
     std::vector<const ParamStore*> trained{&head_store_};
     if (body_opt_) trained.push_back(&model_->params());
     std::vector<int64_t> rows(static_cast<size_t>(B));
     std::vector<int32_t> targets;
-    t_start_ = std::chrono::steady_clock::now();
-    double window_tokens = 0, window_s = 0;
+    clock_.start();
     while (step_ < ft_.steps) {
         if (opts_.stop_after_step >= 0 && step_ >= opts_.stop_after_step) set_stop_signal(SIGTERM);
         if (const int sig = stop_signal()) {
@@ -402,9 +358,9 @@ int FinetuneRun::run() {
             write_result("running", fmt::format("interrupted at fine-tuning step {}; resume with --resume", step_));
             if (!opts_.quiet) std::cerr << "\nstopped at step " << step_ << " (checkpoint saved)\n";
             set_stop_signal(0);
-            return sig == SIGINT ? kInterruptedInt : kInterruptedTerm;
+            return interrupted_exit(sig);
         }
-        const auto t0 = std::chrono::steady_clock::now();
+        clock_.begin_step();
         for (auto& r : rows) r = int64_t(rng_.uniform_int(uint64_t(train_.count())));
         Var aux;
         Var logits = forward(train_, rows, targets, &aux);
@@ -424,17 +380,13 @@ int FinetuneRun::run() {
         if (!body_opt_) model_->params().zero_grad();  // the optimizers zero what they update
         ++step_;
         last_loss_ = loss_value;
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        if (step_ > warmup_steps) step_ms_.push_back(ms);
-        window_tokens += double(B * T);
-        window_s += ms / 1000.0;
+        clock_.end_step(step_, double(B * T));
         if (step_ % tc.log_every == 0 || step_ == ft_.steps) {
-            const double tps = window_s > 0 ? window_tokens / window_s : 0;
-            log_metrics({{"kind", "finetune_train"}, {"step", step_}, {"loss", loss_value}, {"lr", lr}, {"tokens_per_s", tps}, {"time_s", now_s()}});
+            const double tps = clock_.take_window_rate();
+            metrics_.append({{"kind", "finetune_train"}, {"step", step_}, {"loss", loss_value}, {"lr", lr}, {"tokens_per_s", tps}, {"time_s", now_s()}});
             const std::string msg = fmt::format("fine-tune step {}/{}  loss {:.4f}  {:.0f} tok/s", step_, ft_.steps, loss_value, tps);
             if (!opts_.quiet) std::cerr << (tty_ ? "\r\033[K" + msg : msg + "\n") << std::flush;
             else if (quiet_progress_.due(step_ == ft_.steps)) std::cerr << msg << "\n";
-            window_tokens = window_s = 0;
         }
         if (ft_.eval_every > 0 && step_ % ft_.eval_every == 0 && step_ < ft_.steps) evaluate_now();
         if (tc.checkpoint_every > 0 && step_ % tc.checkpoint_every == 0 && step_ < ft_.steps) {
@@ -461,26 +413,7 @@ int FinetuneRun::run() {
 
 int run_finetune(const Config& cfg, const TrainOptions& opts) {
     FinetuneRun run(cfg, opts);
-    try {
-        return run.run();
-    } catch (const RunFolderRefused& e) {
-        std::cerr << cfg.name << ": " << e.what() << "\n";  // nothing was written; nothing is recorded
-        return kBadConfig;
-    } catch (const PretrainedSourceError& e) {
-        std::cerr << cfg.name << ": " << e.what() << "\n";  // found before anything was written
-        return kBadConfig;
-    } catch (const std::exception& e) {
-        std::cerr << "\n" << cfg.name << ": failed: " << e.what() << "\n";
-        if (holds_completed_result(opts.run_dir, config_id(cfg))) {
-            std::cerr << cfg.name << ": " << (fs::path(opts.run_dir) / "result.json").string() << " (completed) is kept\n";
-            return kFailed;
-        }
-        try {
-            run.write_result("failed", e.what());
-        } catch (...) {
-        }
-        return kFailed;
-    }
+    return run_trial_protocol(cfg, opts.run_dir, {opts.sweep, opts.labels}, [&] { return run.run(); });
 }
 
 }  // namespace altup

@@ -9,7 +9,7 @@
 namespace altup {
 
 // Runs the fine-tuning trial described by cfg.finetune; returns one of
-// TrainExit. Never throws: failures end up in result.json.
+// TrialExit (util/trial_exit.hpp). Never throws: failures end up in result.json.
 int run_finetune(const Config& cfg, const TrainOptions& opts);
 
 }  // namespace altup

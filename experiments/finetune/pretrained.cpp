@@ -9,7 +9,7 @@
 
 #include "experiments/config/config_io.hpp"
 #include "util/run_folders.hpp"
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/safetensors.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;

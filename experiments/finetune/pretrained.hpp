@@ -9,14 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/config/config.hpp"
+#include "experiments/trial/trial_refused.hpp"
 #include "layers/model.hpp"
 
 namespace altup {
 
 // finetune.from names nothing usable: a config mistake (exit 2), reported
 // before the trial writes anything.
-struct PretrainedSourceError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+struct PretrainedSourceError : TrialRefused {
+    using TrialRefused::TrialRefused;
 };
 
 struct PretrainedSource {

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "experiments/config/config.hpp"
+#include "experiments/trial/stop_request.hpp"  // install_stop_handlers(), for the command line
+#include "util/trial_exit.hpp"
 
 namespace altup {
 
@@ -22,14 +24,8 @@ struct TrainOptions {
     std::string runs_root = "runs";             // fine-tuning: where a trial id in finetune.from is looked up
 };
 
-// Exit codes, shared with the sweep runner (docs/sweeps.md).
-enum TrainExit { kCompleted = 0, kFailed = 1, kBadConfig = 2, kDiverged = 3, kInterruptedInt = 130, kInterruptedTerm = 143 };
-
-// Runs the trial; returns one of TrainExit. Never throws: failures are
+// Runs the trial; returns one of TrialExit (util/trial_exit.hpp). Never throws: failures are
 // recorded in result.json (status failed) and reported on stderr.
 int run_trial(const Config& cfg, const TrainOptions& opts);
-
-// Install SIGINT/SIGTERM handlers that ask the loop to checkpoint and stop.
-void install_stop_handlers();
 
 }  // namespace altup

@@ -12,7 +12,8 @@
 #include "bench/sweep/bench_plan.hpp"
 #include "bench/sweep/bench_run.hpp"
 #include "experiments/config/config_io.hpp"
-#include "experiments/trainer/run_info.hpp"
+#include "experiments/trial/run_info.hpp"
+#include "util/quantile.hpp"
 
 using namespace altup;
 
@@ -72,9 +73,9 @@ TEST_CASE("two configs of equal FLOPs timed under load by altup bench are within
     REQUIRE(figures.size() == 2);
     CHECK(figures[0].flops_per_step == figures[1].flops_per_step);
     REQUIRE(figures[1].ratio_per_round.size() == 40);
-    const double ratio = percentile(figures[1].ratio_per_round, 0.5);
-    INFO("median ratio " << ratio << ", step time p10-p90 " << percentile(figures[0].ms_per_round, 0.1) << "-"
-                         << percentile(figures[0].ms_per_round, 0.9) << " ms");
+    const double ratio = quantile(figures[1].ratio_per_round, 0.5);
+    INFO("median ratio " << ratio << ", step time p10-p90 " << quantile(figures[0].ms_per_round, 0.1) << "-"
+                         << quantile(figures[0].ms_per_round, 0.9) << " ms");
     CHECK(ratio > 0.95);
     CHECK(ratio < 1.05);
     for (double r : figures[0].ratio_per_round) CHECK(r == 1.0);  // the baseline against itself

@@ -22,8 +22,8 @@
 #include "util/result_file.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/data/dataset.hpp"
-#include "experiments/trainer/run_folder.hpp"
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/run_folder.hpp"
+#include "experiments/trial/safetensors.hpp"
 #include "experiments/trainer/train_command.hpp"
 #include "experiments/trainer/trainer.hpp"
 

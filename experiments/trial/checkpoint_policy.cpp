@@ -1,4 +1,4 @@
-#include "experiments/trainer/checkpoint_policy.hpp"
+#include "experiments/trial/checkpoint_policy.hpp"
 
 #include <filesystem>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "experiments/trainer/run_folder.hpp"
+#include "experiments/trial/run_folder.hpp"
 
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/config/config_io.hpp"
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/safetensors.hpp"
 
 namespace altup {
 namespace fs = std::filesystem;

@@ -7,14 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "experiments/trial/trial_refused.hpp"
 #include "util/trial_lock.hpp"
 
 namespace altup {
 
 // The folder is someone else's (or overlaps what the trial reads). The
 // message names the folder, what it holds and the fix; nothing was written.
-struct RunFolderRefused : std::runtime_error {
-    using std::runtime_error::runtime_error;
+struct RunFolderRefused : TrialRefused {
+    using TrialRefused::TrialRefused;
 };
 
 // Throws RunFolderRefused when `run_dir` holds files of a trial other than

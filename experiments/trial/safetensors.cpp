@@ -1,4 +1,4 @@
-#include "experiments/trainer/safetensors.hpp"
+#include "experiments/trial/safetensors.hpp"
 
 #include <cstdint>
 #include <cstdio>
