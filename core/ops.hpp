@@ -3,7 +3,6 @@
 // Heavy ops run on oneDNN primitives (core/dnn.hpp); the rest are plain loops.
 #pragma once
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "core/autograd.hpp"
@@ -92,7 +91,7 @@ Var altup_predict_correct(const Var& x, const Var& xtilde, const Var& p, const V
 struct AltUpFusion {
     // Also return y's block next_j as a contiguous [N, d] tensor written in the
     // same pass: the next layer's input, without a slice of y. Its gradient is
-    // added to y's inside y's backward.
+    // added to y's block before y's backward runs.
     int next_j = -1;
     // x is [N, d] and stands for K equal blocks (Recycled-AltUp's first layer:
     // the embedding is never copied K times, and its gradient is summed here).
@@ -101,9 +100,13 @@ struct AltUpFusion {
     // (the last layer, when the model's output sums or averages the blocks).
     Var out_weights;
 };
-// -> (y or its weighted block sum, the selected block or null).
-std::pair<Var, Var> altup_predict_correct_fused(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
-                                                const AltUpFusion& fuse);
+// What the fused op returns.
+struct AltUpFused {
+    Var y;         // y [N, K*d], or its weighted block sum [N, d] with out_weights
+    Var selected;  // y's block next_j [N, d], or null
+};
+AltUpFused altup_predict_correct_fused(const Var& x, const Var& xtilde, const Var& p, const Var& g, int k, int j,
+                                       const AltUpFusion& fuse);
 // Sequence-AltUp (docs/architecture.md): a layer ran on the tokens at positions
 // o, o+s, o+2s, ... of each sequence (offset 0 <= o < s), giving xtilde
 // [B*T/s, d]. Token t >= o with computed token c = o + floor((t-o)/s)*s <= t gets

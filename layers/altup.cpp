@@ -37,7 +37,7 @@ Var AltUpLayer::forward_summed(const Widened& in, const LayerFn& layer, const Va
     AltUpFusion fuse;
     fuse.x_replicated = in.replicated;
     fuse.out_weights = w;
-    return altup_predict_correct_fused(in.x, layer(input_block_of(in)), predict_, correct_, k_, j_, fuse).first;
+    return altup_predict_correct_fused(in.x, layer(input_block_of(in)), predict_, correct_, k_, j_, fuse).y;
 }
 
 Var AltUpLayer::input_block_of(const Widened& in) const {

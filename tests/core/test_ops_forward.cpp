@@ -232,13 +232,13 @@ TEST_CASE("fused AltUp predict-correct equals predict then correct, bit for bit"
             Var e = leaf(random_tensor({N, d}, rng, 1.0f)), w = leaf(random_tensor({K}, rng, 1.0f));
             AltUpFusion replicated;
             replicated.x_replicated = true;
-            const Tensor rep = altup_predict_correct_fused(e, t, p, g, K, j, replicated).first->value;
+            const Tensor rep = altup_predict_correct_fused(e, t, p, g, K, j, replicated).y->value;
             const Tensor rep_composed = altup_predict_correct(concat(std::vector<Var>(K, e)), t, p, g, K, j)->value;
             REQUIRE(rep.shape() == rep_composed.shape());
             for (int64_t i = 0; i < rep.numel(); ++i) REQUIRE(rep.data()[i] == rep_composed.data()[i]);
             AltUpFusion summed;
             summed.out_weights = w;
-            const Tensor sum = altup_predict_correct_fused(x, t, p, g, K, j, summed).first->value;
+            const Tensor sum = altup_predict_correct_fused(x, t, p, g, K, j, summed).y->value;
             const Tensor sum_composed = altup_block_sum(altup_predict_correct(x, t, p, g, K, j), w, K)->value;
             REQUIRE(sum.shape() == Shape{N, d});
             for (int64_t i = 0; i < sum.numel(); ++i) REQUIRE(sum.data()[i] == sum_composed.data()[i]);

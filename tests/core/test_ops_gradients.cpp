@@ -138,18 +138,18 @@ TEST_CASE("AltUp predict-correct fused with its neighbours: selected block, repl
             // predict-correct, the block by the next layer itself.
             CHECK_GRAD([&](const std::vector<Var>& v) {
                 const auto out = altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 1, select);
-                return concat({out.first, tanh(out.second)});
+                return concat({out.y, tanh(out.selected)});
             }, params(kk * d));
             // Only the block read: y's backward must still run.
             CHECK_GRAD([&](const std::vector<Var>& v) {
-                return altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 0, select).second;
+                return altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 0, select).selected;
             }, params(kk * d));
             // One block standing for all K (its gradient summed over them), with a block selected.
             AltUpFusion replicated = select;
             replicated.x_replicated = true;
             CHECK_GRAD([&](const std::vector<Var>& v) {
                 const auto out = altup_predict_correct_fused(v[0], v[1], v[2], v[3], kk, 1, replicated);
-                return concat({out.first, tanh(out.second)});
+                return concat({out.y, tanh(out.selected)});
             }, params(d));
         }
         // The output's block sum taken in the op, its weights trained too; with
@@ -161,7 +161,7 @@ TEST_CASE("AltUp predict-correct fused with its neighbours: selected block, repl
                 AltUpFusion summed;
                 summed.x_replicated = rep;
                 summed.out_weights = u[4];
-                return altup_predict_correct_fused(u[0], u[1], u[2], u[3], kk, kk - 1, summed).first;
+                return altup_predict_correct_fused(u[0], u[1], u[2], u[3], kk, kk - 1, summed).y;
             }, v);
         }
     }
