@@ -79,8 +79,9 @@ int main() {
         dnn::to_bf16(x.data(), x16.data(), M * K);
         dnn::to_bf16(w.data(), w16.data(), N * K);
         dnn::to_bf16(dy.data(), dy16.data(), M * N);
-        const dnn::MatmulShape fwd{1, M, N, K, false, true, false}, bx{1, M, K, N, false, false, false},
-            bw{1, N, K, M, true, false, false};
+        const auto fwd = dnn::MatmulShape::linear_forward(M, N, K, false),
+                   bx = dnn::MatmulShape::linear_input_grad(M, N, K, false),
+                   bw = dnn::MatmulShape::linear_weight_grad(M, N, K, false);
         const double gf = 2.0 * double(M) * double(N) * double(K) / 1e6;
         auto rate = [&](auto&& f) { return gf / bench::time_it(f, 3, 20).median_ms; };
         // dW+=: accumulated into the gradient (a sum post-op), as parameter gradients are.
@@ -110,8 +111,9 @@ int main() {
     for (const auto& c : cases) {
         for (bool varying : {false, true}) {
             if (varying && &c != &cases[0]) continue;
-            const dnn::MatmulShape fwd{1, c.M, c.N, c.K, false, true, false, varying},
-                bx{1, c.M, c.K, c.N, false, false, false, varying}, bw{1, c.N, c.K, c.M, true, false, false, varying};
+            const auto fwd = dnn::MatmulShape::linear_forward(c.M, c.N, c.K, varying),
+                       bx = dnn::MatmulShape::linear_input_grad(c.M, c.N, c.K, varying),
+                       bw = dnn::MatmulShape::linear_weight_grad(c.M, c.N, c.K, varying);
             struct Named { const char* name; dnn::MatmulShape s; bool acc; };
             const Named products[] = {{"Y", fwd, false}, {"dX", bx, false}, {"dW", bw, false}, {"dW+=", bw, true}};
             char shape[64];

@@ -160,12 +160,23 @@ struct MatmulEntry {
     memory a, b, c, bias;
     std::unordered_map<int, memory> args;  // built once: executing allocates nothing
 };
-using MatmulKey = std::tuple<int64_t, int64_t, int64_t, int64_t, bool, bool, bool, bool, float, bool, bool, bool>;
+// What a cached primitive was made for: the product, its epilogue, and the
+// precision it multiplies in (emulated bf16 entries hold f32 memories).
+struct MatmulKey {
+    MatmulShape s;
+    bool has_bias;
+    float alpha;
+    bool accumulate, bf16, native;
+    auto fields() const {
+        return std::tie(s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate, bf16,
+                        native);
+    }
+    bool operator<(const MatmulKey& o) const { return fields() < o.fields(); }
+};
 
 MatmulEntry& matmul_entry(const MatmulShape& s, bool has_bias, float alpha, bool accumulate, bool bf16) {
     static std::map<MatmulKey, MatmulEntry> cache;
-    const bool native = bf16 && matmul_policy().bf16_native;  // emulated entries hold f32 memories
-    const MatmulKey key{s.batch, s.M, s.N, s.K, s.trans_a, s.trans_b, s.broadcast_b, has_bias, alpha, accumulate, bf16, native};
+    const MatmulKey key{s, has_bias, alpha, accumulate, bf16, bf16 && matmul_policy().bf16_native};
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
 
@@ -242,7 +253,6 @@ void sgemm_product(const MatmulShape& s, const float* A, const float* B, float* 
 bool takes_sgemm(const MatmulShape& s) { return s.batch == 1 && (s.varying || ((s.M | s.N | s.K) & 15) != 0); }
 // In bf16, the varying ones of those run on a run-time-sized primitive instead.
 bool runtime_sized(const MatmulShape& s) { return s.batch == 1 && s.varying; }
-thread_local bool g_shapes_vary = false;
 
 // The memories in e.args are handles: rebinding their data is all a call does.
 void run_matmul(MatmulEntry& e, float* C, const float* bias) {
@@ -252,10 +262,6 @@ void run_matmul(MatmulEntry& e, float* C, const float* bias) {
     stream().wait();
 }
 }  // namespace
-
-VaryingShapes::VaryingShapes() : previous_(g_shapes_vary) { g_shapes_vary = true; }
-VaryingShapes::~VaryingShapes() { g_shapes_vary = previous_; }
-bool shapes_vary() { return g_shapes_vary; }
 
 namespace {
 // Varying shapes (MoE experts) in bf16: one primitive per kind of product whose

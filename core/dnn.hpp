@@ -48,19 +48,19 @@ struct MatmulShape {
     // A dimension changes from step to step (an MoE expert's token count):
     // such products run on dnnl_sgemm, which needs no primitive per shape.
     bool varying = false;
+
+    // The three products of a linear layer y = x W^T, x [M, K], W [N, K]:
+    // y = x . W^T [M, N]; dx = dy . W [M, K]; dW = dy^T . x [N, K].
+    static MatmulShape linear_forward(int64_t M, int64_t N, int64_t K, bool varying) {
+        return {1, M, N, K, /*trans_a=*/false, /*trans_b=*/true, /*broadcast_b=*/false, varying};
+    }
+    static MatmulShape linear_input_grad(int64_t M, int64_t N, int64_t K, bool varying) {
+        return {1, M, K, N, false, false, false, varying};
+    }
+    static MatmulShape linear_weight_grad(int64_t M, int64_t N, int64_t K, bool varying) {
+        return {1, N, K, M, /*trans_a=*/true, false, false, varying};
+    }
 };
-// While one of these is alive, linear layers mark their products (forward and
-// backward) as varying: MixtureOfExperts wraps its experts in one.
-class VaryingShapes {
-public:
-    VaryingShapes();
-    ~VaryingShapes();
-    VaryingShapes(const VaryingShapes&) = delete;
-    VaryingShapes& operator=(const VaryingShapes&) = delete;
-private:
-    bool previous_;
-};
-bool shapes_vary();
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
 // The implementation matmul(s, ...) (or matmul_bf16 in bf16) runs on at the

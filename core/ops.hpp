@@ -17,7 +17,10 @@ Var matmul(const Var& a, const Var& b, bool trans_b = false);
 // same leading dims, scaled by alpha -> [B..., M, N].
 Var bmm(const Var& a, const Var& b, bool trans_b = false, float alpha = 1.0f);
 // y = x W^T + bias; x [..., K], W [N, K] (PyTorch/safetensors layout), bias [N] or null.
-Var linear(const Var& x, const Var& weight, const Var& bias);
+// Rows::varying: x's row count changes from call to call (an MoE expert's
+// tokens), so no product is given a primitive of its own size.
+enum class Rows { fixed, varying };
+Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows = Rows::fixed);
 
 // ---- elementwise (ops_elementwise.cpp). b's shape must equal a's or be a
 // suffix of it (broadcast over leading dims).

@@ -187,7 +187,7 @@ struct FusedGradients {
 
 // One thread's rows, laid out once per call in a pooled tensor.
 struct BackwardRows {
-    float* s;      // sum_i g_i dy_i: to xtilde, and negated to xhat_j      [d]
+    float* sum;    // sum_i g_i dy_i: to xtilde, and negated to xhat_j      [d]
     float* e;      // xtilde - xhat_j                                        [d]
     float* dh;     // dxhat_i = dy_i - [i == j] s                            [W]
     float* xs;     // a replicated x's row                                   [W]
@@ -198,7 +198,7 @@ struct BackwardRows {
     float* col;    // per-column partial sums: dp[i][m] at (i*k+m)*d, dg[i] at (k*k+i)*d
     static int64_t floats(const FusedShape& s) { return 2 * s.d + 5 * s.W + (s.W + s.d) + s.scalars() * s.d; }
     BackwardRows(float* base, const FusedShape& s)
-        : s(base), e(s.d + base), dh(e + s.d), xs(dh + s.W), dxs(xs + s.W), gys(dxs + s.W), ys(gys + s.W),
+        : sum(base), e(base + s.d), dh(e + s.d), xs(dh + s.W), dxs(xs + s.W), gys(dxs + s.W), ys(gys + s.W),
           unused(ys + s.W), col(unused + s.W + s.d) {}
 };
 
@@ -248,7 +248,7 @@ void backward_tokens_generic(int64_t lo, int64_t hi, const FusedShape& s, const 
         const float* gn = gr.dy + n * W;
         const float* xn = v.x + n * W;
         const float* t = v.xtilde + n * d;
-        float* sum = rows.s;
+        float* sum = rows.sum;
         std::fill(sum, sum + d, 0.0f);
         for (int i = 0; i < k; ++i)
 #pragma omp simd

@@ -19,7 +19,7 @@ namespace {
 // roundings instead of six).
 Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K, bool vary) {
     Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
-    dnn::matmul_bf16({1, M, N, K, false, true, false, vary}, bf16_data(x16), bf16_data(w16), out.data(),
+    dnn::matmul_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary), bf16_data(x16), bf16_data(w16), out.data(),
                      bias ? bias->value.data() : nullptr);
     Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K, vary](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
@@ -37,9 +37,11 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
             }
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
-                dnn::matmul_bf16({1, M, K, N, false, false, false, vary}, bf16_data(dy16), bf16_data(w16), dX, nullptr, 1.0f, !fresh);
+                dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, N, K, vary), bf16_data(dy16), bf16_data(w16), dX,
+                                 nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))
-                dnn::matmul_bf16({1, N, K, M, true, false, false, vary}, bf16_data(dy16), bf16_data(x16), dW, nullptr, 1.0f, !fresh);
+                dnn::matmul_bf16(dnn::MatmulShape::linear_weight_grad(M, N, K, vary), bf16_data(dy16), bf16_data(x16), dW,
+                                 nullptr, 1.0f, !fresh);
         }
         if (db) kernels::add_column_sums(M, N, o.grad.data(), db);
     });
@@ -111,7 +113,7 @@ Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
     return product(a, b, detail::leading(as, 2), M, K, N, trans_b, false, alpha, out_shape);
 }
 
-Var linear(const Var& x, const Var& weight, const Var& bias) {
+Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows) {
     profiler::Scope prof_("linear");
     const Shape& xs = x->value.shape();
     const Shape& ws = weight->value.shape();
@@ -121,17 +123,20 @@ Var linear(const Var& x, const Var& weight, const Var& bias) {
     Shape out_shape = xs;
     out_shape.back() = N;
     Tensor out = Tensor::empty(out_shape);
-    const bool vary = dnn::shapes_vary();  // kept for the backward products too
-    if (dnn::uses_bf16({1, M, N, K, false, true, false, vary})) return linear_bf16(x, weight, bias, out, M, N, K, vary);
-    dnn::matmul({1, M, N, K, false, true, false, vary}, x->value.data(), weight->value.data(), out.data(),
+    const bool vary = rows == Rows::varying;  // for the backward products too
+    if (dnn::uses_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary)))
+        return linear_bf16(x, weight, bias, out, M, N, K, vary);
+    dnn::matmul(dnn::MatmulShape::linear_forward(M, N, K, vary), x->value.data(), weight->value.data(), out.data(),
                 bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, M, N, K, vary](Node& o) {
         const float* dY = o.grad.data();
         bool fresh = false;
         if (float* dX = grad_to_write(x, fresh))  // dX[M,K] (+)= dY[M,N] . W[N,K]
-            dnn::matmul({1, M, K, N, false, false, false, vary}, dY, weight->value.data(), dX, nullptr, 1.0f, !fresh);
+            dnn::matmul(dnn::MatmulShape::linear_input_grad(M, N, K, vary), dY, weight->value.data(), dX, nullptr, 1.0f,
+                        !fresh);
         if (float* dW = grad_to_write(weight, fresh))  // dW[N,K] (+)= dY^T . X
-            dnn::matmul({1, N, K, M, true, false, false, vary}, dY, x->value.data(), dW, nullptr, 1.0f, !fresh);
+            dnn::matmul(dnn::MatmulShape::linear_weight_grad(M, N, K, vary), dY, x->value.data(), dW, nullptr, 1.0f,
+                        !fresh);
         if (float* db = grad_of(bias)) kernels::add_column_sums(M, N, dY, db);
     });
 }

@@ -8,7 +8,8 @@
 
 namespace altup {
 
-Var ParamStore::add(const std::string& name, const Shape& shape, Init init, float std, bool decay, Place place) {
+Var ParamStore::add(const std::string& name, const Shape& shape, Init init, float std, bool decay, Place place,
+                    ParamKind kind) {
     if (finalized()) throw std::logic_error("ParamStore::add(" + name + ") after finalize()");
     if (find(name)) throw std::logic_error("ParamStore: duplicate parameter name " + name);
     ParamInfo p;
@@ -18,16 +19,18 @@ Var ParamStore::add(const std::string& name, const Shape& shape, Init init, floa
     p.init = init;
     p.std = std;
     p.decay = decay;
+    p.kind = kind;
     p.var = leaf(Tensor(), true, name);
     total_ = p.offset + numel_of(shape);
     params_.push_back(p);
     return p.var;
 }
 
-Var ParamStore::add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay) {
+Var ParamStore::add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay,
+                           ParamKind kind) {
     if (static_cast<int64_t>(values.size()) != numel_of(shape))
         throw std::logic_error("ParamStore::add_values(" + name + "): wrong number of values");
-    Var v = add(name, shape, Init::values, 0, decay);
+    Var v = add(name, shape, Init::values, 0, decay, Place::aligned, kind);
     params_.back().values = std::move(values);
     return v;
 }

@@ -12,6 +12,11 @@ namespace altup {
 
 enum class Init { normal, truncated_normal, zeros, ones, identity, values };
 
+// What a parameter is for, as its parameter counts report it: the token and
+// position tables (and what maps them into the blocks), AltUp's own
+// per-layer parameters, or the rest of the network (the head included).
+enum class ParamKind { body, embedding, altup };
+
 struct ParamInfo {
     std::string name;     // stable dotted name, e.g. blocks.3.attn.q.weight
     Shape shape;
@@ -19,6 +24,7 @@ struct ParamInfo {
     Init init = Init::normal;
     float std = 0.02f;
     bool decay = true;    // weight decay applies (matrices yes, norms/biases/scalars no)
+    ParamKind kind = ParamKind::body;
     std::vector<float> values;  // for Init::values: the exact initial contents
     Var var;
 };
@@ -38,9 +44,10 @@ public:
     // so that several parameters can be read as one (fused q/k/v projections).
     enum class Place { aligned, follows };
     Var add(const std::string& name, const Shape& shape, Init init, float std = 0.02f, bool decay = true,
-            Place place = Place::aligned);
+            Place place = Place::aligned, ParamKind kind = ParamKind::body);
     // A parameter initialised to given values (e.g. AltUp-style scalars).
-    Var add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay = false);
+    Var add_values(const std::string& name, const Shape& shape, std::vector<float> values, bool decay = false,
+                   ParamKind kind = ParamKind::body);
     // Allocates the flat buffers, binds every parameter to its view and
     // initialises in registration order from `rng` (so a seed fixes the weights).
     void finalize(Rng& rng);

@@ -18,9 +18,6 @@ using Shape = std::vector<int64_t>;
 int64_t numel_of(const Shape& s);
 std::string shape_str(const Shape& s);
 
-// Room for bf16 later: ops check dtype() and only f32 is implemented today.
-enum class DType { f32 };
-
 class Storage {
 public:
     explicit Storage(size_t n);  // uninitialised, 64-byte aligned, from the pool
@@ -43,7 +40,6 @@ public:
     static Tensor from(const Shape& shape, const std::vector<float>& values);
 
     bool defined() const { return storage_ != nullptr; }
-    DType dtype() const { return DType::f32; }
     const Shape& shape() const { return shape_; }
     int64_t dim(int i) const { return shape_[i < 0 ? shape_.size() + i : i]; }
     int rank() const { return static_cast<int>(shape_.size()); }

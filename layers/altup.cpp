@@ -6,8 +6,9 @@ namespace altup {
 
 AltUpLayer::AltUpLayer(ParamStore& store, const std::string& prefix, int k, int layer_index, const AltUpConfig& cfg)
     : k_(k), j_(cfg.selection == AltUpSelection::alternating ? layer_index % k : 0), compute_on_(cfg.compute_on) {
-    predict_ = store.add(prefix + ".predict", {k, k}, Init::identity, 0, /*decay=*/false);
-    correct_ = store.add(prefix + ".correct", {k}, Init::ones, 0, false);
+    predict_ = store.add(prefix + ".predict", {k, k}, Init::identity, 0, /*decay=*/false, ParamStore::Place::aligned,
+                         ParamKind::altup);
+    correct_ = store.add(prefix + ".correct", {k}, Init::ones, 0, false, ParamStore::Place::aligned, ParamKind::altup);
 }
 
 Var Widened::full(int k) const { return replicated ? concat(std::vector<Var>(k, x)) : x; }
@@ -47,50 +48,18 @@ Var AltUpLayer::input_block_of(const Widened& in) const {
     return slice(in.x, j_ * d, d);
 }
 
-Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {
-    router_norm_ = store.add(prefix + ".router_norm.weight", {d}, Init::ones, 0, false);
-    router_ = store.add(prefix + ".router.weight", {k, d}, Init::normal, 0.02f, false);
-    predict_coefs_ = store.add(prefix + ".predict_coefs", {int64_t(k) * k, k}, Init::zeros, 0, false);
-    correct_coefs_ = store.add(prefix + ".correct_coefs", {k, k}, Init::zeros, 0, false);
-    ones_ = leaf(Tensor::full({k}, 1.0f));
+void AltUpStack::add_layer(ParamStore& store, const std::string& prefix, int l) {
+    layers_.push_back(std::make_unique<AltUpLayer>(store, prefix + ".altup", k_, l, cfg_));
 }
 
-Var Gemma3nAltUpLayer::router_modalities(const Var& block) const {
-    return tanh(matmul(scale(rmsnorm(block, router_norm_), 1.0f / float(d_)), router_, /*trans_b=*/true));
-}
-
-Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int /*next_j: no block to offer*/) const {
-    constexpr float kClip = 120.0f;
-    const Var x = in.full(k_);
-    const int64_t N = x->value.dim(0), K = k_, d = d_;
-    Var blocks = reshape(x, {N, K, d});
-    Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true), -kClip, kClip), {N, K, K});
-    Var xhat = add(blocks, bmm(coefs, blocks));                    // [N, K, d]
-    Var xhat0 = slice(reshape(xhat, {N, K * d}), 0, d);
-    Var xtilde = layer(xhat0);
-    Var gains = add(clamp(matmul(router_modalities(xtilde), correct_coefs_, true), -kClip, kClip), ones_);  // [N, K]
-    Var innovation = reshape(sub(xtilde, xhat0), {N, 1, d});
-    return {reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d})};
-}
-
-SequenceAltUpLayer::SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg,
-                                       int layer)
-    : stride_(cfg.stride), offset_(cfg.offset == SequenceAltUpOffset::alternating ? layer % cfg.stride : 0) {
-    if (cfg.mode == SequenceAltUpMode::predict_correct) {
-        // a = 1, b = 0, g = 1: a skipped token gets its computed neighbour's update.
-        coef_ = store.add_values(prefix + ".coef", {3}, {1.0f, 0.0f, 1.0f});
+Var AltUpStack::run(Widened x, const LayerAt& layer, const Var& out_weights) const {
+    const int n = int(layers_.size());
+    for (int l = 0; l < n; ++l) {
+        const LayerFn layer_l = [&layer, l](const Var& in) { return layer(l, in); };
+        if (l + 1 == n && out_weights) return layers_[l]->forward_summed(x, layer_l, out_weights);
+        x = layers_[l]->forward(x, layer_l, l + 1 == n ? -1 : layers_[l + 1]->input_block());
     }
-}
-
-Var SequenceAltUpLayer::forward(const Var& x, int64_t B, int64_t T,
-                                const std::function<Var(const Var&, int64_t)>& layer) const {
-    const int64_t Tc = T / stride_;
-    std::vector<int32_t> rows;
-    rows.reserve(B * Tc);
-    for (int64_t b = 0; b < B; ++b)
-        for (int64_t m = 0; m < Tc; ++m) rows.push_back(static_cast<int32_t>(b * T + offset_ + m * stride_));
-    Var xtilde = layer(gather_rows(x, rows), Tc);
-    return sequence_altup_mix(x, xtilde, coef_, B, T, stride_, offset_);
+    return out_weights ? altup_block_sum(x.full(k_), out_weights, k_) : x.full(k_);
 }
 
 }  // namespace altup

@@ -2,11 +2,14 @@
 // token-major in one [N, K*d] tensor.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/params.hpp"
 #include "layers/model_config.hpp"
+#include "layers/variant.hpp"
 
 namespace altup {
 
@@ -63,37 +66,21 @@ private:
     Var predict_, correct_;
 };
 
-// Gemma 3n-style AltUp (the comparison variant in docs/architecture.md):
-// per-token coefficients from a router m = tanh(W_r RMSNorm(x_0) / d);
-// xhat = x + C(m) x with C(m) = reshape(W_p m, K x K) clipped to +-120; the
-// layer runs on xhat_0; y_i = xhat_i + g_i (xtilde - xhat_0) with
-// g = 1 + W_c m', m' the router applied to the layer output. W_p and W_c start
-// at zero, so at initialisation it matches the paper's p = I, g = 1.
-class Gemma3nAltUpLayer : public AltUpWrapper {
+// The paper's wrappers over the whole stack, for AltUp and Recycled-AltUp:
+// each layer is told which block the next one reads (the look-ahead), and
+// with output weights the last layer returns sum_i w_i y_i without writing y.
+class AltUpStack {
 public:
-    Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d);
-    using AltUpWrapper::forward;
-    Widened forward(const Widened& in, const LayerFn& layer, int next_j) const override;
+    AltUpStack(int k, const AltUpConfig& cfg) : k_(k), cfg_(cfg) {}
+    void add_layer(ParamStore& store, const std::string& prefix, int l);
+    // x through every layer: y [N, K*d], or with out_weights [K] the block sum [N, d].
+    Var run(Widened x, const LayerAt& layer, const Var& out_weights) const;
+    // Predict and correct, per token and layer: K*K*d multiply-adds, 3*K*d more.
+    double flops_per_token(int64_t d) const { return 2.0 * k_ * k_ * d + 3.0 * k_ * d; }
 private:
-    Var router_modalities(const Var& block) const;  // [N, d] -> [N, K]
     int k_;
-    int64_t d_;
-    Var router_norm_, router_, predict_coefs_, correct_coefs_, ones_;
-};
-
-// Sequence-AltUp around a layer: the layer sees every s-th token only (a
-// sequence of T/s), the others are predicted and corrected with three scalars
-// (or passed through unchanged in `skip` mode, the stride-and-skip baseline).
-class SequenceAltUpLayer {
-public:
-    // `layer` (0-based) picks the computed positions under the alternating offset.
-    SequenceAltUpLayer(ParamStore& store, const std::string& prefix, const SequenceAltUpConfig& cfg, int layer);
-    // x [B*T, W]; layer(x_sub, T_sub) runs on the computed tokens [B*T/s, W].
-    Var forward(const Var& x, int64_t B, int64_t T, const std::function<Var(const Var&, int64_t)>& layer) const;
-private:
-    int64_t stride_;
-    int64_t offset_;  // computed positions: offset_, offset_ + stride_, ...
-    Var coef_;  // [a, b, g], null in skip mode
+    AltUpConfig cfg_;
+    std::vector<std::unique_ptr<AltUpLayer>> layers_;
 };
 
 }  // namespace altup

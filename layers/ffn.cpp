@@ -15,10 +15,10 @@ FeedForward::FeedForward(ParamStore& store, const std::string& prefix, int64_t d
     b_out_ = store.add(prefix + ".b_out", {d}, Init::zeros, 0, false);
 }
 
-Var FeedForward::forward(const Var& x) const {
-    Var h = linear(x, w_in_, b_in_);
+Var FeedForward::forward(const Var& x, Rows rows) const {
+    Var h = linear(x, w_in_, b_in_, rows);
     h = act_ == Activation::gelu ? gelu(h) : relu(h);
-    return linear(h, w_out_, b_out_);
+    return linear(h, w_out_, b_out_, rows);
 }
 
 }  // namespace altup

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "core/ops.hpp"
 #include "core/params.hpp"
 #include "layers/model_config.hpp"
 
@@ -11,7 +12,8 @@ class FeedForward {
 public:
     FeedForward(ParamStore& store, const std::string& prefix, int64_t d, int64_t d_ff, Activation act, float init_std,
                 int layers);
-    Var forward(const Var& x) const;  // [n, d] -> [n, d]
+    // [n, d] -> [n, d]; rows: whether n changes from call to call (an MoE expert).
+    Var forward(const Var& x, Rows rows = Rows::fixed) const;
 private:
     Activation act_;
     Var w_in_, b_in_, w_out_, b_out_;

@@ -1,22 +1,25 @@
-// The language model: embeddings -> N blocks (plain, AltUp, Recycled-AltUp,
-// Sequence-AltUp; dense FFN or MoE) -> final norm -> head -> cross-entropy
-// (+ MoE auxiliary loss). Built entirely from a ModelConfig.
+// The language model: a variant's stem -> N blocks (dense FFN or MoE, each
+// optionally inside Sequence-AltUp) in the variant's wrappers -> the variant's
+// readout -> final norm -> head -> cross-entropy (+ MoE auxiliary loss).
+// Built entirely from a ModelConfig; the variant (layers/variant.hpp) holds
+// everything that differs between the plain model and the AltUp family.
 #pragma once
 #include <memory>
 #include <vector>
 
 #include "core/params.hpp"
-#include "layers/altup.hpp"
 #include "layers/block.hpp"
 #include "layers/model_config.hpp"
+#include "layers/sequence_altup.hpp"
+#include "layers/variant.hpp"
 
 namespace altup {
 
 struct ParamCounts {
     int64_t total = 0;
-    int64_t embedding = 0;       // embed.*
+    int64_t embedding = 0;       // ParamKind::embedding: embed.*
     int64_t non_embedding = 0;   // everything else, the head included
-    int64_t altup_scalars = 0;   // predict + correct (+ sequence-AltUp coefficients)
+    int64_t altup_scalars = 0;   // ParamKind::altup: predict + correct (+ Sequence-AltUp's, Gemma 3n's router)
     int64_t altup_scalars_per_layer = 0;
 };
 
@@ -30,8 +33,11 @@ struct ModelOutput {
 
 class LanguageModel {
 public:
-    // Registers and initialises every parameter from `seed`.
+    // Registers and initialises every parameter from `seed`, as variant_kind(cfg).
     LanguageModel(const ModelConfig& cfg, uint64_t seed);
+    // The same with the variant named (tests: the AltUp variant at K = 1 must
+    // compute what the dense model computes).
+    LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant);
     // ids/targets: B*T tokens each (targets may hold -100 = ignore).
     ModelOutput forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& targets, int64_t B, int64_t T);
     // What the model feeds its LM head: the final norm of the (reduced)
@@ -52,32 +58,23 @@ public:
     // Widths after width_mult: the block width d and the representation K*d.
     int64_t block_width() const { return d_; }
     int64_t representation_width() const { return d_ * k_; }
+    VariantKind variant() const { return variant_kind_; }
     // Forward matmul FLOPs per token (2 per multiply-add), counted analytically;
     // a training step costs about 3x this per token.
     double forward_flops_per_token(int64_t T) const;
     TransformerBlock& block(int l) { return *blocks_[l]; }
 
-    // Forces plain-AltUp machinery even at K = 1 (tests: K = 1 must equal the baseline).
-    static ModelConfig force_altup_k1(ModelConfig cfg);
-
 private:
-    // The (widened) input of the first layer; Recycled-AltUp's carries its
-    // block, the embedding itself, so that layer needs no slice.
-    Widened embed(const std::vector<int32_t>& ids, int64_t B, int64_t T);
-    Var output_reduce(const Var& h) const;
-
     ModelConfig cfg_;
+    VariantKind variant_kind_;
     int64_t d_, heads_, d_ff_, k_;
-    bool altup_on_;
     bool training_ = true;
     ParamStore store_;
-    Var tok_, pos_, head_;
+    std::unique_ptr<ModelVariant> variant_;
     std::vector<std::unique_ptr<TransformerBlock>> blocks_;
-    std::vector<std::unique_ptr<AltUpWrapper>> altup_;
-    std::vector<Var> gemma_proj_, gemma_unproj_;  // Gemma 3n: blocks 1..K-1 from/to block 0
     std::vector<std::unique_ptr<SequenceAltUpLayer>> seq_altup_;
     std::unique_ptr<Norm> final_norm_;
-    Var reduce_weights_;  // constant [K] ones (sum) or 1/K (mean)
+    Var head_;
 };
 
 }  // namespace altup

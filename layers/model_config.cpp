@@ -17,6 +17,27 @@ const char* to_string(AltUpOutput v) {
 const char* to_string(AltUpStyle v) { return v == AltUpStyle::paper ? "paper" : "gemma3n"; }
 const char* to_string(SequenceAltUpMode v) { return v == SequenceAltUpMode::predict_correct ? "predict_correct" : "skip"; }
 const char* to_string(SequenceAltUpOffset v) { return v == SequenceAltUpOffset::fixed ? "fixed" : "alternating"; }
+const char* to_string(VariantKind v) {
+    switch (v) {
+        case VariantKind::dense: return "dense";
+        case VariantKind::altup: return "altup";
+        case VariantKind::recycled_altup: return "recycled_altup";
+        case VariantKind::gemma3n_altup: return "gemma3n_altup";
+    }
+    return "?";
+}
+
+VariantKind variant_kind(const ModelConfig& m) {
+    if (m.altup.k <= 1) return VariantKind::dense;
+    if (m.altup.style == AltUpStyle::gemma3n) return VariantKind::gemma3n_altup;
+    return m.altup.recycled ? VariantKind::recycled_altup : VariantKind::altup;
+}
+
+int embedding_blocks(VariantKind v, const ModelConfig& m) { return v == VariantKind::altup ? m.altup.k : 1; }
+
+int readout_blocks(VariantKind v, const ModelConfig& m) {
+    return v == VariantKind::altup && m.altup.output == AltUpOutput::concat ? m.altup.k : 1;
+}
 
 namespace {
 struct Preset { const char* name; int d, layers; };

@@ -57,6 +57,17 @@ struct ModelConfig {
     double init_std = 0.02;
 };
 
+// The representation a config builds (layers/variant.hpp), decided here once
+// for the model, the memory estimate and the docs: the plain d-wide model
+// (AltUp off: k = 1), the paper's AltUp, Recycled-AltUp, or the Gemma 3n-style
+// comparison. Sequence-AltUp and MoE change the layers and combine with any.
+enum class VariantKind { dense, altup, recycled_altup, gemma3n_altup };
+VariantKind variant_kind(const ModelConfig& m);
+// Widths in blocks of d: the token embedding's rows, and what the final norm
+// and the head read (K for the paper's concatenated output, else 1).
+int embedding_blocks(VariantKind v, const ModelConfig& m);
+int readout_blocks(VariantKind v, const ModelConfig& m);
+
 // Enum <-> string, used by config parsing, result files and logs.
 const char* to_string(NormKind v);
 const char* to_string(Activation v);
@@ -66,6 +77,7 @@ const char* to_string(AltUpOutput v);
 const char* to_string(AltUpStyle v);
 const char* to_string(SequenceAltUpMode v);
 const char* to_string(SequenceAltUpOffset v);
+const char* to_string(VariantKind v);
 
 // Size presets echoing T5's ladder, CPU-sized: d_ff = 4d, 64-wide heads.
 // Returns false when the name is unknown.

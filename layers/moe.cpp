@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/dnn.hpp"
 #include "core/ops.hpp"
 
 namespace altup {
@@ -74,11 +73,8 @@ Var MixtureOfExperts::forward(const Var& x, Var* aux) {
         if (rows.empty()) continue;
         std::vector<int32_t> prob_rows(rows.size());
         for (size_t i = 0; i < rows.size(); ++i) prob_rows[i] = static_cast<int32_t>(rows[i] * E + e);
-        Var y;
-        {
-            dnn::VaryingShapes varying;  // token counts change every step: no primitive per count
-            y = experts_[e].forward(gather_rows(x, rows));
-        }
+        // Token counts change every step: no primitive per count.
+        Var y = experts_[e].forward(gather_rows(x, rows), Rows::varying);
         Var w = reshape(gather_rows(probs_flat, prob_rows), {static_cast<int64_t>(rows.size())});
         Var placed = scatter_add_rows(y, rows, w, N);
         out = out ? add(out, placed) : placed;

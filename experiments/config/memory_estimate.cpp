@@ -13,16 +13,14 @@ MemoryEstimate estimate_memory(const Config& c) {
     // Sizes as the model builds them (layers/model.cpp): width_mult widens d, d_ff and heads.
     const double d = double(m.d_model) * m.width_mult, d_ff = double(m.d_ff) * m.width_mult;
     const double heads = double(m.heads) * m.width_mult, K = m.altup.k, V = m.vocab, T = m.seq_len, L = m.layers;
-    const bool altup_on = m.altup.k > 1;
-    const bool one_block_embedding = altup_on && (m.altup.recycled || m.altup.style == AltUpStyle::gemma3n);
-    const bool concat_head = !altup_on || (!m.altup.recycled && m.altup.style != AltUpStyle::gemma3n &&
-                                           m.altup.output == AltUpOutput::concat);
+    const VariantKind variant = variant_kind(m);
+    const double embedding_width = d * embedding_blocks(variant, m), head_width = d * readout_blocks(variant, m);
     // MoE replaces the FFN of layers l with (l + 1) % every == 0.
     const double moe_layers = m.moe.experts > 0 ? double(m.layers / m.moe.every) : 0;
     const double E = m.moe.experts;
 
     MemoryEstimate e;
-    e.parameters = V * (one_block_embedding ? d : d * K) + T * d + V * (concat_head ? d * K : d) + L * 4 * d * d +
+    e.parameters = V * embedding_width + T * d + V * head_width + L * 4 * d * d +
                    (L - moe_layers) * 2 * d * d_ff + moe_layers * (E * 2 * d * d_ff + d * E);
     const double copies = c.train.optimizer == "adamw" ? 4 : 2;
     e.state_bytes = copies * e.parameters * kFloat;

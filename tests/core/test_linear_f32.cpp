@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <optional>
 #include <vector>
 
 #include "core/dnn.hpp"
@@ -70,7 +69,7 @@ TEST_CASE("f32 linear at the models' shapes: forward and gradients match double 
     struct Case {
         const char* what;
         int64_t M, K, N;  // tokens, in features, out features
-        bool varying;     // inside an MoE's VaryingShapes scope
+        bool varying;     // as an MoE expert's rows (Rows::varying)
         bool primitive;   // expected: the cached primitive (else dnnl_sgemm)
     };
     const Case cases[] = {
@@ -88,13 +87,8 @@ TEST_CASE("f32 linear at the models' shapes: forward and gradients match double 
         Var b = leaf(random_tensor({c.N}, rng), true);
         Var r = leaf(random_tensor({c.M, c.N}, rng));  // the output's gradient
         const size_t sgemm_before = sgemm_calls();
-        Var y;
-        {
-            std::optional<dnn::VaryingShapes> vary;
-            if (c.varying) vary.emplace();
-            y = linear(x, w, b);
-            backward(sum(mul(y, r)));  // d sum(y * r) / dy = r exactly
-        }
+        Var y = linear(x, w, b, c.varying ? Rows::varying : Rows::fixed);
+        backward(sum(mul(y, r)));  // d sum(y * r) / dy = r exactly
         const size_t sgemm_used = sgemm_calls() - sgemm_before;
         if (c.primitive) CHECK(sgemm_used == 0);
         else CHECK(sgemm_used == 3);  // y, dx and dw

@@ -193,11 +193,8 @@ TEST_CASE("matmul rule: after real training ops in both precisions, every primit
         Var x = leaf(random({B * T, d}, rng), true), w_qkv = leaf(random({3 * d, d}, rng), true),
             b_qkv = leaf(random({3 * d}, rng), true), w_e = leaf(random({d, d}, rng), true), b_e = leaf(random({d}, rng), true);
         Var att = causal_attention(linear(x, w_qkv, b_qkv), B, T, H);  // linear layers and attention's strided products
-        Var expert;
-        {
-            dnn::VaryingShapes vary;  // an MoE expert's products: run-time-sized
-            expert = linear(gather_rows(att, {0, 3, 5, 7, 8, 11, 20}), w_e, b_e);
-        }
+        // An MoE expert's products: run-time-sized.
+        Var expert = linear(gather_rows(att, {0, 3, 5, 7, 8, 11, 20}), w_e, b_e, Rows::varying);
         backward(sum(expert));
     }
     const dnn::MatmulPolicy& rule = dnn::matmul_policy();

@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include "core/ops.hpp"
+#include "layers/altup.hpp"
 #include "layers/model.hpp"
+#include "layers/variants/gemma3n_altup.hpp"
 #include "tests/support/gradcheck.hpp"
 
 using namespace altup;
@@ -132,8 +134,8 @@ TEST_CASE("Sequence-AltUp layers see positions 0, s, 2s, ... (fixed) or those co
 }
 
 TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp, MoE, Gemma 3n", "[layers][grad]") {
-    struct Variant { const char* name; ModelConfig cfg; };
-    std::vector<Variant> variants;
+    struct ModelVariant { const char* name; ModelConfig cfg; };
+    std::vector<ModelVariant> variants;
     variants.push_back({"baseline", tiny_config()});
     ModelConfig a = tiny_config(); a.altup.k = 2; variants.push_back({"altup-k2", a});
     ModelConfig r = tiny_config(); r.altup.k = 2; r.altup.recycled = true; r.altup.output = AltUpOutput::sum; variants.push_back({"recycled", r});
@@ -161,7 +163,7 @@ TEST_CASE("2-layer models end to end: baseline, AltUp, Recycled, Sequence-AltUp,
 TEST_CASE("AltUp with K = 1 computes what the plain model computes", "[layers][altup]") {
     ModelConfig base = tiny_config();
     LanguageModel plain(base, 9);
-    LanguageModel k1(LanguageModel::force_altup_k1(base), 9);
+    LanguageModel k1(base, 9, VariantKind::altup);
     CHECK(k1.param_counts().altup_scalars == 2 * base.layers);  // (1 + 1) per layer
     const auto ids = tokens(12, 11, 1), targets = tokens(12, 11, 2);
     auto a = plain.forward(ids, targets, 2, 6), b = k1.forward(ids, targets, 2, 6);
