@@ -12,6 +12,7 @@
 #include "analysis/analysis_error.hpp"
 #include "analysis/named_choices.hpp"
 #include "util/atomic_file.hpp"
+#include "util/command_line.hpp"
 #include "analysis/report.hpp"
 #include "analysis/report_tables.hpp"
 
@@ -207,7 +208,7 @@ int analyze_command(int argc, char** argv) {
     CommandLine cl;
     if (const std::string error = parse(argc, argv, cl); !error.empty()) {
         std::fprintf(stderr, "altup analyze: %s (see `altup analyze --help`)\n", error.c_str());
-        return 2;
+        return kExitUsage;
     }
     try {
         const Analysis analysis = analyze(cl.runs_dir, cl.options);
@@ -218,7 +219,7 @@ int analyze_command(int argc, char** argv) {
                                             cl.runs_dir, analysis.loaded.skipped.size(), analysis.loaded.running, analysis.loaded.invalid));
         if (const std::string error = check_named_choices(analysis, cl.options, cl.named); !error.empty()) {
             std::fprintf(stderr, "altup analyze: %s\n", error.c_str());
-            return 2;
+            return kExitUsage;
         }
         const Report report = render_report(analysis, cl.options, cl.request);
         for (const std::string& w : report.warnings) std::fprintf(stderr, "altup analyze: %s\n", w.c_str());

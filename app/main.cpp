@@ -8,6 +8,7 @@
 #include "experiments/export/export_command.hpp"
 #include "experiments/trainer/train_command.hpp"
 #include "sweeps/sweep_command.hpp"
+#include "util/command_line.hpp"
 
 namespace {
 void usage(FILE* out) {
@@ -31,7 +32,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) { usage(stderr); return 2; }
+    if (argc < 2) { usage(stderr); return altup::kExitUsage; }
     const std::string cmd = argv[1];
     if (cmd == "-h" || cmd == "--help" || cmd == "help") { usage(stdout); return 0; }
     if (cmd == "train") return altup::train_command(argc - 1, argv + 1);
@@ -41,5 +42,5 @@ int main(int argc, char** argv) {
     if (cmd == "export") return altup::export_command(argc - 1, argv + 1);
     std::fprintf(stderr, "altup: unknown command '%s'\n\n", cmd.c_str());
     usage(stderr);
-    return 2;
+    return altup::kExitUsage;
 }

@@ -27,8 +27,6 @@
 namespace altup {
 namespace {
 
-constexpr int kExitUsage = 2;
-
 const char* const kUsage =
     "usage: altup sweep SWEEP.yaml [--set KEY=VALUE]... [--dry-run | --status] [--jobs N] [--out DIR] [--threads T]\n"
     "                   [--retry-failed] [--only KEY=VALUE]... [--launcher local|slurm] [--trainer \"PROGRAM ARGS\"]\n"
@@ -211,14 +209,7 @@ int run_bench_after(const Arguments& args) {
 
 int sweep_command(int argc, char** argv) {
     Arguments args;
-    try {
-        auto parsed = parse_arguments(argc, argv);
-        if (!parsed) { std::fputs(kUsage, stdout); return 0; }
-        args = std::move(*parsed);
-    } catch (const UsageError& e) {
-        fmt::print(stderr, "altup sweep: {} (altup sweep --help lists the options)\n", e.what());
-        return kExitUsage;
-    }
+    if (const auto stop = read_arguments("altup sweep", kUsage, parse_arguments, argc, argv, args)) return *stop;
 
     try {
         SweepSpec spec = load_sweep(args.file);

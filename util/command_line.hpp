@@ -1,5 +1,7 @@
 // Small pieces of command-line parsing that several commands share.
 #pragma once
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -7,10 +9,34 @@
 
 namespace altup {
 
+// Every command's exit code for bad arguments (or a config refused before
+// anything ran: the trainer's kBadConfig in util/trial_exit.hpp is the same 2).
+constexpr int kExitUsage = 2;
+
 // A bad argument: the command prints it with its usage hint and exits 2.
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// `parse` fills `args` from argv, or returns nothing for --help. Returns the
+// exit code the command should stop with (0 after printing `usage`,
+// kExitUsage after printing the UsageError), or nothing when it should go on.
+template <class Args, class Parse>
+std::optional<int> read_arguments(const char* command, const char* usage, Parse parse, int argc, char** argv,
+                                  Args& args) {
+    try {
+        std::optional<Args> parsed = parse(argc, argv);
+        if (!parsed) {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        args = std::move(*parsed);
+        return std::nullopt;
+    } catch (const UsageError& e) {
+        fmt::print(stderr, "{}: {} ({} --help lists the options)\n", command, e.what(), command);
+        return kExitUsage;
+    }
+}
 
 // `text` as an integer >= min, all of it; else a UsageError naming the option.
 inline int parse_count(const std::string& option, const std::string& text, int min) {

@@ -29,8 +29,6 @@ namespace altup {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr int kExitUsage = 2;
-
 const char* const kUsage =
     "usage: altup bench SWEEP.yaml | RUNS_DIR [--rounds N] [--steps-per-round S] [--warmup W] [--threads T]\n"
     "                   [--only ID]... [--baseline VARIANT | --baseline-id ID] [--out DIR] [--set KEY=VALUE]...\n"
@@ -166,14 +164,7 @@ void print_plan(const std::vector<BenchConfig>& plan) {
 
 int bench_command(int argc, char** argv) {
     Arguments args;
-    try {
-        auto parsed = parse_arguments(argc, argv);
-        if (!parsed) { std::fputs(kUsage, stdout); return 0; }
-        args = std::move(*parsed);
-    } catch (const UsageError& e) {
-        fmt::print(stderr, "altup bench: {} (altup bench --help lists the options)\n", e.what());
-        return kExitUsage;
-    }
+    if (const auto stop = read_arguments("altup bench", kUsage, parse_arguments, argc, argv, args)) return *stop;
     std::vector<BenchConfig> plan;
     try {
         if (!fs::exists(args.source)) throw UsageError(fmt::format("{}: no such sweep file or runs folder", args.source));

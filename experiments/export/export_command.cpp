@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "experiments/export/export.hpp"
+#include "util/command_line.hpp"
 
 namespace altup {
 
@@ -34,12 +35,12 @@ int export_command(int argc, char** argv) {
         if (a == "--quiet") quiet = true;
         else if (!a.empty() && a[0] == '-') {
             std::cerr << "altup export: unknown option " << a << "\n\n" << kUsage;
-            return 2;
+            return kExitUsage;
         } else positional.push_back(a);
     }
     if (positional.size() != 2) {
         std::cerr << "altup export: expected RUN_DIR and OUT_DIR\n\n" << kUsage;
-        return 2;
+        return kExitUsage;
     }
     try {
         const ExportSummary s = export_run(positional[0], positional[1], quiet);
@@ -49,7 +50,7 @@ int export_command(int argc, char** argv) {
         return 0;
     } catch (const ExportError& e) {
         std::cerr << e.what() << "\n";
-        return 2;
+        return kExitUsage;
     } catch (const std::exception& e) {
         std::cerr << e.what() << "\n";
         return 1;
