@@ -5,7 +5,6 @@
 #include <chrono>
 #include <string>
 
-#include "core/kernels.hpp"
 #include "core/profiler.hpp"
 
 namespace altup {
@@ -15,40 +14,15 @@ thread_local bool g_grad_enabled = true;
 thread_local std::vector<Var> g_tape;
 }  // namespace
 
-namespace {
-// grad16 back to f32 in grad: bf16 is the top half of an f32's bits.
-void widen_grad16(Node& n) {
-    n.grad = Tensor::empty(n.value.shape());
-    const uint16_t* src = reinterpret_cast<const uint16_t*>(n.grad16.data());
-    float* dst = n.grad.data();
-    const int64_t count = n.grad.numel();
-#pragma omp parallel for simd schedule(static) if (count > (1 << 16))
-    for (int64_t i = 0; i < count; ++i) dst[i] = __builtin_bit_cast(float, uint32_t(src[i]) << 16);
-    n.grad16 = Tensor();
-}
-}  // namespace
-
 Tensor& Node::grad_buffer() {
-    if (grad16.defined()) widen_grad16(*this);
     if (!grad.defined()) grad = Tensor::zeros(value.shape());
     return grad;
 }
 
 Tensor& Node::grad_buffer_for_write(bool& fresh) {
-    if (grad16.defined()) widen_grad16(*this);
     fresh = !grad.defined();
     if (fresh) grad = Tensor::empty(value.shape());
     return grad;
-}
-
-void Node::accumulate_grad(const Tensor& g) {
-    if (grad16.defined()) widen_grad16(*this);
-    if (!grad.defined()) {
-        grad = Tensor::empty(value.shape());
-        grad.copy_from(g);
-        return;
-    }
-    kernels::axpy(g.numel(), 1.0f, g.data(), grad.data());
 }
 
 Var leaf(Tensor value, bool requires_grad, std::string name) {

@@ -16,28 +16,19 @@ namespace altup {
 struct Node {
     Tensor value;
     Tensor grad;                       // allocated (zeroed) on first accumulation
-    // train.dtype bf16: an op whose backward reads only a bf16 rounding of its
-    // output gradient (linear without bias) sets bf16_grad_ok; the op that
-    // writes that gradient first may then hand over the rounding alone, in
-    // grad16 (bf16 pairs in a float tensor of half the count), and leave grad
-    // unset: the logits' gradient never exists in f32. Any other access turns
-    // it back into grad first.
-    Tensor grad16;
-    bool bf16_grad_ok = false;
     bool requires_grad = false;
     std::function<void(Node&)> backward;  // reads this->grad, accumulates into inputs
     std::vector<std::shared_ptr<Node>> inputs;  // keeps inputs alive until backward
     std::string name;                  // parameters carry their dotted name
     const char* op = "leaf";           // the op that made it (profiling)
 
-    // The gradient buffer, zero-filled on first use (or grad16 widened).
+    // The gradient buffer, zero-filled on first use.
     Tensor& grad_buffer();
-    bool has_grad() const { return grad.defined() || grad16.defined(); }
+    bool has_grad() const { return grad.defined(); }
     // The gradient buffer for an op that writes a whole contribution at once.
     // On first use it is left unfilled and `fresh` is set: the op then writes
     // (=) instead of adding (+=), which saves zeroing and re-reading it.
     Tensor& grad_buffer_for_write(bool& fresh);
-    void accumulate_grad(const Tensor& g);
 };
 
 using Var = std::shared_ptr<Node>;

@@ -75,6 +75,16 @@ Var mean(const Var& x);   // -> scalar [1]
 // Fused log-softmax + mean cross-entropy over rows whose target != ignore_index.
 // logits [N, V], targets N ints -> scalar [1].
 Var cross_entropy(const Var& logits, const std::vector<int32_t>& targets, int32_t ignore_index = -100);
+// The LM head fused with its loss (ops_head.cpp): the mean cross_entropy of
+// logits = h W^T (h [N, K], W [V, K], no bias), with the logits' gradient
+// made inside the op. `logits` holds the [N, V] values (for accuracy); no
+// gradient flows through it.
+struct HeadLoss {
+    Var loss;
+    Var logits;
+};
+HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<int32_t>& targets,
+                            int32_t ignore_index = -100);
 
 // ---- AltUp (ops_altup.cpp). Blocks are stored token-major: x [N, K*d].
 // Sum of tensors weighted by scalar parameters: sum_k w[k] * xs[k]; w [K].

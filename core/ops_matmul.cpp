@@ -16,25 +16,22 @@ using detail::grad_to_write;
 namespace {
 // linear with bf16 matmul inputs: X and W are rounded once in the forward pass
 // and kept for the backward products, dY once for both of them (three
-// roundings instead of six).
+// roundings instead of six). The LM head is not a linear: head_cross_entropy
+// (ops_head.cpp) rounds its dY where it is made.
 Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K, bool vary) {
     Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
     dnn::matmul_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary), bf16_data(x16), bf16_data(w16), out.data(),
                      bias ? bias->value.data() : nullptr);
-    Var y = make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K, vary](Node& o) {
+    return make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K, vary](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
         float* db = grad_of(bias);
         if (wants_dx || wants_dw) {
-            // The rounding of dY: handed over by the gradient's writer, or made
-            // here, in one pass with the bias gradient when there is one.
-            Tensor dy16 = o.grad16;
-            if (!dy16.defined()) {
-                dy16 = Tensor::empty({(M * N + 1) / 2});
-                uint16_t* dst = reinterpret_cast<uint16_t*>(dy16.data());
-                if (db) kernels::add_column_sums_and_round(M, N, o.grad.data(), db, dst);
-                else dnn::to_bf16(o.grad.data(), dst, M * N);
-                db = nullptr;
-            }
+            // The rounding of dY, in one pass with the bias gradient when there is one.
+            Tensor dy16 = Tensor::empty({(M * N + 1) / 2});
+            uint16_t* dst = reinterpret_cast<uint16_t*>(dy16.data());
+            if (db) kernels::add_column_sums_and_round(M, N, o.grad.data(), db, dst);
+            else dnn::to_bf16(o.grad.data(), dst, M * N);
+            db = nullptr;
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
                 dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, N, K, vary), bf16_data(dy16), bf16_data(w16), dX,
@@ -45,8 +42,6 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
         }
         if (db) kernels::add_column_sums(M, N, o.grad.data(), db);
     });
-    y->bf16_grad_ok = !bias;  // the bias gradient needs dY in f32
-    return y;
 }
 
 // Shared by matmul and bmm: C[b] = alpha * A[b] . op(B[b]) with B batched or broadcast.

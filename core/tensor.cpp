@@ -74,12 +74,6 @@ void pool_give(float* ptr, size_t n) {
 
 size_t tensor_bytes_in_use() { return pool().in_use; }
 size_t tensor_bytes_pooled() { return pool().pooled; }
-void release_tensor_pool() {
-    auto& p = pool();
-    for (auto& kv : p.free) std::free(kv.second);
-    p.free.clear();
-    p.pooled = 0;
-}
 
 Storage::Storage(size_t n) : n_(size_class(n)) { data_ = pool_take(n_); }
 Storage::~Storage() { pool_give(data_, n_); }

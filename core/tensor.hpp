@@ -68,6 +68,5 @@ private:
 // memory reports and the "no growth over steps" check).
 size_t tensor_bytes_in_use();
 size_t tensor_bytes_pooled();
-void release_tensor_pool();
 
 }  // namespace altup

@@ -47,8 +47,9 @@ ModelOutput LanguageModel::forward(const std::vector<int32_t>& ids, const std::v
     if (static_cast<int64_t>(ids.size()) != B * T || static_cast<int64_t>(targets.size()) != B * T)
         throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids and targets");
     ModelOutput out;
-    out.logits = linear(features(ids, B, T, &out.aux, &out.hidden), head_, nullptr);
-    out.ce = cross_entropy(out.logits, targets);
+    HeadLoss head = head_cross_entropy(features(ids, B, T, &out.aux, &out.hidden), head_, targets);
+    out.ce = head.loss;
+    out.logits = head.logits;
     out.loss = out.aux ? add(out.ce, scale(out.aux, float(cfg_.moe.aux_loss))) : out.ce;
     return out;
 }

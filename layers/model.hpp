@@ -27,7 +27,7 @@ struct ModelOutput {
     Var loss;    // cross-entropy + aux_loss coefficient * aux
     Var ce;      // mean next-token cross-entropy
     Var aux;     // summed MoE load-balancing loss (null without MoE)
-    Var logits;  // [B*T, V]
+    Var logits;  // [B*T, V], values only (the head's gradient is made inside head_cross_entropy)
     Var hidden;  // the final representation before the norm: [B*T, K*d] or [B*T, d]
 };
 

@@ -161,16 +161,17 @@ TEST_CASE("linear in bf16 with varying token counts (MoE experts): rounded input
     CHECK(dnn::primitives_created() == created);
 }
 
-TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with the same result", "[core][bf16]") {
-    // The head (linear without bias) reads only a bf16 rounding of dlogits, so
-    // cross-entropy writes that rounding alone: in the forward pass when the
-    // loss is differentiated as it is (upstream gradient 1), else in the
-    // backward pass, from the same formula. References: the same graph with an
-    // identity op in between, which makes dlogits an f32 buffer that the head
-    // then rounds itself (equal up to the rounding of differently computed
+TEST_CASE("the fused head: the composed linear + cross_entropy in f32 bit for bit, and in bf16 dlogits rounded where it is made",
+          "[core][bf16]") {
+    // head_cross_entropy makes the logits' gradient inside the op. In f32 it
+    // must equal linear then cross_entropy exactly (the same rows, the same
+    // products). In bf16 its products read a rounding of dlogits made as the
+    // rows are computed: in the forward pass for a loss differentiated as it
+    // is (upstream gradient 1), else in the backward pass from the same
+    // formula. References: the composed ops, whose linear rounds an f32
+    // dlogits itself (equal up to the rounding of differently computed
     // softmax values); and the upstream gradient 2, which must give exactly
     // twice the gradients (a power of two commutes with every rounding).
-    PrecisionScope bf16(dnn::Precision::bf16);
     Rng rng(5);
     const int64_t N = 32, K = 48, V = 64;
     std::vector<float> xv(N * K), wv(V * K);
@@ -178,22 +179,24 @@ TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with
     for (auto& v : wv) v = float(rng.uniform() * 2.0 - 1.0);
     std::vector<int32_t> targets(N);
     for (int64_t i = 0; i < N; ++i) targets[i] = i == 3 ? -100 : int32_t(rng.uniform_int(V));
-    auto grads = [&](int variant) {
+    struct Run { float loss; std::vector<float> logits, grads; };
+    auto run = [&](dnn::Precision p, int variant) {
+        PrecisionScope scope(p);
         Var x = leaf(Tensor::from({N, K}, xv), true), w = leaf(Tensor::from({V, K}, wv), true);
-        Var logits = linear(x, w, nullptr);
-        Var loss;
-        if (variant == 0) loss = cross_entropy(logits, targets);                   // hand-over, made in the forward pass
-        if (variant == 1) loss = cross_entropy(scale(logits, 1.0f), targets);      // f32 dlogits
-        if (variant == 4) loss = scale(cross_entropy(logits, targets), 2.0f);      // hand-over, made in the backward pass
-        if (variant == 2 || variant == 3) {  // a second consumer, recorded first so that cross-entropy's backward runs first
-            Var extra = scale(sum(logits), 1e-3f);
-            Var ce = cross_entropy(variant == 2 ? logits : scale(logits, 1.0f), targets);  // 2: widened, then added
-            loss = add(extra, ce);
+        Var loss, logits;
+        if (variant == 0 || variant == 2) {  // fused; 2: upstream gradient 2
+            HeadLoss head = head_cross_entropy(x, w, targets);
+            loss = variant == 2 ? scale(head.loss, 2.0f) : head.loss;
+            logits = head.logits;
+        } else {  // composed
+            logits = linear(x, w, nullptr);
+            loss = cross_entropy(logits, targets);
         }
+        Run r{loss->value.item(), logits->value.to_vector(), {}};
         backward(loss);
-        std::vector<float> g(x->grad.data(), x->grad.data() + N * K);
-        g.insert(g.end(), w->grad.data(), w->grad.data() + V * K);
-        return g;
+        r.grads.assign(x->grad.data(), x->grad.data() + N * K);
+        r.grads.insert(r.grads.end(), w->grad.data(), w->grad.data() + V * K);
+        return r;
     };
     auto max_gap = [](const std::vector<float>& a, const std::vector<float>& b, double factor) {
         double worst = 0, scale_ = 0;
@@ -203,16 +206,20 @@ TEST_CASE("bf16: cross-entropy hands the head its gradient already rounded, with
         }
         return worst / scale_;
     };
-    const auto handed = grads(0), rounded_here = grads(1), handed_late = grads(4);
-    REQUIRE(handed.size() == rounded_here.size());
-    CHECK(max_gap(handed, rounded_here, 1.0) <= 1e-2);
-    CHECK(max_gap(handed_late, handed, 2.0) == 0.0);
-    // A second consumer of the logits: the bf16 gradient is widened and added
-    // to; it then differs from the reference only by one more bf16 rounding.
-    const auto widened = grads(2), reference = grads(3);
-    const double gap = max_gap(widened, reference, 1.0);
-    CHECK(gap <= 2e-2);
-    CHECK(gap > 0.0);  // the path really differed (it went through grad16)
+    const Run f32_fused = run(dnn::Precision::f32, 0), f32_composed = run(dnn::Precision::f32, 1);
+    CHECK(f32_fused.loss == f32_composed.loss);
+    CHECK(f32_fused.logits == f32_composed.logits);
+    CHECK(f32_fused.grads == f32_composed.grads);
+
+    const Run fused = run(dnn::Precision::bf16, 0), composed = run(dnn::Precision::bf16, 1), late = run(dnn::Precision::bf16, 2);
+    CHECK(fused.loss == composed.loss);      // the same bf16 product, the same rows
+    CHECK(fused.logits == composed.logits);
+    REQUIRE(fused.grads.size() == composed.grads.size());
+    const double gap = max_gap(fused.grads, composed.grads, 1.0);
+    CHECK(gap <= 1e-2);
+    CHECK(gap > 0.0);  // the paths really differ: the composed one rounds an f32 dlogits
+    CHECK(max_gap(late.grads, fused.grads, 2.0) == 0.0);
+    CHECK(max_gap(fused.grads, f32_fused.grads, 1.0) > 1e-4);  // and bf16 really was used
 }
 
 TEST_CASE("bf16: attention rounds q, k, v and the probabilities once, and matches a rounded reference", "[core][bf16]") {

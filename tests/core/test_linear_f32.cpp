@@ -10,17 +10,14 @@
 #include "core/dnn.hpp"
 #include "core/ops.hpp"
 #include "tests/support/gradcheck.hpp"
+#include "tests/support/matmul_backend.hpp"
 
 using namespace altup;
 using altup::testing::random_tensor;
+using altup::testing::sgemm_calls;
 
 namespace {
 
-size_t sgemm_calls() {
-    for (const dnn::ImplUse& u : dnn::matmul_impls_used())
-        if (u.kind == dnn::ProductKind::f32_runtime && u.impl == "sgemm") return u.count;
-    return 0;
-}
 
 // A float result of a sum of L products may differ from the exact sum by at
 // most gamma_L * sum |terms|, gamma_L = L u / (1 - L u), u = 2^-24, whatever the

@@ -1,19 +1,24 @@
-// Every op's backward against central finite differences.
-// Bound: relative error <= 2e-2 with eps = 1e-2 in f32 (the truncation error of
-// central differences is O(eps^2); f32 rounding of the objective adds ~1e-4).
+// Every op's backward against central finite differences, extrapolated
+// (tests/support/gradcheck.hpp: steps 4e-2 and 2e-2, truncation O(eps^4)).
 #include <catch2/catch.hpp>
 
 #include <omp.h>
 
+#include <functional>
+
+#include "core/dnn.hpp"
 #include "core/ops.hpp"
 #include "tests/support/gradcheck.hpp"
+#include "tests/support/matmul_backend.hpp"
 
 using namespace altup;
 using altup::testing::grad_check;
 using altup::testing::random_tensor;
 
 namespace {
-constexpr double kTol = 2e-2;
+// Central differences extrapolated (tests/support/gradcheck.hpp) leave the
+// f32 rounding of the forward pass: about 1e-3 at worst here.
+constexpr double kTol = 5e-3;
 Var param(const Shape& s, Rng& rng, float scale = 1.0f) { return leaf(random_tensor(s, rng, scale), true); }
 
 }  // namespace
@@ -22,6 +27,39 @@ TEST_CASE("matmul gradient", "[core][grad]") {
     Rng rng(1);
     CHECK_GRAD([](const std::vector<Var>& v) { return matmul(v[0], v[1]); }, (std::vector<Var>{param({2, 3, 4}, rng), param({4, 5}, rng)}));
     CHECK_GRAD([](const std::vector<Var>& v) { return matmul(v[0], v[1], true); }, (std::vector<Var>{param({6, 4}, rng), param({5, 4}, rng)}));
+}
+
+TEST_CASE("matmul, bmm and linear gradients on each matmul back end, the one that ran asserted", "[core][grad]") {
+    // The small shapes above go to dnnl_sgemm; the training step's products
+    // take cached primitives (every dimension a multiple of 16, or a batch),
+    // and an MoE expert's run-time-sized ones sgemm again.
+    dnn::set_matmul_precision(dnn::Precision::f32);
+    Rng rng(31);
+    struct Case {
+        const char* what;
+        std::function<Var(const std::vector<Var>&)> fn;
+        std::vector<Var> inputs;
+        bool sgemm;
+    };
+    const std::vector<Case> cases = {
+        {"linear 16x32 . 32x16 + bias: primitive", [](const std::vector<Var>& v) { return linear(v[0], v[1], v[2]); },
+         {param({16, 32}, rng, 0.5f), param({16, 32}, rng, 0.5f), param({16}, rng)}, false},
+        {"linear, an MoE expert's rows: sgemm",
+         [](const std::vector<Var>& v) { return linear(v[0], v[1], v[2], Rows::varying); },
+         {param({16, 32}, rng, 0.5f), param({16, 32}, rng, 0.5f), param({16}, rng)}, true},
+        {"linear 5x7 . 7x3: sgemm", [](const std::vector<Var>& v) { return linear(v[0], v[1], v[2]); },
+         {param({5, 7}, rng), param({3, 7}, rng), param({3}, rng)}, true},
+        {"matmul 16x32 . 32x16: primitive", [](const std::vector<Var>& v) { return matmul(v[0], v[1]); },
+         {param({16, 32}, rng, 0.5f), param({32, 16}, rng, 0.5f)}, false},
+        {"bmm 2 x (5x4 . 4x3), batched: primitive", [](const std::vector<Var>& v) { return bmm(v[0], v[1]); },
+         {param({2, 5, 4}, rng), param({2, 4, 3}, rng)}, false},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        const size_t before = testing::sgemm_calls();
+        CHECK_GRAD(c.fn, c.inputs);
+        CHECK((testing::sgemm_calls() > before) == c.sgemm);
+    }
 }
 
 TEST_CASE("batched matmul gradient", "[core][grad]") {

@@ -15,7 +15,9 @@ using altup::testing::grad_check;
 using altup::testing::random_tensor;
 
 namespace {
-constexpr double kTol = 2e-2;
+// Central differences extrapolated (tests/support/gradcheck.hpp): about 5e-3
+// at worst here (the Gemma 3n layer's clipped router maps).
+constexpr double kTol = 1e-2;
 
 ModelConfig tiny_config() {
     ModelConfig c;
