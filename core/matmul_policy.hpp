@@ -10,7 +10,7 @@
 
 namespace altup::dnn {
 
-// The kinds of product the engine runs (core/dnn.cpp routes each call):
+// The kinds of product the engine runs (core/dnn_matmul.cpp and dnn_strided.cpp route each call):
 //   f32           fixed shape, f32 inputs: a cached primitive (linear layers,
 //                 bmm, attention's strided 4-D products).
 //   f32-runtime   a dimension that changes from step to step (MoE experts) or
