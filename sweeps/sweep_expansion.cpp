@@ -2,7 +2,6 @@
 
 #include <set>
 #include <cstdlib>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -142,20 +141,20 @@ YAML::Node find_in_base(const YAML::Node& base, const std::string& dotted) {
     }
 }
 
-// Re-points a config error at the file the user should edit. The config
-// library writes "<source>[:L:C]: key: what", but a trial's tree is a copy
-// (yaml-cpp copies lose marks), so the position is recovered here: the sweep
-// file's override when one set the key, else the base config's line.
-// Messages of another shape pass through whole.
-SweepError trial_error(const SweepSpec& spec, const Draft& draft, const std::string& source, const std::string& message) {
+// Re-points a config error at the file the user should edit. A trial's tree
+// is a copy (yaml-cpp copies lose marks), so the position is recovered here:
+// the sweep file's override when one set the key, else the base config's
+// line. Errors read elsewhere pass through whole.
+SweepError trial_error(const SweepSpec& spec, const Draft& draft, const std::string& source, const ConfigError& e) {
     const std::string trial = labels_text(draft.labels);
+    const std::string message = e.what();
     if (message.compare(0, source.size(), source) != 0) return SweepError(message);
-    static const std::regex shape(R"(^(?::\d+:\d+)?: ([A-Za-z0-9_.]+): (.*)$)");
-    std::smatch m;
-    const std::string rest = message.substr(source.size());
-    if (!std::regex_match(rest, m, shape)) return SweepError(fmt::format("{}: trial {}{}", spec.file, trial, rest));
-    const std::string key = m[1];
-    const std::string what = m[2];
+    const bool at_source = e.where.compare(0, source.size(), source) == 0 &&
+                           (e.where.size() == source.size() || e.where[source.size()] == ':');
+    if (e.key.empty() || !at_source)
+        return SweepError(fmt::format("{}: trial {}{}", spec.file, trial, message.substr(source.size())));
+    const std::string& key = e.key;
+    const std::string& what = e.problem;
     for (auto it = draft.overrides.rbegin(); it != draft.overrides.rend(); ++it)
         if (it->key == key)
             return SweepError(fmt::format("{}: key '{}' (in {}): {} (trial {})", it->pos.str(), key, it->origin, what, trial));
@@ -182,7 +181,7 @@ Trial build_trial(const SweepSpec& spec, Draft draft) {
         root["name"] = trial.name;
         trial.config = parse_config(root, source);
     } catch (const ConfigError& e) {
-        throw trial_error(spec, draft, source, e.what());
+        throw trial_error(spec, draft, source, e);
     }
     trial.config.name = trial.name;
     // Without a seeds axis every trial still says which seed it ran.

@@ -43,7 +43,7 @@ nlohmann::json key_value(const KeyDef& k, const Config& c) {
 }
 
 [[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
-    throw ConfigError(fmt::format("{}: {}: {}", where, key, what));
+    throw ConfigError(where, key, what);
 }
 
 bool is_section(const std::string& dotted) {

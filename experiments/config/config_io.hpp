@@ -16,8 +16,17 @@
 
 namespace altup {
 
+// A refused config as a value. Most are about one key: `where` is the file
+// (with ":line:col" when the YAML node has a position) or the override that
+// set it, `key` the dotted key, `problem` what was wrong and what was
+// expected; what() is "where: key: problem". Errors about no single key (an
+// empty file, a missing file) leave key empty and what() is the message.
 struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& message) : std::runtime_error(message), problem(message) {}
+    ConfigError(std::string where_, std::string key_, std::string problem_)
+        : std::runtime_error(where_ + ": " + key_ + ": " + problem_), where(std::move(where_)), key(std::move(key_)),
+          problem(std::move(problem_)) {}
+    std::string where, key, problem;
 };
 
 // Parse + validate a YAML file, then apply "dotted.key=value" overrides
