@@ -1,5 +1,5 @@
 // One factory per variant, each in its own file here; make_variant
-// (layers/variant.cpp) picks one.
+// (make_variant.cpp) picks one.
 #pragma once
 #include <memory>
 

@@ -1,7 +1,7 @@
-#include "layers/variant.hpp"
-
+// make_variant (layers/variant.hpp): the one switch from a VariantKind to its file.
 #include <stdexcept>
 
+#include "layers/variant.hpp"
 #include "layers/variants/variants.hpp"
 
 namespace altup {
