@@ -66,6 +66,10 @@ private:
     Var predict_, correct_;
 };
 
+// Forward FLOPs per token of one predict-and-correct over K blocks of width d:
+// K*K*d multiply-adds to predict, 3*K*d more to correct (2 FLOPs per multiply-add).
+inline double altup_wrapper_flops(int64_t k, int64_t d) { return 2.0 * k * k * d + 3.0 * k * d; }
+
 // The paper's wrappers over the whole stack, for AltUp and Recycled-AltUp:
 // each layer is told which block the next one reads (the look-ahead), and
 // with output weights the last layer returns sum_i w_i y_i without writing y.
@@ -75,8 +79,7 @@ public:
     void add_layer(ParamStore& store, const std::string& prefix, int l);
     // x through every layer: y [N, K*d], or with out_weights [K] the block sum [N, d].
     Var run(Widened x, const LayerAt& layer, const Var& out_weights) const;
-    // Predict and correct, per token and layer: K*K*d multiply-adds, 3*K*d more.
-    double flops_per_token(int64_t d) const { return 2.0 * k_ * k_ * d + 3.0 * k_ * d; }
+    double flops_per_token(int64_t d) const { return altup_wrapper_flops(k_, d); }
 private:
     int k_;
     AltUpConfig cfg_;

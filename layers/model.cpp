@@ -13,7 +13,7 @@ bool moe_layer(const ModelConfig& c, int l) { return c.moe.experts > 0 && (l + 1
 LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : LanguageModel(cfg, seed, variant_kind(cfg)) {}
 
 LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant)
-    : cfg_(cfg), variant_kind_(variant) {
+    : cfg_(cfg) {
     k_ = variant == VariantKind::dense ? 1 : cfg.altup.k;
     cfg_.altup.k = static_cast<int>(k_);
     d_ = int64_t(cfg.d_model) * cfg.width_mult;
@@ -22,7 +22,6 @@ LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind 
     if (d_ % heads_ != 0) throw std::invalid_argument("model: d_model must be divisible by heads");
     if (variant == VariantKind::gemma3n_altup && cfg.altup.recycled)
         throw std::invalid_argument("model.altup: gemma3n style cannot be recycled");
-    if (variant == VariantKind::gemma3n_altup) cfg_.altup.output = AltUpOutput::mean;  // it averages the blocks
 
     // Registration order fixes the initial weights: the stem, then per layer
     // the block, its wrapper and its Sequence-AltUp, then readout, norm, head.

@@ -58,7 +58,6 @@ public:
     // Widths after width_mult: the block width d and the representation K*d.
     int64_t block_width() const { return d_; }
     int64_t representation_width() const { return d_ * k_; }
-    VariantKind variant() const { return variant_kind_; }
     // Forward matmul FLOPs per token (2 per multiply-add), counted analytically;
     // a training step costs about 3x this per token.
     double forward_flops_per_token(int64_t T) const;
@@ -66,7 +65,6 @@ public:
 
 private:
     ModelConfig cfg_;
-    VariantKind variant_kind_;
     int64_t d_, heads_, d_ff_, k_;
     bool training_ = true;
     ParamStore store_;

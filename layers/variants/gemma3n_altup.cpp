@@ -73,9 +73,7 @@ public:
     }
     int64_t readout_width() const override { return shape_.d; }
     // As for the paper's wrapper; the router's and the projections' products are not counted.
-    double wrapper_flops_per_token() const override {
-        return 2.0 * shape_.k * shape_.k * shape_.d + 3.0 * shape_.k * shape_.d;
-    }
+    double wrapper_flops_per_token() const override { return altup_wrapper_flops(shape_.k, shape_.d); }
 
 private:
     VariantShape shape_;
