@@ -64,7 +64,7 @@ struct FinetuneConfig {
     int warmup = 30;
     double weight_decay = 0.01;
     int eval_every = 100;                    // 0 = only at the end
-    double split_valid = 0.25;               // of the held-out documents (pretraining valid + test)
+    double split_valid = 0.25;               // of the Brown documents pretraining did not train on
     double split_test = 0.25;
 };
 

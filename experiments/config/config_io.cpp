@@ -300,10 +300,12 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
         fail_at({"finetune.from", "finetune.task"},
                 fmt::format("fine-tuning (task \"{}\") needs finetune.from: \"pretrain\" in a sweep, or a trial folder, "
                             "checkpoint file or trial id", c.finetune.task));
-    if (c.finetune.task != "none" && c.data.corpus != "brown")
+    // The tasks are Brown's tags and genres, encoded with the pretraining run's
+    // tokenizer: a pre-tokenized corpus has none to encode them with.
+    if (c.finetune.task != "none" && c.data.corpus == "tokens")
         fail_at({"finetune.task", "data.corpus"},
-                fmt::format("the downstream tasks use the Brown corpus's tags and genres: expected data.corpus = brown, got \"{}\"",
-                            c.data.corpus));
+                "the downstream tasks are Brown text, encoded with the pretraining run's tokenizer, and corpus \"tokens\" "
+                "has none: expected data.corpus = brown, prose or text");
     // Last: the estimate needs a config whose sizes are all valid.
     check_fits_in_memory(c, fail_at);
 }

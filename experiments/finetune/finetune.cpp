@@ -90,6 +90,7 @@ private:
     TaskExamples train_, valid_, test_;
     int classes_ = 0;
     size_t documents_[3] = {0, 0, 0};  // fine-tune train / valid / test
+    bool pretrained_on_brown_ = true;  // false: the split drew on every Brown document
     Rng rng_;
     int64_t step_ = 0;
     StepClock clock_{ft_.steps};
@@ -110,7 +111,11 @@ void FinetuneRun::prepare_data() {
                                          ? make_byte_tokenizer()
                                          : load_sentencepiece((fs::path(tokens.cache_dir) / "tokenizer.model").string());
     const std::vector<Document> docs = load_brown(ensure_brown_corpus(data_cache_dir(cfg_.data), opts_.quiet));
-    const FinetuneSplit split = finetune_split(docs, cfg_.data.split_valid, cfg_.data.split_test, ft_.split_valid, ft_.split_test);
+    // A model pretrained on another corpus never read Brown: every document is unseen.
+    pretrained_on_brown_ = cfg_.data.corpus == "brown";
+    const FinetuneSplit split =
+        finetune_split(unseen_in_pretraining(docs, pretrained_on_brown_, cfg_.data.split_valid, cfg_.data.split_test),
+                       ft_.split_valid, ft_.split_test);
     const int64_t T = cfg_.model.seq_len;
     train_ = build_task_examples(ft_.task, split.train, *tok, T);
     valid_ = build_task_examples(ft_.task, split.valid, *tok, T);
@@ -301,7 +306,10 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     d["tokens_per_s"] = num_or_null(clock_.tokens_per_s(tokens_per_step));
     d["peak_rss_mb"] = peak_rss_mb();
     d["examples"] = {{"train", train_.count()}, {"valid", valid_.count()}, {"test", test_.count()}};
-    d["documents"] = {{"train", documents_[0]}, {"valid", documents_[1]}, {"test", documents_[2]}};
+    d["documents"] = {{"train", documents_[0]},
+                      {"valid", documents_[1]},
+                      {"test", documents_[2]},
+                      {"pool", pretrained_on_brown_ ? "held_out" : "all"}};
     r["downstream"] = d;
     r["env"] = run_env(folder_.threads, 1);
     r["started_at"] = started_at_;

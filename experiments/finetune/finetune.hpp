@@ -1,6 +1,6 @@
 // A fine-tuning trial (docs/finetune.md): the pretrained model named by
 // finetune.from, a task head on what the model feeds its LM head, trained on
-// held-out documents and scored on others. Same protocol as a pretraining
+// Brown documents its pretraining never trained on, scored on others. Same protocol as a pretraining
 // trial: result.json, metrics.jsonl, checkpoints, resume, exit codes.
 #pragma once
 #include "experiments/config/config.hpp"

@@ -103,14 +103,21 @@ int task_class_count(const std::string& task) {
 
 bool is_tagging_task(const std::string& task) { return task == "pos"; }
 
-FinetuneSplit finetune_split(const std::vector<Document>& docs, double data_valid, double data_test, double ft_valid,
-                             double ft_test) {
-    const std::vector<Split> pretrain = split_documents(docs, data_valid, data_test);
-    std::map<char, std::vector<const Document*>> held_out;
+std::vector<const Document*> unseen_in_pretraining(const std::vector<Document>& docs, bool pretrained_on_brown,
+                                                   double data_valid, double data_test) {
+    std::vector<const Document*> out;
+    const std::vector<Split> pretrain =
+        pretrained_on_brown ? split_documents(docs, data_valid, data_test) : std::vector<Split>(docs.size(), Split::test);
     for (size_t i = 0; i < docs.size(); ++i)
-        if (pretrain[i] != Split::train) held_out[docs[i].genre].push_back(&docs[i]);
+        if (pretrain[i] != Split::train) out.push_back(&docs[i]);
+    return out;
+}
+
+FinetuneSplit finetune_split(const std::vector<const Document*>& unseen, double ft_valid, double ft_test) {
+    std::map<char, std::vector<const Document*>> per_genre;
+    for (const Document* d : unseen) per_genre[d->genre].push_back(d);
     FinetuneSplit out;
-    for (auto& [genre, list] : held_out) {
+    for (auto& [genre, list] : per_genre) {
         // Salted, so the order is unrelated to the one that chose these documents.
         std::sort(list.begin(), list.end(),
                   [](const Document* a, const Document* b) { return fnv1a64("finetune:" + a->id) < fnv1a64("finetune:" + b->id); });

@@ -1,6 +1,6 @@
 // The downstream tasks the Brown corpus carries (docs/finetune.md): part-of-
 // speech tagging over the 12 universal tags, and genre classification (15
-// genres or 4 coarse groups), built from held-out documents only.
+// genres or 4 coarse groups), built from documents pretraining never trained on.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -24,14 +24,19 @@ std::optional<int> universal_tag(const std::string& brown_tag);
 std::vector<std::string> genre_class_names(const std::string& task);
 int genre_class(char genre_letter, const std::string& task);
 
-// Fine-tuning splits: the documents that pretraining did not train on
-// (its validation and test splits), split again by document, stratified over
-// genres and deterministic (ordered by a hash of the id, as the pretraining split).
+// The Brown documents a pretraining run never trained on: when it read Brown,
+// its validation and test documents (by its data.split.valid/test); when it
+// read another corpus, every document.
+std::vector<const Document*> unseen_in_pretraining(const std::vector<Document>& docs, bool pretrained_on_brown,
+                                                   double data_valid, double data_test);
+
+// Fine-tuning splits of those documents, by document, stratified over genres
+// and deterministic (ordered by a salted hash of the id, unrelated to the
+// pretraining split's order).
 struct FinetuneSplit {
     std::vector<const Document*> train, valid, test;
 };
-FinetuneSplit finetune_split(const std::vector<Document>& docs, double data_valid, double data_test, double ft_valid,
-                             double ft_test);
+FinetuneSplit finetune_split(const std::vector<const Document*>& unseen, double ft_valid, double ft_test);
 
 // Fixed-length examples for one split. Tagging: windows of seq_len tokens cut
 // from each document's token stream (its words encoded one by one, as the

@@ -69,6 +69,9 @@ TEST_CASE("bad configs give messages naming file, line, column, key and expectat
         {"data:\n  corpus: text\n", "q.yaml:2:3: data.corpus: corpus \"text\" needs data.path (a plain-text file)"},
         {"data:\n  corpus: text\n  path: /nonexistent/corpus.txt\n",
          "q.yaml:3:3: data.path: expected a readable file, \"/nonexistent/corpus.txt\" does not exist"},
+        {"data:\n  corpus: tokens\n  path: /tmp\nfinetune:\n  task: pos\n  from: runs/x\n",
+         "q.yaml:5:3: finetune.task: the downstream tasks are Brown text, encoded with the pretraining run's tokenizer, and "
+         "corpus \"tokens\" has none: expected data.corpus = brown, prose or text"},
         {"model: 3\n", "q.yaml:1:1: model: expected a mapping of keys, got \"3\""},
         {"train:\n  optimizer: sgd\n", "q.yaml:2:3: train.optimizer: expected one of adamw or adafactor, got \"sgd\""},
         {"train:\n  dtype: fp16\n", "q.yaml:2:3: train.dtype: expected one of f32 or bf16, got \"fp16\""},

@@ -136,7 +136,7 @@ TEST_CASE("genre classes: 15 genres and the 4 coarse groups with Brown's documen
 TEST_CASE("fine-tuning splits use only documents pretraining did not train on", "[finetune][brown]") {
     const auto& docs = brown();
     const std::vector<Split> pre = split_documents(docs, 0.05, 0.05);
-    const FinetuneSplit ft = finetune_split(docs, 0.05, 0.05, 0.25, 0.25);
+    const FinetuneSplit ft = finetune_split(unseen_in_pretraining(docs, true, 0.05, 0.05), 0.25, 0.25);
     std::set<std::string> held_out, seen;
     for (size_t i = 0; i < docs.size(); ++i)
         if (pre[i] != Split::train) held_out.insert(docs[i].id);
@@ -156,9 +156,35 @@ TEST_CASE("fine-tuning splits use only documents pretraining did not train on", 
     CHECK_FALSE(ft.valid.empty());
     CHECK_FALSE(ft.test.empty());
     // Deterministic.
-    const FinetuneSplit again = finetune_split(docs, 0.05, 0.05, 0.25, 0.25);
+    const FinetuneSplit again = finetune_split(unseen_in_pretraining(docs, true, 0.05, 0.05), 0.25, 0.25);
     CHECK(again.train == ft.train);
     CHECK(again.test == ft.test);
+}
+
+TEST_CASE("a model pretrained on another corpus fine-tunes on every Brown document, split per genre", "[finetune][brown]") {
+    const auto& docs = brown();
+    const std::vector<const Document*> unseen = unseen_in_pretraining(docs, false, 0.05, 0.05);
+    CHECK(unseen.size() == 500);
+    const FinetuneSplit ft = finetune_split(unseen, 0.25, 0.25);
+    std::set<std::string> seen;
+    std::map<char, int> n, test, valid;
+    for (const auto& d : docs) ++n[d.genre];
+    for (const auto* part : {&ft.train, &ft.valid, &ft.test})
+        for (const Document* d : *part) CHECK(seen.insert(d->id).second);
+    CHECK(seen.size() == 500);
+    for (const Document* d : ft.test) ++test[d->genre];
+    for (const Document* d : ft.valid) ++valid[d->genre];
+    // Every genre has at least 6 documents, so the shares are round(n / 4) each:
+    // press reportage (A, 44) 11 + 11 + 22, humour (R, 9) 2 + 2 + 5.
+    CHECK(n.size() == 15);
+    for (const auto& [genre, count] : n) {
+        INFO("genre " << genre << " with " << count << " documents");
+        CHECK(test[genre] == std::lround(count * 0.25));
+        CHECK(valid[genre] == std::lround(count * 0.25));
+    }
+    CHECK(test['a'] == 11);
+    CHECK(test['r'] == 2);
+    CHECK(ft.train.size() + ft.valid.size() + ft.test.size() == 500);
 }
 
 TEST_CASE("tagging examples: labels at each word's last token, windows padded, empty windows dropped", "[finetune]") {
@@ -290,6 +316,7 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only
     CHECK(d["task"] == "pos");
     CHECK(d["classes"] == 12);
     CHECK(d["steps_done"] == 40);
+    CHECK(d["documents"]["pool"] == "held_out");
     const double acc = d["accuracy"], majority = d["majority_accuracy"];
     INFO("tagging accuracy " << acc << " vs majority-tag baseline " << majority);
     CHECK(majority > 0.15);
@@ -445,6 +472,48 @@ TEST_CASE("a fine-tune config that leaves model/data out takes them from its pre
     const auto [bad, nothing] = train_cli({ft_file, "--set", "finetune.from=" + (dir / "typo").string(), "--out", (dir / "runs").string()});
     CHECK(bad == 2);
     CHECK_FALSE(fs::exists(dir / "runs"));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("pretrained on a text corpus, a fine-tune draws its splits from every Brown document", "[finetune][brown]") {
+    const fs::path dir = scratch("other-corpus");
+    {
+        // 60 documents of a few sentences: no Brown text, so Brown is unseen.
+        std::ofstream text(dir / "corpus.txt");
+        for (int d = 0; d < 60; ++d) {
+            for (int s = 0; s < 12; ++s)
+                text << "document " << d << " says that the river " << (s % 2 ? "rose" : "fell") << " by " << s * d
+                     << " feet in the night.\n";
+            text << "\n";
+        }
+    }
+    Config pre = tiny_brown(4);
+    pre.data.corpus = "text";
+    pre.data.path = (dir / "corpus.txt").string();
+    TrainOptions po;
+    po.run_dir = (dir / "pre").string();
+    po.quiet = true;
+    REQUIRE(run_trial(pre, po) == kCompleted);
+    Config ft = pre;
+    ft.finetune.task = "genre4";
+    ft.finetune.from = (dir / "pre").string();
+    ft.finetune.steps = 2;
+    ft.finetune.batch = 4;
+    ft.finetune.eval_every = 0;
+    ft.finetune.split_valid = 0.02;
+    ft.finetune.split_test = 0.02;
+    TrainOptions fo;
+    fo.run_dir = (dir / "ft").string();
+    fo.quiet = true;
+    REQUIRE(run_finetune(ft, fo) == kCompleted);
+    const json r = json::parse(std::ifstream(dir / "ft" / "result.json"));
+    const json& docs = r["downstream"]["documents"];
+    // Per genre max(1, round(n * 0.02)): 1 each, 2 for G (75) and J (80), so
+    // 17 + 17 of Brown's 500 documents, where a Brown pretraining would have had 50 to share.
+    CHECK(docs["pool"] == "all");
+    CHECK(docs["valid"] == 17);
+    CHECK(docs["test"] == 17);
+    CHECK(docs["train"] == 466);
     fs::remove_all(dir);
 }
 
