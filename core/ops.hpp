@@ -36,9 +36,6 @@ Var clamp(const Var& x, float lo, float hi);
 
 // ---- softmax (ops_softmax.cpp), over the last axis.
 Var softmax(const Var& x);
-// x [..., T, T] attention scores; entries above the diagonal (key j > query i)
-// are masked to probability 0 (fused: no mask tensor).
-Var causal_softmax(const Var& x);
 
 // ---- attention (ops_attention.cpp)
 // Causal multi-head self-attention from packed projections: qkv [B*T, 3d]
@@ -59,7 +56,6 @@ Var rms_match(const Var& y, const Var& ref, float eps = 1e-6f);
 Var embedding(const Var& table, const std::vector<int32_t>& ids);
 Var concat(const std::vector<Var>& xs);                  // along the last axis
 Var slice(const Var& x, int64_t start, int64_t len);     // along the last axis
-std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes);  // along the last axis
 Var reshape(const Var& x, const Shape& shape);           // a view; grad flows through
 Var transpose_heads(const Var& x);                       // [B, T, H, D] <-> [B, H, T, D]
 Var gather_rows(const Var& x, const std::vector<int32_t>& rows);           // x [N, d] -> [n, d]

@@ -178,18 +178,6 @@ Var slice(const Var& x, int64_t start, int64_t len) {
     });
 }
 
-std::vector<Var> split(const Var& x, const std::vector<int64_t>& sizes) {
-    profiler::Scope prof_("split");
-    std::vector<Var> out;
-    int64_t off = 0;
-    for (auto w : sizes) {
-        out.push_back(slice(x, off, w));
-        off += w;
-    }
-    check(off == x->value.dim(-1), "split: sizes add up to " + std::to_string(off) + ", last axis is " + std::to_string(x->value.dim(-1)));
-    return out;
-}
-
 Var reshape(const Var& x, const Shape& shape) {
     profiler::Scope prof_("reshape");
     Tensor view = x->value.reshape(shape);

@@ -88,8 +88,6 @@ void initialize(const Tensor& t, Init init, float std, Rng& rng) {
     }
 }
 
-double clip_grad_norm(const ParamStore& store, double max_norm) { return clip_grad_norm(std::vector<const ParamStore*>{&store}, max_norm); }
-
 double grad_norm(const std::vector<const ParamStore*>& stores) {
     double sum_sq = 0;
     for (const ParamStore* s : stores) sum_sq += kernels::sum_sq(s->grad().numel(), s->grad().data());
@@ -98,14 +96,6 @@ double grad_norm(const std::vector<const ParamStore*>& stores) {
 
 float clip_factor(double norm, double max_norm) {
     return max_norm > 0 && norm > max_norm ? static_cast<float>(max_norm / (norm + 1e-6)) : 1.0f;
-}
-
-double clip_grad_norm(const std::vector<const ParamStore*>& stores, double max_norm) {
-    const double norm = grad_norm(stores);
-    const float factor = clip_factor(norm, max_norm);
-    if (factor != 1.0f)
-        for (const ParamStore* s : stores) kernels::scale(s->grad().numel(), factor, s->grad().data());
-    return norm;
 }
 
 }  // namespace altup

@@ -78,10 +78,4 @@ double grad_norm(const std::vector<const ParamStore*>& stores);
 // Optimizer::step rather than scaling the gradients in a pass of their own.
 float clip_factor(double norm, double max_norm);
 
-// Scales all gradients so that their global L2 norm is at most max_norm
-// (max_norm <= 0: no clipping). Returns the norm before clipping.
-double clip_grad_norm(const ParamStore& store, double max_norm);
-// The same over several stores as one set (fine-tuning: the model and a task head).
-double clip_grad_norm(const std::vector<const ParamStore*>& stores, double max_norm);
-
 }  // namespace altup

@@ -8,6 +8,17 @@
 using namespace altup;
 
 namespace {
+// The reference the fused path (clip_factor passed to Optimizer::step) must
+// equal: scale every gradient so the global L2 norm is at most max_norm.
+// Returns the norm before clipping.
+double clip_grad_norm(const ParamStore& store, double max_norm) {
+    const double norm = grad_norm({&store});
+    const float factor = clip_factor(norm, max_norm);
+    if (factor != 1.0f)
+        for (int64_t i = 0; i < store.grad().numel(); ++i) store.grad().data()[i] *= factor;
+    return norm;
+}
+
 struct TwoParams {
     ParamStore store;
     Var w, b;
