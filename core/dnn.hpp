@@ -49,16 +49,29 @@ struct MatmulShape {
     // such products run on dnnl_sgemm, which needs no primitive per shape.
     bool varying = false;
 
+    // Built by name, so a call site says what it multiplies and no two
+    // neighbouring calls can disagree on argument order:
+    //   MatmulShape::of(batch, M, N, K).with_trans_b(true)
+    static MatmulShape of(int64_t batch, int64_t M, int64_t N, int64_t K) {
+        MatmulShape s;
+        s.batch = batch, s.M = M, s.N = N, s.K = K;
+        return s;
+    }
+    MatmulShape with_trans_a(bool on) const { MatmulShape s = *this; s.trans_a = on; return s; }
+    MatmulShape with_trans_b(bool on) const { MatmulShape s = *this; s.trans_b = on; return s; }
+    MatmulShape with_broadcast_b(bool on) const { MatmulShape s = *this; s.broadcast_b = on; return s; }
+    MatmulShape with_varying(bool on) const { MatmulShape s = *this; s.varying = on; return s; }
+
     // The three products of a linear layer y = x W^T, x [M, K], W [N, K]:
     // y = x . W^T [M, N]; dx = dy . W [M, K]; dW = dy^T . x [N, K].
     static MatmulShape linear_forward(int64_t M, int64_t N, int64_t K, bool varying) {
-        return {1, M, N, K, /*trans_a=*/false, /*trans_b=*/true, /*broadcast_b=*/false, varying};
+        return of(1, M, N, K).with_trans_b(true).with_varying(varying);
     }
     static MatmulShape linear_input_grad(int64_t M, int64_t N, int64_t K, bool varying) {
-        return {1, M, K, N, false, false, false, varying};
+        return of(1, M, K, N).with_varying(varying);
     }
     static MatmulShape linear_weight_grad(int64_t M, int64_t N, int64_t K, bool varying) {
-        return {1, N, K, M, /*trans_a=*/true, false, false, varying};
+        return of(1, N, K, M).with_trans_a(true).with_varying(varying);
     }
 };
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,

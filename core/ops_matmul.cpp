@@ -48,31 +48,31 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
 Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int64_t N, bool trans_b, bool broadcast_b,
             float alpha, Shape out_shape) {
     Tensor out = Tensor::empty(out_shape);
-    dnn::MatmulShape s{batch, M, N, K, false, trans_b, broadcast_b};
+    const auto s = dnn::MatmulShape::of(batch, M, N, K).with_trans_b(trans_b).with_broadcast_b(broadcast_b);
     dnn::matmul(s, a->value.data(), b->value.data(), out.data(), nullptr, alpha);
     return make_result(out, {a, b}, [a, b, batch, M, K, N, trans_b, broadcast_b, alpha](Node& o) {
         const float* dC = o.grad.data();
         bool fresh = false;
         if (float* dA = grad_to_write(a, fresh)) {
             // dA[M,K] (+)= dC[M,N] . op(B)^T
-            dnn::MatmulShape sa{batch, M, K, N, false, !trans_b, broadcast_b};
+            const auto sa = dnn::MatmulShape::of(batch, M, K, N).with_trans_b(!trans_b).with_broadcast_b(broadcast_b);
             dnn::matmul(sa, dC, b->value.data(), dA, nullptr, alpha, !fresh);
         }
         if (float* dB = grad_to_write(b, fresh)) {
             if (broadcast_b) {
                 // B shared by the batch: fold the batch into rows. A is [batch*M, K].
                 if (!trans_b) {  // dB[K,N] = A^T . dC
-                    dnn::MatmulShape sb{1, K, N, batch * M, true, false, false};
+                    const auto sb = dnn::MatmulShape::of(1, K, N, batch * M).with_trans_a(true);
                     dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
                 } else {  // dB[N,K] = dC^T . A
-                    dnn::MatmulShape sb{1, N, K, batch * M, true, false, false};
+                    const auto sb = dnn::MatmulShape::of(1, N, K, batch * M).with_trans_a(true);
                     dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
                 }
             } else if (!trans_b) {
-                dnn::MatmulShape sb{batch, K, N, M, true, false, false};
+                const auto sb = dnn::MatmulShape::of(batch, K, N, M).with_trans_a(true);
                 dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
             } else {
-                dnn::MatmulShape sb{batch, N, K, M, true, false, false};
+                const auto sb = dnn::MatmulShape::of(batch, N, K, M).with_trans_a(true);
                 dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
             }
         }

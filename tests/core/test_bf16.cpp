@@ -75,7 +75,7 @@ TEST_CASE("bf16 matmul equals the product of bf16-rounded inputs, in every form 
         fill(B);
         fill(C);
         const std::vector<float> C0 = C;
-        dnn::MatmulShape s{c.batch, c.M, c.N, c.K, c.ta, c.tb, c.bcast};
+        const auto s = dnn::MatmulShape::of(c.batch, c.M, c.N, c.K).with_trans_a(c.ta).with_trans_b(c.tb).with_broadcast_b(c.bcast);
         {
             PrecisionScope bf16(dnn::Precision::bf16);
             dnn::matmul(s, A.data(), B.data(), C.data(), nullptr, c.alpha, c.acc);

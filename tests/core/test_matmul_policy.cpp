@@ -115,7 +115,7 @@ TEST_CASE("bf16 products multiply the bf16-rounded inputs: native or emulated on
         PrecisionScope bf16(dnn::Precision::bf16);
         for (bool vary : {false, true}) {
             INFO((vary ? "run-time-sized" : "fixed shape"));
-            const dnn::MatmulShape s{1, M, N, K, false, true, false, vary};
+            const auto s = dnn::MatmulShape::of(1, M, N, K).with_trans_b(true).with_varying(vary);
             REQUIRE(dnn::uses_bf16(s));
             std::vector<uint16_t> a16(size_t(M * K)), b16(size_t(N * K));
             dnn::to_bf16(a.data(), a16.data(), M * K);
@@ -160,11 +160,11 @@ TEST_CASE("matmul rule: the engine's primitives run on the implementations the r
         bool accumulate;
     };
     const Case cases[] = {
-        {"Y = X W^T", {1, 64, 96, 128, false, true, false}, false},
-        {"dX = dY W", {1, 64, 128, 96, false, false, false}, false},
-        {"dW += dY^T X", {1, 96, 128, 64, true, false, false}, true},
-        {"MoE Y = X W^T", {1, 37, 96, 128, false, true, false, true}, false},
-        {"MoE dW += dY^T X", {1, 96, 128, 37, true, false, false, true}, true},
+        {"Y = X W^T", dnn::MatmulShape::linear_forward(64, 96, 128, false), false},
+        {"dX = dY W", dnn::MatmulShape::linear_input_grad(64, 96, 128, false), false},
+        {"dW += dY^T X", dnn::MatmulShape::linear_weight_grad(64, 96, 128, false), true},
+        {"MoE Y = X W^T", dnn::MatmulShape::linear_forward(37, 96, 128, true), false},
+        {"MoE dW += dY^T X", dnn::MatmulShape::linear_weight_grad(37, 96, 128, true), true},
     };
     for (const Case& c : cases) {
         INFO(c.what);
@@ -178,7 +178,7 @@ TEST_CASE("matmul rule: the engine's primitives run on the implementations the r
               expected(c.s.varying ? ProductKind::bf16_runtime : ProductKind::bf16_fixed, c.s, c.accumulate));
     }
     // A shape whose dimension is not a multiple of 16 runs on sgemm in both precisions.
-    const dnn::MatmulShape odd{1, 30, 96, 128, false, true, false};
+    const auto odd = dnn::MatmulShape::of(1, 30, 96, 128).with_trans_b(true);
     CHECK(dnn::implementation_of(odd) == "sgemm");
     PrecisionScope bf16(dnn::Precision::bf16);
     CHECK(dnn::implementation_of(odd) == "sgemm");
