@@ -41,7 +41,7 @@ TEST_CASE("every study sweep of docs/results.md expands and validates", "[exampl
     const std::map<std::string, size_t> expected_trials = {
         {"ablations_tiny.yaml", 21}, {"altup_presets.yaml", 45},  {"altup_sizes.yaml", 12}, {"altup_tiny.yaml", 15},
         {"bf16_quickstart.yaml", 6}, {"downstream_tiny.yaml", 27}, {"lr_sizes.yaml", 18}, {"moe_table.yaml", 28},
-        {"study5_lr.yaml", 15}, {"study5_main.yaml", 79}, {"study5_downstream.yaml", 18},
+        {"study5_lr.yaml", 15}, {"study5_main.yaml", 79}, {"study5_downstream.yaml", 18}, {"study5_bf16.yaml", 3},
     };
     std::set<std::string> seen;
     for (const auto& entry : std::filesystem::directory_iterator(std::string(ALTUP_SOURCE_DIR) + "/sweeps/studies")) {
