@@ -82,18 +82,9 @@ std::vector<std::string> split_words(const std::string& text) {
 // Returns nullopt after printing help.
 std::optional<Arguments> parse_arguments(int argc, char** argv) {
     Arguments args;
-    for (int i = 1; i < argc; ++i) {
-        std::string option = argv[i];
-        std::optional<std::string> inline_value;
-        if (option.rfind("--", 0) == 0 && option.find('=') != std::string::npos) {
-            inline_value = option.substr(option.find('=') + 1);
-            option = option.substr(0, option.find('='));
-        }
-        auto value = [&]() -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value", option));
-            return argv[++i];
-        };
+    for (ArgumentCursor cursor(argc, argv); cursor.next();) {
+        const std::string option = cursor.option();
+        auto value = [&] { return cursor.value(); };
         if (option == "-h" || option == "--help") return std::nullopt;
         else if (option == "--set") args.sets.push_back(value());
         else if (option == "--dry-run") args.dry_run = true;

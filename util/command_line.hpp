@@ -38,6 +38,46 @@ std::optional<int> read_arguments(const char* command, const char* usage, Parse 
     }
 }
 
+// Walks argv one argument at a time. An option's value is inline
+// ("--rounds=5") or the next argument ("--rounds 5"); anything else
+// (a file, an unknown option) is the caller's to judge.
+class ArgumentCursor {
+public:
+    ArgumentCursor(int argc, char** argv) : argc_(argc), argv_(argv) {}
+    // Moves to the next argument; false after the last.
+    bool next() {
+        if (++i_ >= argc_) return false;
+        option_ = argv_[i_];
+        inline_value_.reset();
+        const size_t eq = option_.find('=');
+        if (option_.rfind("--", 0) == 0 && eq != std::string::npos) {
+            inline_value_ = option_.substr(eq + 1);
+            option_ = option_.substr(0, eq);
+        }
+        return true;
+    }
+    // The argument (an option without its inline value).
+    const std::string& option() const { return option_; }
+    // The option's value, consuming the next argument when it was not inline.
+    std::string value() {
+        if (inline_value_) return *inline_value_;
+        if (i_ + 1 >= argc_) throw UsageError(fmt::format("{} needs a value", option_));
+        return argv_[++i_];
+    }
+    std::string non_empty_value() {
+        std::string v = value();
+        if (v.empty()) throw UsageError(fmt::format("{} needs a non-empty value", option_));
+        return v;
+    }
+
+private:
+    int argc_;
+    char** argv_;
+    int i_ = 0;
+    std::string option_;
+    std::optional<std::string> inline_value_;
+};
+
 // `text` as an integer >= min, all of it; else a UsageError naming the option.
 inline int parse_count(const std::string& option, const std::string& text, int min) {
     try {

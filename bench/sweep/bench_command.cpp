@@ -69,21 +69,9 @@ struct Arguments {
 std::optional<Arguments> parse_arguments(int argc, char** argv) {
     Arguments args;
     bool baseline_variant = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string option = argv[i];
-        std::optional<std::string> inline_value;
-        if (option.rfind("--", 0) == 0 && option.find('=') != std::string::npos) {
-            inline_value = option.substr(option.find('=') + 1);
-            option = option.substr(0, option.find('='));
-        }
-        auto value = [&]() -> std::string {
-            std::string v;
-            if (inline_value) v = *inline_value;
-            else if (i + 1 < argc) v = argv[++i];
-            else throw UsageError(fmt::format("{} needs a value", option));
-            if (v.empty()) throw UsageError(fmt::format("{} needs a non-empty value", option));
-            return v;
-        };
+    for (ArgumentCursor cursor(argc, argv); cursor.next();) {
+        const std::string option = cursor.option();
+        auto value = [&] { return cursor.non_empty_value(); };
         if (option == "-h" || option == "--help") return std::nullopt;
         else if (option == "--rounds") args.timing.rounds = parse_count(option, value(), 1);
         else if (option == "--steps-per-round") args.timing.steps_per_round = parse_count(option, value(), 1);
