@@ -340,13 +340,8 @@ int FinetuneRun::run() {
     const LrSchedule schedule{"cosine", ft_.lr, ft_.warmup, ft_.steps, 0.1};
     rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xF17E);
 
-    const bool resumed = folder_.checkpoint.has_value();
-    if (resumed) {
-        restore(*folder_.checkpoint);
-        folder_.checkpoint.reset();  // the tensors were copied; free them
-    } else {
-        metrics_.start_empty();
-    }
+    const bool resumed = folder_.resume_with([&](const SafetensorsFile& ckpt) { restore(ckpt); });
+    if (!resumed) metrics_.start_empty();
     if (!opts_.quiet)
         std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, ft_.task, src_.checkpoint,
                                  ft_.train == "all" ? model_->params().count() + head_store_.count() : head_store_.count(),

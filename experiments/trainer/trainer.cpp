@@ -193,11 +193,8 @@ int TrialRun::run() {
     const LrSchedule schedule{tc.schedule, tc.lr, tc.warmup, tc.steps, tc.min_lr_ratio};
     data_rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xDA7A);
 
-    const bool resumed = folder_.checkpoint.has_value();
-    if (resumed) {
-        restore(*folder_.checkpoint);
-        folder_.checkpoint.reset();  // the tensors were copied; free them
-    } else {
+    const bool resumed = folder_.resume_with([&](const SafetensorsFile& ckpt) { restore(ckpt); });
+    if (!resumed) {
         // Identical on every rank already (same seed); the broadcast makes it a guarantee.
         dist_.broadcast(model_->params().data().data(), model_->params().total());
         if (root_) metrics_.start_empty();

@@ -29,6 +29,16 @@ struct TrialFolder {
     std::optional<SafetensorsFile> checkpoint;  // the state to resume from, if any
     int threads = 1;                            // OpenMP threads in force
     std::string path(const char* name) const;   // dir/name
+
+    // Resume or start: hands the checkpoint to `restore` and frees it (the
+    // tensors were copied) and returns true, or returns false for a fresh start.
+    template <class Restore>
+    bool resume_with(Restore restore) {
+        if (!checkpoint) return false;
+        restore(*checkpoint);
+        checkpoint.reset();
+        return true;
+    }
 };
 
 // Throws RunFolderRefused (run_folder.hpp) before anything is written when
