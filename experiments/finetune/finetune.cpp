@@ -72,6 +72,8 @@ private:
     }
     void save_checkpoint(bool resumable = true);
     void restore(const SafetensorsFile& f);
+    // A model pretrained on another corpus never read Brown: every document is unseen.
+    bool pretrained_on_brown() const { return cfg_.data.corpus == "brown"; }
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
     double now_s() const { return clock_.elapsed_s(); }
 
@@ -90,7 +92,6 @@ private:
     TaskExamples train_, valid_, test_;
     int classes_ = 0;
     size_t documents_[3] = {0, 0, 0};  // fine-tune train / valid / test
-    bool pretrained_on_brown_ = true;  // false: the split drew on every Brown document
     Rng rng_;
     int64_t step_ = 0;
     StepClock clock_{ft_.steps};
@@ -111,10 +112,8 @@ void FinetuneRun::prepare_data() {
                                          ? make_byte_tokenizer()
                                          : load_sentencepiece((fs::path(tokens.cache_dir) / "tokenizer.model").string());
     const std::vector<Document> docs = load_brown(ensure_brown_corpus(data_cache_dir(cfg_.data), opts_.quiet));
-    // A model pretrained on another corpus never read Brown: every document is unseen.
-    pretrained_on_brown_ = cfg_.data.corpus == "brown";
     const FinetuneSplit split =
-        finetune_split(unseen_in_pretraining(docs, pretrained_on_brown_, cfg_.data.split_valid, cfg_.data.split_test),
+        finetune_split(unseen_in_pretraining(docs, pretrained_on_brown(), cfg_.data.split_valid, cfg_.data.split_test),
                        ft_.split_valid, ft_.split_test);
     const int64_t T = cfg_.model.seq_len;
     train_ = build_task_examples(ft_.task, split.train, *tok, T);
@@ -309,7 +308,7 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     d["documents"] = {{"train", documents_[0]},
                       {"valid", documents_[1]},
                       {"test", documents_[2]},
-                      {"pool", pretrained_on_brown_ ? "held_out" : "all"}};
+                      {"pool", pretrained_on_brown() ? "held_out" : "all"}};
     r["downstream"] = d;
     r["env"] = run_env(folder_.threads, 1);
     r["started_at"] = started_at_;

@@ -1,7 +1,8 @@
 // A fine-tuning trial (docs/finetune.md): the pretrained model named by
 // finetune.from, a task head on what the model feeds its LM head, trained on
-// Brown documents its pretraining never trained on, scored on others. Same protocol as a pretraining
-// trial: result.json, metrics.jsonl, checkpoints, resume, exit codes.
+// Brown documents its pretraining never trained on and scored on others.
+// Same protocol as a pretraining trial: result.json, metrics.jsonl,
+// checkpoints, resume, exit codes.
 #pragma once
 #include "experiments/config/config.hpp"
 #include "experiments/trainer/trainer.hpp"

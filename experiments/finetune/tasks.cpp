@@ -106,8 +106,11 @@ bool is_tagging_task(const std::string& task) { return task == "pos"; }
 std::vector<const Document*> unseen_in_pretraining(const std::vector<Document>& docs, bool pretrained_on_brown,
                                                    double data_valid, double data_test) {
     std::vector<const Document*> out;
-    const std::vector<Split> pretrain =
-        pretrained_on_brown ? split_documents(docs, data_valid, data_test) : std::vector<Split>(docs.size(), Split::test);
+    if (!pretrained_on_brown) {
+        for (const Document& d : docs) out.push_back(&d);
+        return out;
+    }
+    const std::vector<Split> pretrain = split_documents(docs, data_valid, data_test);
     for (size_t i = 0; i < docs.size(); ++i)
         if (pretrain[i] != Split::train) out.push_back(&docs[i]);
     return out;
