@@ -216,8 +216,10 @@ TEST_CASE("the fused head: the composed linear + cross_entropy in f32 bit for bi
     CHECK(fused.logits == composed.logits);
     REQUIRE(fused.grads.size() == composed.grads.size());
     const double gap = max_gap(fused.grads, composed.grads, 1.0);
+    // Not gap > 0: both paths round the same formula's values, and where the
+    // CPU computes the two softmaxes alike (AMD EPYC Zen 3, AVX2, emulated
+    // bf16) they agree bit for bit; on the AVX-512 CPUs seen so far they differed in the last bits.
     CHECK(gap <= 1e-2);
-    CHECK(gap > 0.0);  // the paths really differ: the composed one rounds an f32 dlogits
     CHECK(max_gap(late.grads, fused.grads, 2.0) == 0.0);
     CHECK(max_gap(fused.grads, f32_fused.grads, 1.0) > 1e-4);  // and bf16 really was used
 }
