@@ -24,8 +24,9 @@ constexpr const char* kNeededKeys[] = {"/data/corpus", "/data/tokenizer", "/data
 
 std::string describe(const Config& c) {
     const DataConfig& d = c.data;
-    const std::string corpus = d.corpus == "text" ? fmt::format("text {}", d.path) : d.corpus;
-    const std::string tokenizer = d.tokenizer == "bytes" ? "bytes" : fmt::format("{} {}", d.tokenizer, d.tokenizer_type);
+    const std::string corpus = d.corpus == CorpusKind::text ? fmt::format("text {}", d.path) : to_string(d.corpus);
+    const std::string tokenizer =
+        d.tokenizer == TokenizerKind::bytes ? "bytes" : fmt::format("{} {}", to_string(d.tokenizer), to_string(d.tokenizer_type));
     const std::string windows = c.eval.batches > 0 ? fmt::format("eval {} × {} windows", c.eval.batches, c.eval.batch)
                                                    : std::string("eval: every window");
     return fmt::format("{}, {}, vocab {}; seq_len {}, {}", corpus, tokenizer, c.model.vocab, c.model.seq_len, windows);

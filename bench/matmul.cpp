@@ -86,17 +86,14 @@ int main() {
         auto rate = [&](auto&& f) { return gf / bench::time_it(f, 3, 20).median_ms; };
         // dW+=: accumulated into the gradient (a sum post-op), as parameter gradients are.
         double r[8];
-        dnn::set_matmul_precision(dnn::Precision::f32);
         r[0] = rate([&] { dnn::matmul(fwd, x.data(), w.data(), y.data()); });
         r[1] = rate([&] { dnn::matmul(bx, dy.data(), w.data(), dx.data()); });
         r[2] = rate([&] { dnn::matmul(bw, dy.data(), x.data(), dw.data()); });
         r[3] = rate([&] { dnn::matmul(bw, dy.data(), x.data(), dw.data(), nullptr, 1.0f, true); });
-        dnn::set_matmul_precision(dnn::Precision::bf16);
         r[4] = rate([&] { dnn::matmul_bf16(fwd, x16.data(), w16.data(), y.data()); });
         r[5] = rate([&] { dnn::matmul_bf16(bx, dy16.data(), w16.data(), dx.data()); });
         r[6] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data()); });
         r[7] = rate([&] { dnn::matmul_bf16(bw, dy16.data(), x16.data(), dw.data(), nullptr, 1.0f, true); });
-        dnn::set_matmul_precision(dnn::Precision::f32);
         char shape[64];
         std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(M), long(K), long(K), long(N));
         std::printf("%-22s %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f %10.1f\n", shape, r[0], r[1], r[2], r[3], r[4],
@@ -120,11 +117,9 @@ int main() {
             std::snprintf(shape, sizeof shape, "%ldx%ld . %ldx%ld", long(c.M), long(c.K), long(c.K), long(c.N));
             for (const auto& p : products) {
                 std::string impl[2];
-                for (int i = 0; i < 2; ++i) {
-                    dnn::set_matmul_precision(i == 0 ? dnn::Precision::f32 : dnn::Precision::bf16);
-                    impl[i] = dnn::implementation_of(p.s, false, 1.0f, p.acc);
-                }
-                dnn::set_matmul_precision(dnn::Precision::f32);
+                for (int i = 0; i < 2; ++i)
+                    impl[i] = dnn::implementation_of(p.s.with_precision(i == 0 ? Precision::f32 : Precision::bf16), false,
+                                                     1.0f, p.acc);
                 const std::string product = std::string(p.name) + (varying ? " MoE" : "");  // MoE: run-time-sized
                 std::printf("%-22s %-8s %-28s %s\n", shape, product.c_str(), impl[0].c_str(), impl[1].c_str());
             }

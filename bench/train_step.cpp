@@ -96,10 +96,11 @@ struct Variant {
     bool bf16 = false;  // --paired --dtype both: each config in f32 and in bf16
 };
 
-Config trainee_config(const ModelConfig& cfg, int64_t B) {
+Config trainee_config(const ModelConfig& cfg, int64_t B, Precision p) {
     Config c;  // AdamW (0.9, 0.999, 1e-8, 0.01), clip 1, no accumulation: the defaults
     c.model = cfg;
     c.train.batch = int(B);
+    c.train.dtype = p;
     c.seed = 1;
     return c;
 }
@@ -112,8 +113,8 @@ struct Trainee {
     TrainStep train_step;
     std::vector<int32_t> ids, targets;
     int64_t B, T;
-    Trainee(const ModelConfig& m, int64_t b, int64_t t, Rng& rng)
-        : cfg(trainee_config(m, b)), model(m, 1), opt(model.params(), 0.9, 0.999, 1e-8, 0.01),
+    Trainee(const ModelConfig& m, int64_t b, int64_t t, Precision p, Rng& rng)
+        : cfg(trainee_config(m, b, p)), model(m, 1, p), opt(model.params(), 0.9, 0.999, 1e-8, 0.01),
           train_step(model, opt, distributed(), cfg), ids(b * t), targets(b * t), B(b), T(t) {
         for (size_t i = 0; i < ids.size(); ++i) {
             ids[i] = int32_t(rng.uniform_int(m.vocab));
@@ -144,18 +145,15 @@ double step_ms(Trainee& t) {
 void run_paired(const std::vector<Variant>& variants, int64_t B, int64_t T, int rounds, bool profile) {
     Rng rng(1);
     std::vector<std::unique_ptr<Trainee>> ts;
-    for (const auto& v : variants) ts.push_back(std::make_unique<Trainee>(v.cfg, B, T, rng));
+    for (const auto& v : variants)
+        ts.push_back(std::make_unique<Trainee>(v.cfg, B, T, v.bf16 ? Precision::bf16 : Precision::f32, rng));
     for (int i = 0; i < 3; ++i)
-        for (size_t c = 0; c < ts.size(); ++c) {  // warm-up
-            dnn::set_matmul_precision(variants[c].bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
-            ts[c]->step();
-        }
+        for (size_t c = 0; c < ts.size(); ++c) ts[c]->step();  // warm-up
     std::vector<std::vector<double>> ms(ts.size());
     std::vector<std::map<std::string, double>> ops(ts.size());
     profiler::enable(profile);
     for (int r = 0; r < rounds; ++r)
         for (size_t c = 0; c < ts.size(); ++c) {
-            dnn::set_matmul_precision(variants[c].bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
             profiler::reset();
             ms[c].push_back(step_ms(*ts[c]));
             for (const auto& [name, t] : profiler::totals()) ops[c][name] += t / rounds;
@@ -226,7 +224,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     const bool bf16 = dtype == "bf16";
-    dnn::set_matmul_precision(bf16 ? dnn::Precision::bf16 : dnn::Precision::f32);
     ModelConfig base;
     if (!apply_preset(preset, base)) { std::fprintf(stderr, "unknown preset %s\n", preset.c_str()); return 2; }
     const int64_t T = base.seq_len;
@@ -275,7 +272,7 @@ int main(int argc, char** argv) {
     std::string json_rows;
     Rng rng(1);
     for (auto& v : variants) {
-        Trainee run(v.cfg, B, T, rng);
+        Trainee run(v.cfg, B, T, bf16 ? Precision::bf16 : Precision::f32, rng);
         LanguageModel& model = run.model;
         auto fwd_bwd = [&] { run.fwd_bwd(); };
         auto step = [&] { run.step(); };

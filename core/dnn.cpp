@@ -1,6 +1,6 @@
 // The oneDNN engine and stream, and what the engine records: primitives
 // created, the implementation each matmul primitive runs on, dnnl_sgemm calls;
-// the matmul precision (train.dtype) and the pieces every product file shares
+// and the pieces every product file shares
 // (core/dnn_internal.hpp). The products themselves: dnn_matmul.cpp (plain and
 // batched), dnn_strided.cpp (attention's 4-D views); softmax and LayerNorm:
 // dnn_norm.cpp.
@@ -23,7 +23,6 @@ size_t g_created = 0;
 std::map<std::pair<ProductKind, std::string>, size_t> g_impls;
 size_t g_sgemm_calls = 0;
 size_t g_sgemm_bf16_calls = 0;  // emulated bf16-runtime products (matmul_policy.hpp)
-Precision g_precision = Precision::f32;
 }  // namespace
 
 dnnl::engine& engine() {
@@ -102,8 +101,6 @@ std::string matmul_impls_summary() {
     return out.empty() ? "(none yet)" : out;
 }
 
-void set_matmul_precision(Precision p) { g_precision = p; }
-Precision matmul_precision() { return g_precision; }
 
 void to_bf16(const float* src, uint16_t* dst, int64_t n) {
     if (n <= 32768) {  // called per row by some ops: no OpenMP region for those

@@ -8,6 +8,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "core/choices.hpp"
 #include "core/matmul_policy.hpp"
 
 namespace altup::dnn {
@@ -48,6 +49,8 @@ struct MatmulShape {
     // A dimension changes from step to step (an MoE expert's token count):
     // such products run on dnnl_sgemm, which needs no primitive per shape.
     bool varying = false;
+    // What the inputs are multiplied in (train.dtype); see "bf16" below.
+    Precision precision = Precision::f32;
 
     // Built by name, so a call site says what it multiplies and no two
     // neighbouring calls can disagree on argument order:
@@ -61,6 +64,7 @@ struct MatmulShape {
     MatmulShape with_trans_b(bool on) const { MatmulShape s = *this; s.trans_b = on; return s; }
     MatmulShape with_broadcast_b(bool on) const { MatmulShape s = *this; s.broadcast_b = on; return s; }
     MatmulShape with_varying(bool on) const { MatmulShape s = *this; s.varying = on; return s; }
+    MatmulShape with_precision(Precision p) const { MatmulShape s = *this; s.precision = p; return s; }
 
     // The three products of a linear layer y = x W^T, x [M, K], W [N, K]:
     // y = x . W^T [M, N]; dx = dy . W [M, K]; dW = dy^T . x [N, K].
@@ -76,8 +80,8 @@ struct MatmulShape {
 };
 void matmul(const MatmulShape& s, const float* A, const float* B, float* C,
             const float* bias = nullptr, float alpha = 1.0f, bool accumulate = false);
-// The implementation matmul(s, ...) (or matmul_bf16 in bf16) runs on at the
-// current precision: the impl_info_str of the primitive serving it (created and
+// The implementation matmul(s, ...) (or matmul_bf16 in bf16) runs on at
+// s.precision: the impl_info_str of the primitive serving it (created and
 // cached if it was not yet), or "sgemm".
 std::string implementation_of(const MatmulShape& s, bool has_bias = false, float alpha = 1.0f, bool accumulate = false);
 
@@ -85,6 +89,7 @@ std::string implementation_of(const MatmulShape& s, bool has_bias = false, float
 // (+ C when accumulate) for the two batch indices i, j; each operand is its
 // dims {b0, b1, rows, cols} and element strides, so attention can read q, k
 // and v straight out of a packed [B*T, 3d] buffer and write heads merged.
+// matmul_strided multiplies in f32; matmul_strided_bf16 is its bf16 form.
 struct StridedView {
     int64_t dims[4];
     int64_t strides[4];
@@ -97,19 +102,18 @@ void matmul_strided(const StridedView& a, const StridedView& b, const StridedVie
 void matmul_strided_bf16(const StridedView& a, const StridedView& b, const StridedView& c, const uint16_t* A,
                          const uint16_t* B, float* C, float alpha = 1.0f, bool accumulate = false);
 
-// The precision of matmul inputs (train.dtype). bf16: A and B are rounded to
+// bf16 (MatmulShape::precision, from train.dtype): A and B are rounded to
 // bfloat16 (round to nearest even) and multiplied by oneDNN's bf16 kernels
 // with f32 accumulation and an f32 result; parameters, activations,
 // gradients and the optimizer stay f32 (the "f32 master weights" scheme).
-// Process-wide: a trial is one process. Products with a dimension that is not
-// a multiple of 16 stay f32 (dnnl_sgemm); varying ones (MoE expert batches)
-// multiply in bf16 on one run-time-sized primitive per kind of product.
-enum class Precision { f32, bf16 };
-void set_matmul_precision(Precision p);
-Precision matmul_precision();
+// Each product carries its precision: there is no process-wide setting, so
+// one process can run f32 and bf16 models side by side (the benchmarks do).
+// Products with a dimension that is not a multiple of 16 stay f32
+// (dnnl_sgemm); varying ones (MoE expert batches) multiply in bf16 on one
+// run-time-sized primitive per kind of product.
 // Round n floats to bfloat16 (stored as the upper 16 bits), in parallel.
 void to_bf16(const float* src, uint16_t* dst, int64_t n);
-// Whether matmul(s, ...) multiplies in bf16 now (precision bf16 and a shape
+// Whether matmul(s, ...) multiplies in bf16 (s.precision bf16 and a shape
 // that takes a cached primitive), and the same product on inputs the caller
 // has already rounded with to_bf16, so one rounding can serve several products.
 bool uses_bf16(const MatmulShape& s);

@@ -151,7 +151,7 @@ void matmul_bf16_varying(const MatmulShape& s, const uint16_t* A, const uint16_t
 }  // namespace
 
 bool uses_bf16(const MatmulShape& s) {
-    return matmul_precision() == Precision::bf16 && (runtime_sized(s) || !takes_sgemm(s));
+    return s.precision == Precision::bf16 && (runtime_sized(s) || !takes_sgemm(s));
 }
 
 void matmul_bf16(const MatmulShape& s, const uint16_t* A, const uint16_t* B, float* C, const float* bias, float alpha,
@@ -177,7 +177,7 @@ void matmul(const MatmulShape& s, const float* A, const float* B, float* C, cons
         count_sgemm_call();
         return;
     }
-    const bool bf16 = matmul_precision() == Precision::bf16;
+    const bool bf16 = s.precision == Precision::bf16;
     MatmulEntry& e = matmul_entry(s, bias != nullptr, alpha, accumulate, bf16);
     bind_inputs(e.a, e.b, A, a_elements(s), B, b_elements(s), bf16);
     run_matmul(e, C, bias);

@@ -69,10 +69,8 @@ void run_strided(StridedEntry& e, float* C) {
 
 void matmul_strided(const StridedView& a, const StridedView& b, const StridedView& c, const float* A, const float* B,
                     float* C, float alpha, bool accumulate) {
-    const bool bf16 = matmul_precision() == Precision::bf16;
-    StridedEntry& e = strided_entry(a, b, c, alpha, accumulate, bf16);
-    // The copies keep the f32 layout (same strides), so only the covered span is converted.
-    bind_inputs(e.a, e.b, A, extent(a), B, extent(b), bf16);
+    StridedEntry& e = strided_entry(a, b, c, alpha, accumulate, false);
+    bind_inputs(e.a, e.b, A, extent(a), B, extent(b), false);
     run_strided(e, C);
 }
 

@@ -6,21 +6,26 @@
 #include <vector>
 
 #include "core/autograd.hpp"
+#include "core/choices.hpp"
 
 namespace altup {
 
-// ---- products (ops_matmul.cpp)
+// ---- products (ops_matmul.cpp). Every product op takes the precision its
+// inputs are multiplied in (train.dtype; core/dnn.hpp says what bf16 does),
+// for the forward and the backward products alike. The model's layers pass
+// the one they were built with.
 // a [..., K] (leading dims flattened to M) times b [K, N] (or b [N, K] with
 // trans_b) -> [..., N].
-Var matmul(const Var& a, const Var& b, bool trans_b = false);
+Var matmul(const Var& a, const Var& b, bool trans_b = false, Precision precision = Precision::f32);
 // Batched: a [B..., M, K] times b [B..., K, N] (b [B..., N, K] with trans_b),
 // same leading dims, scaled by alpha -> [B..., M, N].
-Var bmm(const Var& a, const Var& b, bool trans_b = false, float alpha = 1.0f);
+Var bmm(const Var& a, const Var& b, bool trans_b = false, float alpha = 1.0f, Precision precision = Precision::f32);
 // y = x W^T + bias; x [..., K], W [N, K] (PyTorch/safetensors layout), bias [N] or null.
 // Rows::varying: x's row count changes from call to call (an MoE expert's
 // tokens), so no product is given a primitive of its own size.
 enum class Rows { fixed, varying };
-Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows = Rows::fixed);
+Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows = Rows::fixed,
+           Precision precision = Precision::f32);
 
 // ---- elementwise (ops_elementwise.cpp). b's shape must equal a's or be a
 // suffix of it (broadcast over leading dims).
@@ -41,7 +46,7 @@ Var softmax(const Var& x);
 // Causal multi-head self-attention from packed projections: qkv [B*T, 3d]
 // (q | k | v per token, heads of d/H contiguous within each) -> [B*T, d] with
 // heads merged: softmax(q k^T / sqrt(d/H), keys <= query) v per head.
-Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H);
+Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H, Precision precision = Precision::f32);
 
 // ---- norms (ops_norm.cpp), over the last axis.
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, float eps = 1e-5f);
@@ -80,7 +85,7 @@ struct HeadLoss {
     Var logits;
 };
 HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<int32_t>& targets,
-                            int32_t ignore_index = -100);
+                            Precision precision = Precision::f32, int32_t ignore_index = -100);
 
 // ---- AltUp (ops_altup.cpp). Blocks are stored token-major: x [N, K*d].
 // Sum of tensors weighted by scalar parameters: sum_k w[k] * xs[k]; w [K].

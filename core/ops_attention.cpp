@@ -53,14 +53,14 @@ void product(const dnn::StridedView& a, const dnn::StridedView& b, const dnn::St
 }
 }  // namespace
 
-Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H) {
+Var causal_attention(const Var& qkv, int64_t B, int64_t T, int64_t H, Precision precision) {
     profiler::Scope prof_("causal_attention");
     const Shape& s = qkv->value.shape();
     check(s.size() == 2 && s[0] == B * T && s[1] % (3 * H) == 0,
           "causal_attention: expected qkv [B*T, 3d] with d divisible by heads, got " + shape_str(s));
     const int64_t d = s[1] / 3, Dh = d / H, W = 3 * d;
     const float scale = 1.0f / std::sqrt(float(Dh));
-    const bool bf16 = dnn::matmul_precision() == dnn::Precision::bf16;
+    const bool bf16 = precision == Precision::bf16;
     const Tensor qkv16 = round_if(bf16, qkv->value.data(), B * T * W);
     const Operand Q = operand(qkv->value.data(), qkv16);
     Tensor probs = Tensor::empty({B, H, T, T});

@@ -17,7 +17,8 @@ using detail::bf16_data;
 using detail::check;
 using detail::grad_to_write;
 
-HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<int32_t>& targets, int32_t ignore_index) {
+HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<int32_t>& targets, Precision precision,
+                            int32_t ignore_index) {
     profiler::Scope prof_("head_cross_entropy");
     const Shape& hs = h->value.shape();
     const Shape& ws = weight->value.shape();
@@ -26,7 +27,7 @@ HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<i
     const int64_t M = hs[0], K = hs[1], V = ws[0];
     check(static_cast<int64_t>(targets.size()) == M,
           "cross_entropy: " + std::to_string(targets.size()) + " targets for " + std::to_string(M) + " rows");
-    const dnn::MatmulShape product = dnn::MatmulShape::linear_forward(M, V, K, false);
+    const dnn::MatmulShape product = dnn::MatmulShape::linear_forward(M, V, K, false).with_precision(precision);
     const bool bf16 = dnn::uses_bf16(product);
     Tensor logits = Tensor::empty({M, V}), h16, w16;
     if (bf16) {
@@ -55,10 +56,10 @@ HeadLoss head_cross_entropy(const Var& h, const Var& weight, const std::vector<i
                                     reinterpret_cast<uint16_t*>(dy16.data()));
             }
             if (float* dH = grad_to_write(h, fresh))  // dH[M,K] (+)= dY[M,V] . W[V,K]
-                dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, V, K, false), bf16_data(dy16), bf16_data(w16), dH,
+                dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, V, K, false).with_precision(Precision::bf16), bf16_data(dy16), bf16_data(w16), dH,
                                  nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))  // dW[V,K] (+)= dY^T . H
-                dnn::matmul_bf16(dnn::MatmulShape::linear_weight_grad(M, V, K, false), bf16_data(dy16), bf16_data(h16), dW,
+                dnn::matmul_bf16(dnn::MatmulShape::linear_weight_grad(M, V, K, false).with_precision(Precision::bf16), bf16_data(dy16), bf16_data(h16), dW,
                                  nullptr, 1.0f, !fresh);
             return;
         }

@@ -20,7 +20,7 @@ namespace {
 // (ops_head.cpp) rounds its dY where it is made.
 Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, int64_t M, int64_t N, int64_t K, bool vary) {
     Tensor x16 = bf16_copy(x->value.data(), M * K), w16 = bf16_copy(weight->value.data(), N * K);
-    dnn::matmul_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary), bf16_data(x16), bf16_data(w16), out.data(),
+    dnn::matmul_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary).with_precision(Precision::bf16), bf16_data(x16), bf16_data(w16), out.data(),
                      bias ? bias->value.data() : nullptr);
     return make_result(out, {x, weight, bias}, [x, weight, bias, x16, w16, M, N, K, vary](Node& o) {
         const bool wants_dx = x->requires_grad, wants_dw = weight->requires_grad;
@@ -34,10 +34,10 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
             db = nullptr;
             bool fresh = false;
             if (float* dX = grad_to_write(x, fresh))
-                dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, N, K, vary), bf16_data(dy16), bf16_data(w16), dX,
+                dnn::matmul_bf16(dnn::MatmulShape::linear_input_grad(M, N, K, vary).with_precision(Precision::bf16), bf16_data(dy16), bf16_data(w16), dX,
                                  nullptr, 1.0f, !fresh);
             if (float* dW = grad_to_write(weight, fresh))
-                dnn::matmul_bf16(dnn::MatmulShape::linear_weight_grad(M, N, K, vary), bf16_data(dy16), bf16_data(x16), dW,
+                dnn::matmul_bf16(dnn::MatmulShape::linear_weight_grad(M, N, K, vary).with_precision(Precision::bf16), bf16_data(dy16), bf16_data(x16), dW,
                                  nullptr, 1.0f, !fresh);
         }
         if (db) kernels::add_column_sums(M, N, o.grad.data(), db);
@@ -46,33 +46,33 @@ Var linear_bf16(const Var& x, const Var& weight, const Var& bias, Tensor out, in
 
 // Shared by matmul and bmm: C[b] = alpha * A[b] . op(B[b]) with B batched or broadcast.
 Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int64_t N, bool trans_b, bool broadcast_b,
-            float alpha, Shape out_shape) {
+            float alpha, Shape out_shape, Precision p) {
     Tensor out = Tensor::empty(out_shape);
-    const auto s = dnn::MatmulShape::of(batch, M, N, K).with_trans_b(trans_b).with_broadcast_b(broadcast_b);
+    const auto s = dnn::MatmulShape::of(batch, M, N, K).with_trans_b(trans_b).with_broadcast_b(broadcast_b).with_precision(p);
     dnn::matmul(s, a->value.data(), b->value.data(), out.data(), nullptr, alpha);
-    return make_result(out, {a, b}, [a, b, batch, M, K, N, trans_b, broadcast_b, alpha](Node& o) {
+    return make_result(out, {a, b}, [a, b, batch, M, K, N, trans_b, broadcast_b, alpha, p](Node& o) {
         const float* dC = o.grad.data();
         bool fresh = false;
         if (float* dA = grad_to_write(a, fresh)) {
             // dA[M,K] (+)= dC[M,N] . op(B)^T
-            const auto sa = dnn::MatmulShape::of(batch, M, K, N).with_trans_b(!trans_b).with_broadcast_b(broadcast_b);
+            const auto sa = dnn::MatmulShape::of(batch, M, K, N).with_trans_b(!trans_b).with_broadcast_b(broadcast_b).with_precision(p);
             dnn::matmul(sa, dC, b->value.data(), dA, nullptr, alpha, !fresh);
         }
         if (float* dB = grad_to_write(b, fresh)) {
             if (broadcast_b) {
                 // B shared by the batch: fold the batch into rows. A is [batch*M, K].
                 if (!trans_b) {  // dB[K,N] = A^T . dC
-                    const auto sb = dnn::MatmulShape::of(1, K, N, batch * M).with_trans_a(true);
+                    const auto sb = dnn::MatmulShape::of(1, K, N, batch * M).with_trans_a(true).with_precision(p);
                     dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
                 } else {  // dB[N,K] = dC^T . A
-                    const auto sb = dnn::MatmulShape::of(1, N, K, batch * M).with_trans_a(true);
+                    const auto sb = dnn::MatmulShape::of(1, N, K, batch * M).with_trans_a(true).with_precision(p);
                     dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
                 }
             } else if (!trans_b) {
-                const auto sb = dnn::MatmulShape::of(batch, K, N, M).with_trans_a(true);
+                const auto sb = dnn::MatmulShape::of(batch, K, N, M).with_trans_a(true).with_precision(p);
                 dnn::matmul(sb, a->value.data(), dC, dB, nullptr, alpha, !fresh);
             } else {
-                const auto sb = dnn::MatmulShape::of(batch, N, K, M).with_trans_a(true);
+                const auto sb = dnn::MatmulShape::of(batch, N, K, M).with_trans_a(true).with_precision(p);
                 dnn::matmul(sb, dC, a->value.data(), dB, nullptr, alpha, !fresh);
             }
         }
@@ -80,7 +80,7 @@ Var product(const Var& a, const Var& b, int64_t batch, int64_t M, int64_t K, int
 }
 }  // namespace
 
-Var matmul(const Var& a, const Var& b, bool trans_b) {
+Var matmul(const Var& a, const Var& b, bool trans_b, Precision precision) {
     profiler::Scope prof_("matmul");
     const Shape& as = a->value.shape();
     const Shape& bs = b->value.shape();
@@ -90,10 +90,10 @@ Var matmul(const Var& a, const Var& b, bool trans_b) {
     check((trans_b ? bs[1] : bs[0]) == K, "matmul: inner dimensions differ: " + shape_str(as) + " . " + shape_str(bs) + (trans_b ? "^T" : ""));
     Shape out_shape = as;
     out_shape.back() = N;
-    return product(a, b, 1, a->value.numel() / K, K, N, trans_b, false, 1.0f, out_shape);
+    return product(a, b, 1, a->value.numel() / K, K, N, trans_b, false, 1.0f, out_shape, precision);
 }
 
-Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
+Var bmm(const Var& a, const Var& b, bool trans_b, float alpha, Precision precision) {
     profiler::Scope prof_("bmm");
     const Shape& as = a->value.shape();
     const Shape& bs = b->value.shape();
@@ -105,10 +105,10 @@ Var bmm(const Var& a, const Var& b, bool trans_b, float alpha) {
     check(bk == K, "bmm: inner dimensions differ: " + shape_str(as) + " . " + shape_str(bs) + (trans_b ? "^T" : ""));
     Shape out_shape = as;
     out_shape.back() = N;
-    return product(a, b, detail::leading(as, 2), M, K, N, trans_b, false, alpha, out_shape);
+    return product(a, b, detail::leading(as, 2), M, K, N, trans_b, false, alpha, out_shape, precision);
 }
 
-Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows) {
+Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows, Precision precision) {
     profiler::Scope prof_("linear");
     const Shape& xs = x->value.shape();
     const Shape& ws = weight->value.shape();
@@ -119,7 +119,9 @@ Var linear(const Var& x, const Var& weight, const Var& bias, Rows rows) {
     out_shape.back() = N;
     Tensor out = Tensor::empty(out_shape);
     const bool vary = rows == Rows::varying;  // for the backward products too
-    if (dnn::uses_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary)))
+    // In bf16, a product that takes dnnl_sgemm (a dimension not a multiple of
+    // 16) stays f32, and so do its backward products (the same dimensions).
+    if (dnn::uses_bf16(dnn::MatmulShape::linear_forward(M, N, K, vary).with_precision(precision)))
         return linear_bf16(x, weight, bias, out, M, N, K, vary);
     dnn::matmul(dnn::MatmulShape::linear_forward(M, N, K, vary), x->value.data(), weight->value.data(), out.data(),
                 bias ? bias->value.data() : nullptr);

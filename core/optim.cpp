@@ -136,24 +136,28 @@ std::vector<std::pair<std::string, Tensor>> Adafactor::state() {
     return out;
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name, ParamStore& store, double beta1, double beta2,
+std::unique_ptr<Optimizer> make_optimizer(OptimizerKind kind, ParamStore& store, double beta1, double beta2,
                                           double eps, double weight_decay) {
-    if (name == "adamw") return std::make_unique<AdamW>(store, beta1, beta2, eps, weight_decay);
-    if (name == "adafactor") return std::make_unique<Adafactor>(store, weight_decay);
-    throw std::invalid_argument("unknown optimizer '" + name + "' (expected adamw or adafactor)");
+    switch (kind) {
+        case OptimizerKind::adamw: return std::make_unique<AdamW>(store, beta1, beta2, eps, weight_decay);
+        case OptimizerKind::adafactor: return std::make_unique<Adafactor>(store, weight_decay);
+    }
+    throw std::logic_error("make_optimizer: not an OptimizerKind");
 }
 
 double LrSchedule::at(int64_t step) const {
     const double s = static_cast<double>(step) + 1.0;  // the first step has a non-zero lr
     if (warmup > 0 && s <= warmup) return lr * s / warmup;
-    if (kind == "constant") return lr;
-    if (kind == "rsqrt") return lr * std::sqrt(double(std::max<int64_t>(warmup, 1)) / s);
-    if (kind == "cosine") {
-        const double span = std::max<double>(1.0, double(total_steps - warmup));
-        const double progress = std::min(1.0, (s - warmup) / span);
-        return lr * (min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + std::cos(M_PI * progress)));
+    switch (kind) {
+        case ScheduleKind::constant: return lr;
+        case ScheduleKind::rsqrt: return lr * std::sqrt(double(std::max<int64_t>(warmup, 1)) / s);
+        case ScheduleKind::cosine: {
+            const double span = std::max<double>(1.0, double(total_steps - warmup));
+            const double progress = std::min(1.0, (s - warmup) / span);
+            return lr * (min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + std::cos(M_PI * progress)));
+        }
     }
-    throw std::invalid_argument("unknown lr schedule '" + kind + "' (expected cosine, rsqrt or constant)");
+    throw std::logic_error("LrSchedule: not a ScheduleKind");
 }
 
 }  // namespace altup

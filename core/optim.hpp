@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/choices.hpp"
 #include "core/params.hpp"
 
 namespace altup {
@@ -60,13 +61,13 @@ private:
     Tensor update_;                         // scratch, one parameter's size at most
 };
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name, ParamStore& store, double beta1, double beta2,
+std::unique_ptr<Optimizer> make_optimizer(OptimizerKind kind, ParamStore& store, double beta1, double beta2,
                                           double eps, double weight_decay);
 
 // Linear warmup, then cosine decay to min_ratio*lr at total_steps, or inverse
 // square root (lr * sqrt(warmup / max(step, warmup))), or constant after warmup.
 struct LrSchedule {
-    std::string kind = "cosine";  // cosine | rsqrt | constant
+    ScheduleKind kind = ScheduleKind::cosine;
     double lr = 1e-3;
     int64_t warmup = 0;
     int64_t total_steps = 1;

@@ -28,8 +28,8 @@ Var fused_parameter_view(const ParamStore& store, const Var& first, int64_t rows
 }
 
 CausalSelfAttention::CausalSelfAttention(ParamStore& store, const std::string& prefix, int64_t d, int64_t heads,
-                                         float init_std, int layers)
-    : store_(store), d_(d), heads_(heads) {
+                                         float init_std, int layers, Precision precision)
+    : store_(store), d_(d), heads_(heads), precision_(precision) {
     // q, k, v weights then their biases, registered back to back (see fused_parameter_view).
     q_w_ = store.add(prefix + ".q.weight", {d, d}, Init::normal, init_std);
     using Place = ParamStore::Place;
@@ -48,9 +48,9 @@ Var CausalSelfAttention::forward(const Var& x, int64_t B, int64_t T) {
         qkv_w_ = fused_parameter_view(store_, q_w_, 3 * d_);
         qkv_b_ = fused_parameter_view(store_, q_b_, 3 * d_);
     }
-    Var qkv = linear(x, qkv_w_, qkv_b_);  // [B*T, 3d]
-    Var merged = causal_attention(qkv, B, T, heads_);  // [B*T, d], heads merged
-    return linear(merged, o_w_, o_b_);
+    Var qkv = linear(x, qkv_w_, qkv_b_, Rows::fixed, precision_);  // [B*T, 3d]
+    Var merged = causal_attention(qkv, B, T, heads_, precision_);   // [B*T, d], heads merged
+    return linear(merged, o_w_, o_b_, Rows::fixed, precision_);
 }
 
 }  // namespace altup

@@ -5,19 +5,22 @@
 #pragma once
 #include <string>
 
+#include "core/choices.hpp"
 #include "core/params.hpp"
 
 namespace altup {
 
 class CausalSelfAttention {
 public:
+    // precision: what its products multiply in (train.dtype).
     CausalSelfAttention(ParamStore& store, const std::string& prefix, int64_t d, int64_t heads, float init_std,
-                        int layers);
+                        int layers, Precision precision = Precision::f32);
     // x [B*T, d] -> [B*T, d]
     Var forward(const Var& x, int64_t B, int64_t T);
 private:
     ParamStore& store_;
     int64_t d_, heads_;
+    Precision precision_;
     Var q_w_, q_b_, o_w_, o_b_;
     Var qkv_w_, qkv_b_;  // fused views over q, k, v (made after finalize)
 };

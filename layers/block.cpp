@@ -5,16 +5,16 @@
 namespace altup {
 
 TransformerBlock::TransformerBlock(ParamStore& store, const std::string& prefix, const BlockShape& s,
-                                   const ModelConfig& cfg, bool use_moe)
+                                   const ModelConfig& cfg, bool use_moe, Precision precision)
     : norm1_(store, prefix + ".norm1", s.d, cfg.norm),
       norm2_(store, prefix + ".norm2", s.d, cfg.norm),
-      attn_(store, prefix + ".attn", s.d, s.heads, float(cfg.init_std), cfg.layers) {
+      attn_(store, prefix + ".attn", s.d, s.heads, float(cfg.init_std), cfg.layers, precision) {
     if (use_moe)
         moe_ = std::make_unique<MixtureOfExperts>(store, prefix + ".moe", s.d, s.d_ff, cfg.activation, cfg.moe,
-                                                  float(cfg.init_std), cfg.layers);
+                                                  float(cfg.init_std), cfg.layers, precision);
     else
         ffn_ = std::make_unique<FeedForward>(store, prefix + ".ffn", s.d, s.d_ff, cfg.activation, float(cfg.init_std),
-                                             cfg.layers);
+                                             cfg.layers, precision);
 }
 
 Var TransformerBlock::forward(const Var& x, int64_t B, int64_t T, Var* aux) {

@@ -18,7 +18,7 @@ struct BlockShape {
 class TransformerBlock {
 public:
     TransformerBlock(ParamStore& store, const std::string& prefix, const BlockShape& shape, const ModelConfig& cfg,
-                     bool use_moe);
+                     bool use_moe, Precision precision = Precision::f32);
     // x [B*T, d] -> [B*T, d]; MoE blocks add their auxiliary loss to *aux.
     Var forward(const Var& x, int64_t B, int64_t T, Var* aux);
     MixtureOfExperts* moe() { return moe_.get(); }

@@ -10,10 +10,11 @@ namespace {
 bool moe_layer(const ModelConfig& c, int l) { return c.moe.experts > 0 && (l + 1) % c.moe.every == 0; }
 }  // namespace
 
-LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed) : LanguageModel(cfg, seed, variant_kind(cfg)) {}
+LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, Precision precision)
+    : LanguageModel(cfg, seed, variant_kind(cfg), precision) {}
 
-LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant)
-    : cfg_(cfg) {
+LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant, Precision precision)
+    : cfg_(cfg), precision_(precision) {
     k_ = variant == VariantKind::dense ? 1 : cfg.altup.k;
     cfg_.altup.k = static_cast<int>(k_);
     d_ = int64_t(cfg.d_model) * cfg.width_mult;
@@ -25,11 +26,11 @@ LanguageModel::LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind 
 
     // Registration order fixes the initial weights: the stem, then per layer
     // the block, its wrapper and its Sequence-AltUp, then readout, norm, head.
-    variant_ = make_variant(variant, store_, {d_, k_, cfg.vocab, cfg.seq_len, float(cfg.init_std)}, cfg_.altup);
+    variant_ = make_variant(variant, store_, {d_, k_, cfg.vocab, cfg.seq_len, float(cfg.init_std), precision}, cfg_.altup);
     const BlockShape shape{d_, heads_, d_ff_};
     for (int l = 0; l < cfg.layers; ++l) {
         const std::string prefix = "blocks." + std::to_string(l);
-        blocks_.push_back(std::make_unique<TransformerBlock>(store_, prefix, shape, cfg_, moe_layer(cfg_, l)));
+        blocks_.push_back(std::make_unique<TransformerBlock>(store_, prefix, shape, cfg_, moe_layer(cfg_, l), precision));
         variant_->add_layer(store_, prefix, l);
         if (cfg.sequence_altup.stride > 1)
             seq_altup_.push_back(std::make_unique<SequenceAltUpLayer>(store_, prefix + ".seq_altup", cfg.sequence_altup, l));
@@ -46,7 +47,7 @@ ModelOutput LanguageModel::forward(const std::vector<int32_t>& ids, const std::v
     if (static_cast<int64_t>(ids.size()) != B * T || static_cast<int64_t>(targets.size()) != B * T)
         throw std::invalid_argument("model: expected B*T = " + std::to_string(B * T) + " ids and targets");
     ModelOutput out;
-    HeadLoss head = head_cross_entropy(features(ids, B, T, &out.aux, &out.hidden), head_, targets);
+    HeadLoss head = head_cross_entropy(features(ids, B, T, &out.aux, &out.hidden), head_, targets, precision_);
     out.ce = head.loss;
     out.logits = head.logits;
     out.loss = out.aux ? add(out.ce, scale(out.aux, float(cfg_.moe.aux_loss))) : out.ce;

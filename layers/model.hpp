@@ -34,10 +34,11 @@ struct ModelOutput {
 class LanguageModel {
 public:
     // Registers and initialises every parameter from `seed`, as variant_kind(cfg).
-    LanguageModel(const ModelConfig& cfg, uint64_t seed);
+    // precision: what every product of the model multiplies in (train.dtype).
+    LanguageModel(const ModelConfig& cfg, uint64_t seed, Precision precision = Precision::f32);
     // The same with the variant named (tests: the AltUp variant at K = 1 must
     // compute what the dense model computes).
-    LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant);
+    LanguageModel(const ModelConfig& cfg, uint64_t seed, VariantKind variant, Precision precision = Precision::f32);
     // ids/targets: B*T tokens each (targets may hold -100 = ignore).
     ModelOutput forward(const std::vector<int32_t>& ids, const std::vector<int32_t>& targets, int64_t B, int64_t T);
     // What the model feeds its LM head: the final norm of the (reduced)
@@ -55,6 +56,7 @@ public:
     const ParamStore& params() const { return store_; }
     ParamCounts param_counts() const;
     const ModelConfig& config() const { return cfg_; }
+    Precision precision() const { return precision_; }
     // Widths after width_mult: the block width d and the representation K*d.
     int64_t block_width() const { return d_; }
     int64_t representation_width() const { return d_ * k_; }
@@ -65,6 +67,7 @@ public:
 
 private:
     ModelConfig cfg_;
+    Precision precision_;
     int64_t d_, heads_, d_ff_, k_;
     bool training_ = true;
     ParamStore store_;

@@ -45,17 +45,18 @@ Var load_balancing_loss(const Var& probs, const std::vector<int32_t>& top1, int6
 }
 
 MixtureOfExperts::MixtureOfExperts(ParamStore& store, const std::string& prefix, int64_t d, int64_t d_ff,
-                                   Activation act, const MoEConfig& cfg, float init_std, int layers)
-    : cfg_(cfg) {
+                                   Activation act, const MoEConfig& cfg, float init_std, int layers,
+                                   Precision precision)
+    : cfg_(cfg), precision_(precision) {
     router_ = store.add(prefix + ".router.weight", {cfg.experts, d}, Init::normal, init_std);
     experts_.reserve(cfg.experts);
     for (int e = 0; e < cfg.experts; ++e)
-        experts_.emplace_back(store, prefix + ".experts." + std::to_string(e), d, d_ff, act, init_std, layers);
+        experts_.emplace_back(store, prefix + ".experts." + std::to_string(e), d, d_ff, act, init_std, layers, precision);
 }
 
 Var MixtureOfExperts::forward(const Var& x, Var* aux) {
     const int64_t N = x->value.dim(0), E = cfg_.experts;
-    Var probs = softmax(matmul(x, router_, /*trans_b=*/true));  // [N, E]
+    Var probs = softmax(matmul(x, router_, /*trans_b=*/true, precision_));  // [N, E]
     if (!forced_.empty()) {
         last_ = MoERouting{};
         last_.tokens.assign(E, {});

@@ -31,8 +31,9 @@ Var load_balancing_loss(const Var& probs, const std::vector<int32_t>& top1, int6
 
 class MixtureOfExperts {
 public:
+    // precision: what the router's and the experts' products multiply in (train.dtype).
     MixtureOfExperts(ParamStore& store, const std::string& prefix, int64_t d, int64_t d_ff, Activation act,
-                     const MoEConfig& cfg, float init_std, int layers);
+                     const MoEConfig& cfg, float init_std, int layers, Precision precision = Precision::f32);
     // x [N, d] -> [N, d]; adds this layer's (unscaled) auxiliary loss to *aux.
     Var forward(const Var& x, Var* aux);
     // Evaluation drops no token: every token reaches its chosen experts (the
@@ -43,6 +44,7 @@ public:
     const MoERouting& last_routing() const { return last_; }
 private:
     MoEConfig cfg_;
+    Precision precision_;
     Var router_;
     std::vector<FeedForward> experts_;
     std::vector<int32_t> forced_;

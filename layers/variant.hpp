@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/choices.hpp"
 #include "core/params.hpp"
 #include "layers/model_config.hpp"
 
@@ -19,13 +20,15 @@ namespace altup {
 // Layer l of the stack on a width-d input [N, d] -> [N, d].
 using LayerAt = std::function<Var(int l, const Var& in)>;
 
-// The sizes a variant is built for, after width_mult.
+// What a variant is built for: its sizes after width_mult, and what its own
+// products multiply in (train.dtype).
 struct VariantShape {
     int64_t d = 0;        // block width
     int64_t k = 1;        // blocks
     int64_t vocab = 0;
     int64_t seq_len = 0;
     float init_std = 0.02f;
+    Precision precision = Precision::f32;
 };
 
 class ModelVariant {

@@ -14,7 +14,7 @@ namespace altup {
 
 double trial_training_flops(const Config& cfg) {
     const LanguageModel model(cfg.model, cfg.seed);
-    const bool finetune = cfg.finetune.task != "none";
+    const bool finetune = cfg.finetuning();
     const double steps = finetune ? cfg.finetune.steps : cfg.train.steps;
     const double sequences = finetune ? cfg.finetune.batch : double(cfg.train.batch) * cfg.train.grad_accum;
     return 3.0 * model.forward_flops_per_token(cfg.model.seq_len) * sequences * cfg.model.seq_len * steps;

@@ -194,7 +194,7 @@ Trial build_trial(const SweepSpec& spec, Draft draft) {
 }  // namespace
 
 std::string pretraining_trial_id(const Config& config) {
-    if (config.finetune.task == "none" || config.finetune.from != "pretrain") return "";
+    if (!config.finetuning() || config.finetune.from != "pretrain") return "";
     Config pretraining = config;
     pretraining.finetune = FinetuneConfig{};
     return config_id(pretraining);
@@ -277,10 +277,10 @@ SweepExpansion expand_sweep(const SweepSpec& spec) {
                 "finetune.task (e.g. grid: {{finetune.task: [none, {}]}}) or an include entry with finetune.task: none, "
                 "or set finetune.from to a trial folder or checkpoint outside the sweep",
                 spec.file, labels_text(trial.labels), pretraining,
-                wanted == trial.labels ? "" : ", labels " + labels_text(wanted), trial.config.finetune.task));
+                wanted == trial.labels ? "" : ", labels " + labels_text(wanted), to_string(trial.config.finetune.task)));
         }
         const Trial& source = expansion.trials[index_by_id.at(pretraining)];
-        if (source.config.train.checkpoint == "none")
+        if (source.config.train.checkpoint == CheckpointKeep::none)
             throw SweepError(fmt::format(
                 "{}: trial '{}' fine-tunes from the weights of trial '{}', which keeps no checkpoint (train.checkpoint: "
                 "none); set train.checkpoint to final (the default) or all for the pretraining trials",

@@ -98,12 +98,12 @@ void print_summary_table(std::FILE* out, const SweepExpansion& sweep, const std:
     // A fine-tune trial's result copies its pretraining trial's loss and accuracy:
     // its row shows its own downstream accuracy and fine-tuning speed instead.
     bool two_stage = false;
-    for (const Trial& t : sweep.trials) two_stage = two_stage || t.config.finetune.task != "none";
+    for (const Trial& t : sweep.trials) two_stage = two_stage || t.config.finetuning();
     auto percent = [](const std::optional<double>& v) { return v ? std::optional<double>(*v * 100.0) : std::nullopt; };
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < sweep.trials.size(); ++i) {
         const TrialRecord& r = records[i];
-        const bool finetune = sweep.trials[i].config.finetune.task != "none";
+        const bool finetune = sweep.trials[i].config.finetuning();
         rows.push_back({sweep.trials[i].id, labels_text(sweep.trials[i].labels), is_waiting(sweep, records, i) ? "waiting" : to_string(r.status),
                         finetune ? "-" : number_or_dash(r.eval_loss, "{:.4f}"),
                         finetune ? "-" : number_or_dash(percent(r.token_accuracy), "{:.2f}"),

@@ -257,7 +257,7 @@ private:
 
     std::int64_t steps_of(size_t i) const {
         const Config& c = sweep_.trials[i].config;
-        return c.finetune.task != "none" ? c.finetune.steps : c.train.steps;
+        return c.finetuning() ? c.finetune.steps : c.train.steps;
     }
 
     // The sweep's line, then one per running trial: its step, training loss and ETA.

@@ -115,7 +115,7 @@ std::vector<BenchTrial> trials_of_sweep(const Arguments& args) {
     const std::string sweep_dir = (fs::path(runs) / sweep.spec.name).string();
     std::vector<BenchTrial> out;
     for (const Trial& t : sweep.trials) {
-        if (t.config.finetune.task != "none") continue;  // a fine-tune step is not a pretraining step
+        if (t.config.finetuning()) continue;  // a fine-tune step is not a pretraining step
         const std::string result = (fs::path(sweep_dir) / t.id / "result.json").string();
         out.push_back({t.id, sweep_dir, t.labels, t.config, args.threads > 0 ? args.threads : trial_threads(t.config, result)});
     }

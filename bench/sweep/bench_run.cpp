@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "core/dnn.hpp"
 #include "core/optim.hpp"
 #include "core/rng.hpp"
 #include "experiments/trainer/distributed.hpp"
@@ -31,7 +30,7 @@ struct Trainee {
     TrainStep step;
     std::vector<int32_t> inputs, targets;
     Trainee(const Config& cfg, Rng& rng)
-        : model(cfg.model, cfg.seed),
+        : model(cfg.model, cfg.seed, cfg.train.dtype),
           optim(make_optimizer(cfg.train.optimizer, model.params(), cfg.train.beta1, cfg.train.beta2, cfg.train.eps,
                                cfg.train.weight_decay)),
           step(model, *optim, distributed(), cfg),
@@ -43,8 +42,6 @@ struct Trainee {
         }
     }
 };
-
-dnn::Precision precision_of(const Config& cfg) { return cfg.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32; }
 
 nlohmann::json spread(const std::vector<double>& v) {
     return {{"median", num_or_null(quantile(v, 0.5))}, {"p10", num_or_null(quantile(v, 0.1))},
@@ -80,10 +77,7 @@ std::vector<BenchFigures> run_bench(const std::vector<BenchConfig>& plan, const 
         Trainee* t = trainees[c].get();
         const Config* cfg = &plan[c].config;
         const int threads = plan[c].threads;
-        workloads.push_back({[=] {
-                                 omp_set_num_threads(threads);
-                                 dnn::set_matmul_precision(precision_of(*cfg));
-                             },
+        workloads.push_back({[=] { omp_set_num_threads(threads); },
                              [=] {
                                  t->step.run([t](int32_t* in, int32_t* tgt) {
                                      std::copy(t->inputs.begin(), t->inputs.end(), in);

@@ -8,7 +8,7 @@
 namespace altup {
 
 struct Workload {
-    std::function<void()> prepare;  // untimed, before each turn (thread count, matmul precision)
+    std::function<void()> prepare;  // untimed, before each turn (the thread count)
     std::function<void()> step;     // one timed step
 };
 

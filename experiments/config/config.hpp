@@ -6,16 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "core/choices.hpp"
+#include "experiments/config/choices.hpp"
 #include "layers/model_config.hpp"
 
 namespace altup {
 
 struct DataConfig {
-    std::string corpus = "brown";            // brown | prose | text | tokens
+    CorpusKind corpus = CorpusKind::brown;
     std::string path;                        // corpus text: the file; corpus tokens: the folder (empty = none)
-    std::string token_dtype = "uint16";      // corpus tokens: uint16 | uint32
-    std::string tokenizer = "sentencepiece"; // sentencepiece | bytes
-    std::string tokenizer_type = "unigram";  // unigram | bpe
+    TokenDtype token_dtype = TokenDtype::uint16;     // corpus tokens only
+    TokenizerKind tokenizer = TokenizerKind::sentencepiece;
+    SentencePieceType tokenizer_type = SentencePieceType::unigram;
     double split_valid = 0.05;
     double split_test = 0.05;
     std::string cache_dir;                   // empty = $ALTUP_DATA_DIR or ./data-cache
@@ -25,22 +27,22 @@ struct TrainConfig {
     int steps = 2000;
     int batch = 16;
     int grad_accum = 1;                      // micro-batches per optimizer step
-    std::string optimizer = "adamw";         // adamw | adafactor
+    OptimizerKind optimizer = OptimizerKind::adamw;
     double lr = 1.0e-3;
     double weight_decay = 0.01;
     double beta1 = 0.9;
     double beta2 = 0.999;
     double eps = 1.0e-8;
     int warmup = 100;
-    std::string schedule = "cosine";         // cosine | rsqrt | constant
+    ScheduleKind schedule = ScheduleKind::cosine;
     double min_lr_ratio = 0.1;               // cosine floor as a fraction of lr
     double clip = 1.0;                       // global grad-norm clip; 0 = off
-    std::string dtype = "f32";               // f32 | bf16
+    Precision dtype = Precision::f32;        // of matmul inputs
     int threads = 0;                         // 0 = all cores (or the runner's share)
     int checkpoint_every = 500;              // 0 = only at the end
     // What the trial folder keeps once the trial completed: final (its weights,
     // without optimizer state) | all (every checkpoint, resumable) | none.
-    std::string checkpoint = "final";
+    CheckpointKeep checkpoint = CheckpointKeep::final;
     int log_every = 10;
 };
 
@@ -54,10 +56,10 @@ struct EvalConfig {
 // downstream task carried by the Brown corpus (docs/finetune.md). task none =
 // a pretraining trial; the other keys are then ignored (and not part of its id).
 struct FinetuneConfig {
-    std::string task = "none";               // none | pos | genre | genre4
+    FinetuneTask task = FinetuneTask::none;
     std::string from;                        // "pretrain" (the sweep's pretraining trial), a trial folder, a checkpoint or a trial id
-    std::string train = "all";               // all | head: which parameters fine-tuning updates
-    std::string pooling = "mean";            // genre: mean | last position of the passage
+    FinetuneTrain train = FinetuneTrain::all;  // which parameters fine-tuning updates
+    Pooling pooling = Pooling::mean;           // genre: the passage's mean or its last position
     int steps = 300;
     int batch = 16;
     double lr = 5.0e-4;
@@ -69,6 +71,8 @@ struct FinetuneConfig {
 };
 
 struct Config {
+    // A fine-tuning trial (finetune.task is not none), else a pretraining one.
+    bool finetuning() const { return finetune.task != FinetuneTask::none; }
     std::string name = "trial";
     uint64_t seed = 1;
     ModelConfig model;

@@ -199,7 +199,7 @@ void check_fits_in_memory(const Config& c, const FailAt& fail_at) {
     const uint64_t physical = physical_memory_bytes();
     const MemoryEstimate e = estimate_memory(c);
     if (physical == 0 || e.total_bytes() <= double(physical)) return;
-    const bool finetuning = c.finetune.task != "none";
+    const bool finetuning = c.finetuning();
     const char* batch = finetuning ? "finetune.batch" : "train.batch";
     const std::string need = fmt::format("at least {:.1f} GiB, but this machine has {:.1f} GiB of memory",
                                          e.total_bytes() / kGiB, double(physical) / kGiB);
@@ -281,28 +281,28 @@ void check_combinations(Config& c, const std::map<std::string, std::string>& set
     if (m.seq_len % m.sequence_altup.stride != 0)
         fail_at({"model.sequence_altup.stride", "model.seq_len"},
                 fmt::format("model.seq_len ({}) must be divisible by the stride ({})", m.seq_len, m.sequence_altup.stride));
-    if (c.data.tokenizer == "bytes" && m.vocab != 256)
+    if (c.data.tokenizer == TokenizerKind::bytes && m.vocab != 256)
         fail_at({"model.vocab", "data.tokenizer"},
                 fmt::format("the bytes tokenizer has 256 symbols: expected model.vocab = 256, got {}", m.vocab));
-    if (c.data.corpus == "text" && c.data.path.empty())
+    if (c.data.corpus == CorpusKind::text && c.data.path.empty())
         fail_at({"data.path", "data.corpus"}, "corpus \"text\" needs data.path (a plain-text file)");
-    if (c.data.corpus == "text" && !std::filesystem::is_regular_file(c.data.path))
+    if (c.data.corpus == CorpusKind::text && !std::filesystem::is_regular_file(c.data.path))
         fail_at({"data.path"}, fmt::format("expected a readable file, \"{}\" does not exist", c.data.path));
-    if (c.data.corpus == "tokens" && c.data.path.empty())
+    if (c.data.corpus == CorpusKind::tokens && c.data.path.empty())
         fail_at({"data.path", "data.corpus"}, "corpus \"tokens\" needs data.path (a folder with train.bin and val.bin)");
-    if (c.data.corpus == "tokens" && !std::filesystem::is_directory(c.data.path))
+    if (c.data.corpus == CorpusKind::tokens && !std::filesystem::is_directory(c.data.path))
         fail_at({"data.path"}, fmt::format("expected a folder with train.bin and val.bin, \"{}\" is not a folder", c.data.path));
     if (c.data.split_valid + c.data.split_test >= 0.5)
         fail_at({"data.split.valid", "data.split.test"},
                 fmt::format("valid + test ({} + {}) must leave at least half of the documents for training",
                             c.data.split_valid, c.data.split_test));
-    if (c.finetune.task != "none" && c.finetune.from.empty())
+    if (c.finetuning() && c.finetune.from.empty())
         fail_at({"finetune.from", "finetune.task"},
                 fmt::format("fine-tuning (task \"{}\") needs finetune.from: \"pretrain\" in a sweep, or a trial folder, "
-                            "checkpoint file or trial id", c.finetune.task));
+                            "checkpoint file or trial id", to_string(c.finetune.task)));
     // The tasks are Brown's tags and genres, encoded with the pretraining run's
     // tokenizer: a pre-tokenized corpus has none to encode them with.
-    if (c.finetune.task != "none" && c.data.corpus == "tokens")
+    if (c.finetuning() && c.data.corpus == CorpusKind::tokens)
         fail_at({"finetune.task", "data.corpus"},
                 "the downstream tasks are Brown text, encoded with the pretraining run's tokenizer, and corpus \"tokens\" "
                 "has none: expected data.corpus = brown, prose or text");

@@ -22,10 +22,10 @@ MemoryEstimate estimate_memory(const Config& c) {
     MemoryEstimate e;
     e.parameters = V * embedding_width + T * d + V * head_width + L * 4 * d * d +
                    (L - moe_layers) * 2 * d * d_ff + moe_layers * (E * 2 * d * d_ff + d * E);
-    const double copies = c.train.optimizer == "adamw" ? 4 : 2;
+    const double copies = c.train.optimizer == OptimizerKind::adamw ? 4 : 2;
     e.state_bytes = copies * e.parameters * kFloat;
 
-    const bool finetuning = c.finetune.task != "none";
+    const bool finetuning = c.finetuning();
     const double B = finetuning ? c.finetune.batch : c.train.batch;
     const double tokens = T / m.sequence_altup.stride;  // what each layer computes on
     const double per_layer = B * T * K * d + B * tokens * (4 * d + d_ff) + B * heads * tokens * tokens;

@@ -166,11 +166,11 @@ std::vector<KeyDef> build() {
     s.push_back(number("model.moe.capacity_factor", FIELD(model.moe.capacity_factor), positive, "a number > 0"));
     s.push_back(number("model.moe.aux_loss", FIELD(model.moe.aux_loss), non_negative, "a number >= 0"));
     // data
-    s.push_back(choice("data.corpus", FIELD(data.corpus), {"brown", "prose", "text", "tokens"}));
+    s.push_back(enumeration("data.corpus", FIELD(data.corpus), {CorpusKind::brown, CorpusKind::prose, CorpusKind::text, CorpusKind::tokens}));
     s.push_back(text("data.path", FIELD(data.path), true, "a file path (corpus text), a folder (corpus tokens) or null"));
-    s.push_back(choice("data.token_dtype", FIELD(data.token_dtype), {"uint16", "uint32"}));
-    s.push_back(choice("data.tokenizer", FIELD(data.tokenizer), {"sentencepiece", "bytes"}));
-    s.push_back(choice("data.tokenizer_type", FIELD(data.tokenizer_type), {"unigram", "bpe"}));
+    s.push_back(enumeration("data.token_dtype", FIELD(data.token_dtype), {TokenDtype::uint16, TokenDtype::uint32}));
+    s.push_back(enumeration("data.tokenizer", FIELD(data.tokenizer), {TokenizerKind::sentencepiece, TokenizerKind::bytes}));
+    s.push_back(enumeration("data.tokenizer_type", FIELD(data.tokenizer_type), {SentencePieceType::unigram, SentencePieceType::bpe}));
     const auto split_fraction = [](double v) { return v > 0 && v < 0.5; };
     s.push_back(number("data.split.valid", FIELD(data.split_valid), split_fraction, "a fraction in (0, 0.5)"));
     s.push_back(number("data.split.test", FIELD(data.split_test), split_fraction, "a fraction in (0, 0.5)"));
@@ -179,32 +179,32 @@ std::vector<KeyDef> build() {
     s.push_back(integer("train.steps", FIELD(train.steps), 1));
     s.push_back(integer("train.batch", FIELD(train.batch), 1));
     s.push_back(integer("train.grad_accum", FIELD(train.grad_accum), 1));
-    s.push_back(choice("train.optimizer", FIELD(train.optimizer), {"adamw", "adafactor"}));
+    s.push_back(enumeration("train.optimizer", FIELD(train.optimizer), {OptimizerKind::adamw, OptimizerKind::adafactor}));
     s.push_back(number("train.lr", FIELD(train.lr), positive, "a number > 0"));
     s.push_back(number("train.weight_decay", FIELD(train.weight_decay), non_negative, "a number >= 0"));
     s.push_back(number("train.beta1", FIELD(train.beta1), probability, "a number in [0, 1)"));
     s.push_back(number("train.beta2", FIELD(train.beta2), probability, "a number in [0, 1)"));
     s.push_back(number("train.eps", FIELD(train.eps), positive, "a number > 0"));
     s.push_back(integer("train.warmup", FIELD(train.warmup), 0));
-    s.push_back(choice("train.schedule", FIELD(train.schedule), {"cosine", "rsqrt", "constant"}));
+    s.push_back(enumeration("train.schedule", FIELD(train.schedule), {ScheduleKind::cosine, ScheduleKind::rsqrt, ScheduleKind::constant}));
     s.push_back(number("train.min_lr_ratio", FIELD(train.min_lr_ratio), [](double v) { return v >= 0 && v <= 1; }, "a number in [0, 1]"));
     s.push_back(number("train.clip", FIELD(train.clip), non_negative, "a number >= 0 (0 = off)"));
     // bf16 = bf16 matmul inputs, f32 everything else (core/dnn.hpp).
-    s.push_back(choice("train.dtype", FIELD(train.dtype), {"f32", "bf16"}));
+    s.push_back(enumeration("train.dtype", FIELD(train.dtype), {Precision::f32, Precision::bf16}));
     s.push_back(integer("train.threads", FIELD(train.threads), 0, "(0 = all cores)"));
     s.push_back(integer("train.checkpoint_every", FIELD(train.checkpoint_every), 0, "(0 = only at the end)"));
-    s.push_back(choice("train.checkpoint", FIELD(train.checkpoint), {"final", "all", "none"}));
+    s.push_back(enumeration("train.checkpoint", FIELD(train.checkpoint), {CheckpointKeep::final, CheckpointKeep::all, CheckpointKeep::none}));
     s.push_back(integer("train.log_every", FIELD(train.log_every), 1));
     // eval
     s.push_back(integer("eval.every", FIELD(eval.every), 0, "(0 = only at the end)"));
     s.push_back(integer("eval.batches", FIELD(eval.batches), 0, "(0 = the whole split)"));
     s.push_back(integer("eval.batch", FIELD(eval.batch), 1));
     // finetune
-    s.push_back(choice("finetune.task", FIELD(finetune.task), {"none", "pos", "genre", "genre4"}));
+    s.push_back(enumeration("finetune.task", FIELD(finetune.task), {FinetuneTask::none, FinetuneTask::pos, FinetuneTask::genre, FinetuneTask::genre4}));
     s.push_back(text("finetune.from", FIELD(finetune.from), true,
                      "\"pretrain\" (the sweep's pretraining trial), a trial folder, a checkpoint file or a trial id"));
-    s.push_back(choice("finetune.train", FIELD(finetune.train), {"all", "head"}));
-    s.push_back(choice("finetune.pooling", FIELD(finetune.pooling), {"mean", "last"}));
+    s.push_back(enumeration("finetune.train", FIELD(finetune.train), {FinetuneTrain::all, FinetuneTrain::head}));
+    s.push_back(enumeration("finetune.pooling", FIELD(finetune.pooling), {Pooling::mean, Pooling::last}));
     s.push_back(integer("finetune.steps", FIELD(finetune.steps), 1));
     s.push_back(integer("finetune.batch", FIELD(finetune.batch), 1));
     s.push_back(number("finetune.lr", FIELD(finetune.lr), positive, "a number > 0"));

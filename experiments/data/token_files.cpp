@@ -9,23 +9,19 @@
 namespace altup {
 namespace fs = std::filesystem;
 
-size_t token_dtype_size(const std::string& dtype) {
-    if (dtype == "uint16") return 2;
-    if (dtype == "uint32") return 4;
-    throw std::invalid_argument("data.token_dtype: expected uint16 or uint32, got \"" + dtype + "\"");
-}
+size_t token_dtype_size(TokenDtype dtype) { return dtype == TokenDtype::uint16 ? 2 : 4; }
 
-std::vector<int32_t> read_token_file(const std::string& path, const std::string& dtype, int vocab_size) {
+std::vector<int32_t> read_token_file(const std::string& path, TokenDtype dtype, int vocab_size) {
     const size_t width = token_dtype_size(dtype);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(fmt::format("token file {}: missing or unreadable (data.path must hold train.bin and val.bin)", path));
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) throw std::runtime_error(fmt::format("token file {}: read error", path));
-    if (bytes.empty()) throw std::runtime_error(fmt::format("token file {}: empty, expected {} ids", path, dtype));
+    if (bytes.empty()) throw std::runtime_error(fmt::format("token file {}: empty, expected {} ids", path, to_string(dtype)));
     if (bytes.size() % width != 0)
         throw std::runtime_error(fmt::format("token file {}: {} bytes is not a whole number of {}-byte ids (data.token_dtype: {}); "
                                              "the file is truncated or the dtype is wrong (uint16 or uint32)",
-                                             path, bytes.size(), width, dtype));
+                                             path, bytes.size(), width, to_string(dtype)));
     std::vector<int32_t> ids(bytes.size() / width);
     const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -42,7 +38,7 @@ std::vector<int32_t> read_token_file(const std::string& path, const std::string&
     return ids;
 }
 
-TokenFileSplits read_token_files(const std::string& dir, const std::string& dtype, int vocab_size) {
+TokenFileSplits read_token_files(const std::string& dir, TokenDtype dtype, int vocab_size) {
     TokenFileSplits s;
     for (int k = 0; k < 2; ++k) s.split[k] = read_token_file((fs::path(dir) / kTokenFileNames[k]).string(), dtype, vocab_size);
     const fs::path test = fs::path(dir) / kTokenFileNames[2];

@@ -8,24 +8,25 @@
 #include <string>
 #include <vector>
 
+#include "experiments/config/choices.hpp"
+
 namespace altup {
 
 inline constexpr const char* kTokenFileNames[3] = {"train.bin", "val.bin", "test.bin"};
 
-// Bytes per id of a data.token_dtype value ("uint16" -> 2, "uint32" -> 4);
-// throws std::invalid_argument on another name.
-size_t token_dtype_size(const std::string& dtype);
+// Bytes per id: uint16 -> 2, uint32 -> 4.
+size_t token_dtype_size(TokenDtype dtype);
 
 // The ids of one file. Throws std::runtime_error naming the file when it is
 // missing, empty, not a whole number of ids, or holds an id >= vocab_size
 // (naming the first such id and its position).
-std::vector<int32_t> read_token_file(const std::string& path, const std::string& dtype, int vocab_size);
+std::vector<int32_t> read_token_file(const std::string& path, TokenDtype dtype, int vocab_size);
 
 struct TokenFileSplits {
     std::vector<int32_t> split[3];  // train, valid, test
     bool test_is_valid = false;     // no test.bin: the validation ids serve as test too
 };
 // train.bin and val.bin from `dir` (test.bin when present). Throws as read_token_file.
-TokenFileSplits read_token_files(const std::string& dir, const std::string& dtype, int vocab_size);
+TokenFileSplits read_token_files(const std::string& dir, TokenDtype dtype, int vocab_size);
 
 }  // namespace altup

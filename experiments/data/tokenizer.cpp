@@ -97,12 +97,12 @@ std::string last_lines(const std::string& path, size_t n) {
 }  // namespace
 
 void train_sentencepiece(const std::string& text_path, const std::string& model_path, int vocab_size,
-                         const std::string& type) {
+                         SentencePieceType type) {
     std::string prefix = model_path;
     if (prefix.size() > 6 && prefix.substr(prefix.size() - 6) == ".model") prefix.resize(prefix.size() - 6);
     // Deterministic: every sentence is used, in file order; no random sampling.
     const std::string args = "--input=" + text_path + " --model_prefix=" + prefix + " --vocab_size=" + std::to_string(vocab_size) +
-                             " --model_type=" + type +
+                             " --model_type=" + std::string(to_string(type)) +
                              " --character_coverage=1.0 --input_sentence_size=0 --shuffle_input_sentence=false"
                              " --num_threads=2 --pad_id=-1 --bos_id=-1 --eos_id=1 --unk_id=0 --max_sentence_length=16384";
     const char* wanted = std::getenv("ALTUP_SENTENCEPIECE_LOG");
@@ -125,7 +125,7 @@ void train_sentencepiece(const std::string& text_path, const std::string& model_
         throw VocabSizeError(message, vocab_size, std::stoi(m[1]), true);
     if (std::regex_search(message, m, std::regex(R"(smaller than required_chars\. *[0-9]+ vs ([0-9]+))")))
         throw VocabSizeError(message, vocab_size, std::stoi(m[1]), false);
-    throw std::runtime_error("SentencePiece training (vocab " + std::to_string(vocab_size) + ", " + type + ") failed: " + message +
+    throw std::runtime_error("SentencePiece training (vocab " + std::to_string(vocab_size) + ", " + to_string(type) + ") failed: " + message +
                              (tail.empty() ? "" : "; its log ended with:" + tail));
 }
 

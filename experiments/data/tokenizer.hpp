@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "experiments/config/choices.hpp"
+
 namespace altup {
 
 class Tokenizer {
@@ -27,12 +29,12 @@ struct VocabSizeError : std::runtime_error {
 };
 
 // Trains a SentencePiece model on `training_text` (one sentence per line) and
-// writes it to model_path. type: "unigram" | "bpe". Deterministic for a given input.
+// writes it to model_path (data.tokenizer_type: unigram or bpe). Deterministic for a given input.
 // SentencePiece's own log (dozens of lines) goes to stderr only when the
 // environment sets ALTUP_SENTENCEPIECE_LOG=1; a failure quotes its last lines.
 // Throws VocabSizeError when the vocabulary does not fit the text.
 void train_sentencepiece(const std::string& training_text_path, const std::string& model_path, int vocab_size,
-                         const std::string& type);
+                         SentencePieceType type);
 std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& model_path);
 std::unique_ptr<Tokenizer> make_byte_tokenizer();
 

@@ -50,7 +50,7 @@ DataConfig local_data_config(DataConfig data) {
 // tokenizer.model from the token cache (prepared as training prepared it when
 // missing), or "" when the trial's tokens need none.
 std::string tokenizer_model(const Config& cfg, bool quiet) {
-    if (cfg.data.corpus == "tokens" || cfg.data.tokenizer != "sentencepiece") return "";
+    if (cfg.data.corpus == CorpusKind::tokens || cfg.data.tokenizer != TokenizerKind::sentencepiece) return "";
     const DataConfig data = local_data_config(cfg.data);
     try {
         if (!load_token_splits(data, cfg.model.vocab)) {
@@ -106,9 +106,9 @@ ExportSummary export_run(const std::string& run_dir, const std::string& out_dir,
     } catch (const std::exception& e) {
         refuse(e.what());
     }
-    if (cfg.finetune.task != "none")
+    if (cfg.finetuning())
         refuse(fmt::format("{} is a fine-tuning trial (finetune.task: {}); export writes language models: export its "
-                           "pretraining trial (finetune.from: {})", run_dir, cfg.finetune.task, cfg.finetune.from));
+                           "pretraining trial (finetune.from: {})", run_dir, to_string(cfg.finetune.task), cfg.finetune.from));
     const std::string id = config_id(cfg);
     if (result.root.value("trial_id", "") != id)
         refuse(fmt::format("{}: trial_id {} is not the id of the folder's config.yaml ({})", result.path,
@@ -117,7 +117,7 @@ ExportSummary export_run(const std::string& run_dir, const std::string& out_dir,
     // The weights: the checkpoint of this trial at its last step, every parameter at its shape.
     const fs::path ckpt = run / "ckpt.safetensors";
     if (!fs::is_regular_file(ckpt))
-        refuse(cfg.train.checkpoint == "none"
+        refuse(cfg.train.checkpoint == CheckpointKeep::none
                    ? fmt::format("{}: missing; the trial kept no weights (train.checkpoint: none)", ckpt.string())
                    : fmt::format("{}: missing; the weights were not copied with the trial's other files (git keeps no "
                                  "checkpoints): export on the machine that trained it", ckpt.string()));
@@ -169,7 +169,7 @@ ExportSummary export_run(const std::string& run_dir, const std::string& out_dir,
             {"step", step},
             {"exported_at", utc_now_iso()},
             {"altup_commit", run_env(1, 1).value("git_commit", "")},
-            {"tokenizer", cfg.data.corpus == "tokens" ? "none (data.corpus: tokens)" : cfg.data.tokenizer},
+            {"tokenizer", cfg.data.corpus == CorpusKind::tokens ? "none (data.corpus: tokens)" : to_string(cfg.data.tokenizer)},
             // What the engine measured on this model, so a reader can check it reproduces it.
             {"engine_eval",
              {{"split", "valid"}, {"loss", quality.value("eval_loss", json(nullptr))},

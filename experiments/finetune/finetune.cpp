@@ -73,7 +73,7 @@ private:
     void save_checkpoint(bool resumable = true);
     void restore(const SafetensorsFile& f);
     // A model pretrained on another corpus never read Brown: every document is unseen.
-    bool pretrained_on_brown() const { return cfg_.data.corpus == "brown"; }
+    bool pretrained_on_brown() const { return cfg_.data.corpus == CorpusKind::brown; }
     std::string path(const char* name) const { return (fs::path(opts_.run_dir) / name).string(); }
     double now_s() const { return clock_.elapsed_s(); }
 
@@ -108,7 +108,7 @@ private:
 void FinetuneRun::prepare_data() {
     // The pretraining trial's tokenizer: the same data settings give the same cache entry.
     const TokenSplits tokens = prepare_token_splits(cfg_.data, cfg_.model.vocab, opts_.quiet);
-    std::unique_ptr<Tokenizer> tok = cfg_.data.tokenizer == "bytes"
+    std::unique_ptr<Tokenizer> tok = cfg_.data.tokenizer == TokenizerKind::bytes
                                          ? make_byte_tokenizer()
                                          : load_sentencepiece((fs::path(tokens.cache_dir) / "tokenizer.model").string());
     const std::vector<Document> docs = load_brown(ensure_brown_corpus(data_cache_dir(cfg_.data), opts_.quiet));
@@ -122,7 +122,7 @@ void FinetuneRun::prepare_data() {
     for (const auto* ex : {&train_, &valid_, &test_})
         if (ex->count() == 0)
             throw std::runtime_error(fmt::format("finetune.task {}: a split has no examples of {} tokens (documents: {} / {} / {})",
-                                                 ft_.task, T, split.train.size(), split.valid.size(), split.test.size()));
+                                                 to_string(ft_.task), T, split.train.size(), split.valid.size(), split.test.size()));
     classes_ = task_class_count(ft_.task);
     documents_[0] = split.train.size();
     documents_[1] = split.valid.size();
@@ -150,7 +150,7 @@ void FinetuneRun::prepare_data() {
     if (!opts_.quiet)
         std::cerr << fmt::format("{}: task {} ({} classes): {} / {} / {} examples from {} / {} / {} documents (train / valid / test), "
                                  "majority baseline {:.2f}%\n",
-                                 cfg_.name, ft_.task, classes_, train_.count(), valid_.count(), test_.count(), documents_[0],
+                                 cfg_.name, to_string(ft_.task), classes_, train_.count(), valid_.count(), test_.count(), documents_[0],
                                  documents_[1], documents_[2], 100 * majority_valid_);
 }
 
@@ -171,12 +171,12 @@ Var FinetuneRun::forward(const TaskExamples& ex, const std::vector<int64_t>& row
     {
         // A frozen body records nothing: backward then reaches the head only.
         std::optional<NoGradGuard> frozen;
-        if (ft_.train == "head") frozen.emplace();
+        if (ft_.train == FinetuneTrain::head) frozen.emplace();
         features = model_->features(ids, B, T, aux);
     }
-    if (is_tagging_task(ft_.task)) return linear(features, head_w_, head_b_);
+    if (is_tagging_task(ft_.task)) return linear(features, head_w_, head_b_, Rows::fixed, cfg_.train.dtype);
     Var pooled;
-    if (ft_.pooling == "last") {
+    if (ft_.pooling == Pooling::last) {
         std::vector<int32_t> last(static_cast<size_t>(B));
         for (int64_t b = 0; b < B; ++b) last[b] = int32_t(b * T + T - 1);
         pooled = gather_rows(features, last);
@@ -187,7 +187,7 @@ Var FinetuneRun::forward(const TaskExamples& ex, const std::vector<int64_t>& row
             for (int64_t t = 0; t < T; ++t) avg.data()[b * B * T + b * T + t] = 1.0f / float(T);
         pooled = matmul(leaf(avg), features);
     }
-    return linear(pooled, head_w_, head_b_);
+    return linear(pooled, head_w_, head_b_, Rows::fixed, cfg_.train.dtype);
 }
 
 SplitScores FinetuneRun::evaluate_split(const TaskExamples& ex, std::vector<int32_t>* predictions) {
@@ -283,10 +283,10 @@ void FinetuneRun::write_result(const std::string& status, const std::string& mes
     if (r["params"].is_null() && model_) r["params"] = params_json(model_->param_counts());
     const double tokens_per_step = double(ft_.batch) * cfg_.model.seq_len;
     json d;
-    d["task"] = ft_.task;
+    d["task"] = to_string(ft_.task);
     d["classes"] = classes_ ? json(classes_) : json(nullptr);
     d["unit"] = is_tagging_task(ft_.task) ? "word" : "passage";
-    d["train_params"] = ft_.train;
+    d["train_params"] = to_string(ft_.train);
     d["accuracy"] = valid_scores_.done ? json(valid_scores_.scores.accuracy) : json(nullptr);
     d["macro_f1"] = valid_scores_.done ? json(valid_scores_.scores.macro_f1) : json(nullptr);
     d["loss"] = valid_scores_.done ? num_or_null(valid_scores_.loss) : json(nullptr);
@@ -327,23 +327,23 @@ int FinetuneRun::run() {
     write_result("running", "");
     prepare_data();
 
-    model_ = std::make_unique<LanguageModel>(cfg_.model, cfg_.seed);
+    model_ = std::make_unique<LanguageModel>(cfg_.model, cfg_.seed, cfg_.train.dtype);
     load_pretrained_weights(*model_, src_.checkpoint);
     head_w_ = head_store_.add("task_head.weight", {classes_, model_->output_width()}, Init::normal, 0.02f);
     head_b_ = head_store_.add("task_head.bias", {classes_}, Init::zeros, 0.0f, /*decay=*/false);
     Rng head_rng(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0x7A5C);
     head_store_.finalize(head_rng);
     const TrainConfig& tc = cfg_.train;
-    head_opt_ = make_optimizer("adamw", head_store_, tc.beta1, tc.beta2, tc.eps, ft_.weight_decay);
-    if (ft_.train == "all") body_opt_ = make_optimizer("adamw", model_->params(), tc.beta1, tc.beta2, tc.eps, ft_.weight_decay);
-    const LrSchedule schedule{"cosine", ft_.lr, ft_.warmup, ft_.steps, 0.1};
+    head_opt_ = make_optimizer(OptimizerKind::adamw, head_store_, tc.beta1, tc.beta2, tc.eps, ft_.weight_decay);
+    if (ft_.train == FinetuneTrain::all) body_opt_ = make_optimizer(OptimizerKind::adamw, model_->params(), tc.beta1, tc.beta2, tc.eps, ft_.weight_decay);
+    const LrSchedule schedule{ScheduleKind::cosine, ft_.lr, ft_.warmup, ft_.steps, 0.1};
     rng_.reseed(cfg_.seed * 0x9E3779B97F4A7C15ULL + 0xF17E);
 
     const bool resumed = folder_.resume_with([&](const SafetensorsFile& ckpt) { restore(ckpt); });
     if (!resumed) metrics_.start_empty();
     if (!opts_.quiet)
-        std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, ft_.task, src_.checkpoint,
-                                 ft_.train == "all" ? model_->params().count() + head_store_.count() : head_store_.count(),
+        std::cerr << fmt::format("{}: fine-tuning {} from {} ({} parameters train){}\n", cfg_.name, to_string(ft_.task), src_.checkpoint,
+                                 ft_.train == FinetuneTrain::all ? model_->params().count() + head_store_.count() : head_store_.count(),
                                  resumed ? fmt::format(", resumed at step {}", step_) : "");
     write_result("running", "");
 
@@ -393,7 +393,7 @@ int FinetuneRun::run() {
         if (ft_.eval_every > 0 && step_ % ft_.eval_every == 0 && step_ < ft_.steps) evaluate_now();
         if (tc.checkpoint_every > 0 && step_ % tc.checkpoint_every == 0 && step_ < ft_.steps) {
             save_checkpoint();
-            if (tc.checkpoint == "all") keep_step_copy(path("ckpt.safetensors"), step_);
+            if (tc.checkpoint == CheckpointKeep::all) keep_step_copy(path("ckpt.safetensors"), step_);
             write_result("running", "");
         }
     }
@@ -405,7 +405,7 @@ int FinetuneRun::run() {
     if (!opts_.quiet)
         std::cerr << fmt::format("done: {} validation accuracy {:.2f}% (macro-F1 {:.2f}%), test accuracy {:.2f}% (macro-F1 {:.2f}%); "
                                  "majority baseline {:.2f}%{}\n",
-                                 ft_.task, 100 * valid_scores_.scores.accuracy, 100 * valid_scores_.scores.macro_f1,
+                                 to_string(ft_.task), 100 * valid_scores_.scores.accuracy, 100 * valid_scores_.scores.macro_f1,
                                  100 * test_scores_.scores.accuracy, 100 * test_scores_.scores.macro_f1, 100 * majority_valid_,
                                  std::isfinite(word_majority_valid_) ? fmt::format(", most-frequent-tag-per-word {:.2f}%", 100 * word_majority_valid_) : "");
     return kCompleted;

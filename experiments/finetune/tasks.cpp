@@ -74,15 +74,15 @@ std::optional<int> universal_tag(const std::string& brown_tag) {
     return std::nullopt;
 }
 
-std::vector<std::string> genre_class_names(const std::string& task) {
-    if (task == "genre4") return {"press", "general prose", "learned", "fiction"};
+std::vector<std::string> genre_class_names(FinetuneTask task) {
+    if (task == FinetuneTask::genre4) return {"press", "general prose", "learned", "fiction"};
     std::vector<std::string> names;
     for (const auto& [letter, name] : brown_genres()) names.push_back(name);
     return names;
 }
 
-int genre_class(char letter, const std::string& task) {
-    if (task == "genre4") {
+int genre_class(char letter, FinetuneTask task) {
+    if (task == FinetuneTask::genre4) {
         if (letter >= 'a' && letter <= 'c') return 0;
         if (letter >= 'd' && letter <= 'h') return 1;
         if (letter == 'j') return 2;
@@ -95,13 +95,17 @@ int genre_class(char letter, const std::string& task) {
     throw std::runtime_error(std::string("not a Brown genre letter: '") + letter + "'");
 }
 
-int task_class_count(const std::string& task) {
-    if (task == "pos") return int(universal_tags().size());
-    if (task == "genre" || task == "genre4") return int(genre_class_names(task).size());
-    throw std::invalid_argument("unknown fine-tuning task '" + task + "'");
+int task_class_count(FinetuneTask task) {
+    switch (task) {
+        case FinetuneTask::pos: return int(universal_tags().size());
+        case FinetuneTask::genre:
+        case FinetuneTask::genre4: return int(genre_class_names(task).size());
+        case FinetuneTask::none: break;
+    }
+    throw std::invalid_argument("task_class_count: finetune.task none has no classes");
 }
 
-bool is_tagging_task(const std::string& task) { return task == "pos"; }
+bool is_tagging_task(FinetuneTask task) { return task == FinetuneTask::pos; }
 
 std::vector<const Document*> unseen_in_pretraining(const std::vector<Document>& docs, bool pretrained_on_brown,
                                                    double data_valid, double data_test) {
@@ -139,7 +143,7 @@ int64_t TaskExamples::labelled() const {
     return std::count_if(labels.begin(), labels.end(), [](int32_t l) { return l != -100; });
 }
 
-TaskExamples build_task_examples(const std::string& task, const std::vector<const Document*>& docs, const Tokenizer& tok,
+TaskExamples build_task_examples(FinetuneTask task, const std::vector<const Document*>& docs, const Tokenizer& tok,
                                  int64_t seq_len) {
     TaskExamples ex;
     ex.seq_len = seq_len;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/config/choices.hpp"
 #include "experiments/data/corpus.hpp"
 #include "experiments/data/tokenizer.hpp"
 
@@ -21,8 +22,8 @@ std::optional<int> universal_tag(const std::string& brown_tag);
 
 // Class names and the class of a Brown genre letter: "genre" has the 15
 // genres, "genre4" the coarse groups press / general prose / learned / fiction.
-std::vector<std::string> genre_class_names(const std::string& task);
-int genre_class(char genre_letter, const std::string& task);
+std::vector<std::string> genre_class_names(FinetuneTask task);
+int genre_class(char genre_letter, FinetuneTask task);
 
 // The Brown documents a pretraining run never trained on: when it read Brown,
 // its validation and test documents (by its data.split.valid/test); when it
@@ -52,10 +53,10 @@ struct TaskExamples {
     int64_t count() const { return seq_len ? int64_t(ids.size()) / seq_len : 0; }
     int64_t labelled() const;        // labels that are not -100
 };
-TaskExamples build_task_examples(const std::string& task, const std::vector<const Document*>& docs, const Tokenizer& tok,
+TaskExamples build_task_examples(FinetuneTask task, const std::vector<const Document*>& docs, const Tokenizer& tok,
                                  int64_t seq_len);
 
-int task_class_count(const std::string& task);
-bool is_tagging_task(const std::string& task);
+int task_class_count(FinetuneTask task);
+bool is_tagging_task(FinetuneTask task);
 
 }  // namespace altup

@@ -106,7 +106,7 @@ int train_command(int argc, char** argv) {
         opts.run_dir = standalone_run_dir(out_root, cfg.name, config_id(cfg));
     opts.runs_root = out_root;
     install_stop_handlers();
-    return cfg.finetune.task == "none" ? run_trial(cfg, opts) : run_finetune(cfg, opts);
+    return cfg.finetuning() ? run_finetune(cfg, opts) : run_trial(cfg, opts);
 }
 
 }  // namespace altup

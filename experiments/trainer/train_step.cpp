@@ -11,7 +11,7 @@ namespace altup {
 TrainStep::TrainStep(LanguageModel& model, Optimizer& optim, const Distributed& dist, const Config& cfg)
     : model_(model), optim_(optim), dist_(dist), B_(cfg.train.batch), T_(cfg.model.seq_len),
       local_B_(cfg.train.batch / dist.size()), first_row_(int64_t(dist.rank()) * local_B_ * T_),
-      grad_accum_(cfg.train.grad_accum), clip_(cfg.train.clip), optimizer_name_(cfg.train.optimizer), inputs_(B_ * T_), targets_(B_ * T_),
+      grad_accum_(cfg.train.grad_accum), clip_(cfg.train.clip), optimizer_name_(to_string(cfg.train.optimizer)), inputs_(B_ * T_), targets_(B_ * T_),
       local_in_(local_B_ * T_), local_tgt_(local_B_ * T_) {}
 
 double TrainStep::run(const BatchSource& next_batch, double lr) {

@@ -187,7 +187,7 @@ int TrialRun::run() {
     write_result("running", "");
 
     data_ = prepare_token_splits(cfg_.data, cfg_.model.vocab, opts_.quiet);
-    model_ = std::make_unique<LanguageModel>(cfg_.model, cfg_.seed);
+    model_ = std::make_unique<LanguageModel>(cfg_.model, cfg_.seed, cfg_.train.dtype);
     const auto& tc = cfg_.train;
     optim_ = make_optimizer(tc.optimizer, model_->params(), tc.beta1, tc.beta2, tc.eps, tc.weight_decay);
     const LrSchedule schedule{tc.schedule, tc.lr, tc.warmup, tc.steps, tc.min_lr_ratio};
@@ -243,7 +243,7 @@ int TrialRun::run() {
         if (cfg_.eval.every > 0 && p_.step % cfg_.eval.every == 0 && p_.step < tc.steps) evaluate_now(clock_.elapsed_s());
         if (tc.checkpoint_every > 0 && p_.step % tc.checkpoint_every == 0 && p_.step < tc.steps) {
             save_checkpoint();
-            if (tc.checkpoint == "all" && root_) keep_step_copy(path("ckpt.safetensors"), p_.step);
+            if (tc.checkpoint == CheckpointKeep::all && root_) keep_step_copy(path("ckpt.safetensors"), p_.step);
             write_result("running", "");
         }
     }
@@ -267,8 +267,8 @@ int TrialRun::run() {
 }  // namespace
 
 int run_trial(const Config& cfg, const TrainOptions& opts) {
-    if (cfg.finetune.task != "none") {
-        std::cerr << cfg.name << ": a fine-tuning config (finetune.task = " << cfg.finetune.task << ") goes to run_finetune\n";
+    if (cfg.finetuning()) {
+        std::cerr << cfg.name << ": a fine-tuning config (finetune.task = " << to_string(cfg.finetune.task) << ") goes to run_finetune\n";
         return kBadConfig;
     }
     TrialRun run(cfg, opts);

@@ -19,10 +19,12 @@ void keep_step_copy(const std::string& checkpoint, long long step) {
     fs::rename(tmp, copy);
 }
 
-void finish_checkpoints(const std::string& policy, const std::string& checkpoint, const std::function<void()>& write_weights) {
-    if (policy == "final") write_weights();
-    else if (policy == "none") fs::remove(checkpoint);
-    else if (policy != "all") throw std::logic_error("train.checkpoint '" + policy + "' is not final, all or none");
+void finish_checkpoints(CheckpointKeep policy, const std::string& checkpoint, const std::function<void()>& write_weights) {
+    switch (policy) {
+        case CheckpointKeep::final: write_weights(); break;
+        case CheckpointKeep::none: fs::remove(checkpoint); break;
+        case CheckpointKeep::all: break;
+    }
 }
 
 }  // namespace altup

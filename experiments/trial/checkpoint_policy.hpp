@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "experiments/config/choices.hpp"
+
 namespace altup {
 
 // The `contents` metadata of a weights-only checkpoint (no optimizer state):
@@ -18,6 +20,6 @@ void keep_step_copy(const std::string& checkpoint, long long step);
 // After the completed result is written: `final` calls write_weights (which
 // replaces the checkpoint by the weights alone), `none` removes it, `all`
 // keeps it. A kill before this leaves the resumable checkpoint, never none.
-void finish_checkpoints(const std::string& policy, const std::string& checkpoint, const std::function<void()>& write_weights);
+void finish_checkpoints(CheckpointKeep policy, const std::string& checkpoint, const std::function<void()>& write_weights);
 
 }  // namespace altup

@@ -11,7 +11,7 @@
 namespace altup {
 using json = nlohmann::json;
 
-const char* trial_stage(const Config& cfg) { return cfg.finetune.task != "none" ? "finetune" : "pretrain"; }
+const char* trial_stage(const Config& cfg) { return cfg.finetuning() ? "finetune" : "pretrain"; }
 
 json result_header(const Config& cfg, const TrialLabels& who, const std::string& status, const std::string& message,
                    int64_t diverged_at) {

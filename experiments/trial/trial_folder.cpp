@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/dnn.hpp"
 #include "experiments/config/config_io.hpp"
 #include "experiments/trial/run_folder.hpp"
 #include "util/atomic_file.hpp"
@@ -29,7 +28,6 @@ TrialFolder open_trial_folder(const Config& cfg, const TrialFolderRequest& reque
     if (request.take_lock) folder.lock = lock_run_folder(folder.dir, config_id(cfg));
     if (cfg.train.threads > 0) omp_set_num_threads(cfg.train.threads);
     folder.threads = omp_get_max_threads();
-    dnn::set_matmul_precision(cfg.train.dtype == "bf16" ? dnn::Precision::bf16 : dnn::Precision::f32);
     if (request.write_files) write_file_atomically(folder.path("config.yaml"), config_yaml_text(cfg));
     return folder;
 }

@@ -2,7 +2,8 @@
 // the order that keeps a mistake from writing anything: the folder is checked
 // to be this trial's (check_run_folder), the checkpoint to resume from is read
 // and verified, and only then is the folder made, locked and config.yaml
-// written. Threads and matmul precision are set from the config here too.
+// written. The thread count is set from the config here too (the matmul
+// precision is the model's own, built from train.dtype).
 #pragma once
 #include <optional>
 #include <string>

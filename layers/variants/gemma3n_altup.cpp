@@ -6,7 +6,8 @@
 
 namespace altup {
 
-Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d) : k_(k), d_(d) {
+Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d, Precision precision)
+    : k_(k), d_(d), precision_(precision) {
     router_norm_ = store.add(prefix + ".router_norm.weight", {d}, Init::ones, 0, false, ParamStore::Place::aligned, ParamKind::altup);
     router_ = store.add(prefix + ".router.weight", {k, d}, Init::normal, 0.02f, false, ParamStore::Place::aligned, ParamKind::altup);
     predict_coefs_ = store.add(prefix + ".predict_coefs", {int64_t(k) * k, k}, Init::zeros, 0, false,
@@ -16,7 +17,7 @@ Gemma3nAltUpLayer::Gemma3nAltUpLayer(ParamStore& store, const std::string& prefi
 }
 
 Var Gemma3nAltUpLayer::router_modalities(const Var& block) const {
-    return tanh(matmul(scale(rmsnorm(block, router_norm_), 1.0f / float(d_)), router_, /*trans_b=*/true));
+    return tanh(matmul(scale(rmsnorm(block, router_norm_), 1.0f / float(d_)), router_, /*trans_b=*/true, precision_));
 }
 
 Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int /*next_j: no block to offer*/) const {
@@ -24,13 +25,13 @@ Widened Gemma3nAltUpLayer::forward(const Widened& in, const LayerFn& layer, int 
     const Var x = in.full(k_);
     const int64_t N = x->value.dim(0), K = k_, d = d_;
     Var blocks = reshape(x, {N, K, d});
-    Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true), -kClip, kClip), {N, K, K});
-    Var xhat = add(blocks, bmm(coefs, blocks));                    // [N, K, d]
+    Var coefs = reshape(clamp(matmul(router_modalities(slice(x, 0, d)), predict_coefs_, true, precision_), -kClip, kClip), {N, K, K});
+    Var xhat = add(blocks, bmm(coefs, blocks, false, 1.0f, precision_));  // [N, K, d]
     Var xhat0 = slice(reshape(xhat, {N, K * d}), 0, d);
     Var xtilde = layer(xhat0);
-    Var gains = add(clamp(matmul(router_modalities(xtilde), correct_coefs_, true), -kClip, kClip), ones_);  // [N, K]
+    Var gains = add(clamp(matmul(router_modalities(xtilde), correct_coefs_, true, precision_), -kClip, kClip), ones_);  // [N, K]
     Var innovation = reshape(sub(xtilde, xhat0), {N, 1, d});
-    return {reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation)), {N, K * d})};
+    return {reshape(add(xhat, bmm(reshape(gains, {N, K, 1}), innovation, false, 1.0f, precision_)), {N, K * d})};
 }
 
 
@@ -49,7 +50,7 @@ public:
                                       ParamStore::Place::aligned, ParamKind::embedding));
     }
     void add_layer(ParamStore& store, const std::string& prefix, int /*l*/) override {
-        layers_.push_back(std::make_unique<Gemma3nAltUpLayer>(store, prefix + ".altup", int(shape_.k), shape_.d));
+        layers_.push_back(std::make_unique<Gemma3nAltUpLayer>(store, prefix + ".altup", int(shape_.k), shape_.d, shape_.precision));
     }
     void add_readout(ParamStore& store) override {
         for (int64_t i = 1; i < shape_.k; ++i)
@@ -60,7 +61,7 @@ public:
         Var pos = embedding_.positions(positions);
         Var e = add(embedding_.tokens(ids), pos);
         std::vector<Var> stem{e};
-        for (const auto& p : proj_) stem.push_back(rms_match(linear(e, p, nullptr), e));
+        for (const auto& p : proj_) stem.push_back(rms_match(linear(e, p, nullptr, Rows::fixed, shape_.precision), e));
         Widened x{concat(stem)};
         for (size_t l = 0; l < layers_.size(); ++l)
             x = layers_[l]->forward(x, [&layer, l](const Var& in) { return layer(int(l), in); }, -1);
@@ -68,7 +69,7 @@ public:
         std::vector<Var> blocks;
         for (int64_t i = 0; i < shape_.k; ++i) blocks.push_back(slice(h, i * shape_.d, shape_.d));
         for (size_t i = 0; i < unproj_.size(); ++i)
-            blocks[i + 1] = rms_match(linear(blocks[i + 1], unproj_[i], nullptr), blocks[0]);
+            blocks[i + 1] = rms_match(linear(blocks[i + 1], unproj_[i], nullptr, Rows::fixed, shape_.precision), blocks[0]);
         return weighted_sum(blocks, mean_weights_);
     }
     int64_t readout_width() const override { return shape_.d; }

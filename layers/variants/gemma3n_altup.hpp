@@ -15,13 +15,15 @@ namespace altup {
 // at zero, so at initialisation it matches the paper's p = I, g = 1.
 class Gemma3nAltUpLayer : public AltUpWrapper {
 public:
-    Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d);
+    Gemma3nAltUpLayer(ParamStore& store, const std::string& prefix, int k, int64_t d,
+                      Precision precision = Precision::f32);
     using AltUpWrapper::forward;
     Widened forward(const Widened& in, const LayerFn& layer, int next_j) const override;
 private:
     Var router_modalities(const Var& block) const;  // [N, d] -> [N, K]
     int k_;
     int64_t d_;
+    Precision precision_;
     Var router_norm_, router_, predict_coefs_, correct_coefs_, ones_;
 };
 

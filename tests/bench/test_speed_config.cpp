@@ -25,11 +25,11 @@ TEST_CASE("speed-config ids ignore seed, steps, learning rate, schedule, eval, d
     b.train.steps = 12345;
     b.train.lr = 0.5;
     b.train.warmup = 3;
-    b.train.schedule = "constant";
+    b.train.schedule = ScheduleKind::constant;
     b.train.weight_decay = 0.3;
     b.eval.every = 7;
     b.eval.batches = 2;
-    b.data.tokenizer_type = "bpe";
+    b.data.tokenizer_type = SentencePieceType::bpe;
     b.data.cache_dir = "/elsewhere";
     b.name = "another-name";
     b.train.checkpoint_every = 9;
@@ -51,8 +51,8 @@ TEST_CASE("speed-config ids change with the model, batch, sequence length, dtype
     CHECK(differs([](Config& c) { c.model.seq_len = 64; }));
     CHECK(differs([](Config& c) { c.train.batch = 32; }));
     CHECK(differs([](Config& c) { c.train.grad_accum = 2; }));
-    CHECK(differs([](Config& c) { c.train.dtype = "bf16"; }));
-    CHECK(differs([](Config& c) { c.train.optimizer = "adafactor"; }));
+    CHECK(differs([](Config& c) { c.train.dtype = Precision::bf16; }));
+    CHECK(differs([](Config& c) { c.train.optimizer = OptimizerKind::adafactor; }));
     CHECK(id(a, 1) != id(a, 2));
     // The preset's name alone is no change: its sizes are the keys next to it.
     Config renamed = a;

@@ -31,10 +31,6 @@ double round_to_bf16(double x) {
     return std::ldexp(std::nearbyint(std::ldexp(m, 8)), e - 8);
 }
 
-struct PrecisionScope {
-    explicit PrecisionScope(dnn::Precision p) { dnn::set_matmul_precision(p); }
-    ~PrecisionScope() { dnn::set_matmul_precision(dnn::Precision::f32); }
-};
 }  // namespace
 
 TEST_CASE("bf16 rounding: nearest, ties to even, infinities and NaNs", "[core][bf16]") {
@@ -75,11 +71,9 @@ TEST_CASE("bf16 matmul equals the product of bf16-rounded inputs, in every form 
         fill(B);
         fill(C);
         const std::vector<float> C0 = C;
-        const auto s = dnn::MatmulShape::of(c.batch, c.M, c.N, c.K).with_trans_a(c.ta).with_trans_b(c.tb).with_broadcast_b(c.bcast);
-        {
-            PrecisionScope bf16(dnn::Precision::bf16);
-            dnn::matmul(s, A.data(), B.data(), C.data(), nullptr, c.alpha, c.acc);
-        }
+        const auto s = dnn::MatmulShape::of(c.batch, c.M, c.N, c.K).with_trans_a(c.ta).with_trans_b(c.tb).with_broadcast_b(c.bcast)
+                           .with_precision(Precision::bf16);
+        dnn::matmul(s, A.data(), B.data(), C.data(), nullptr, c.alpha, c.acc);
         double max_err = 0, max_vs_f32 = 0;
         for (int64_t b = 0; b < c.batch; ++b)
             for (int64_t i = 0; i < c.M; ++i)
@@ -114,8 +108,7 @@ void check_linear_bf16(int64_t M, int64_t K, int64_t N, uint64_t seed, Rows rows
     Var x = leaf(random({M, K}), true), w = leaf(random({N, K}), true), b = leaf(random({N}), true);
     Tensor R = random({M, N});
     {
-        PrecisionScope bf16(dnn::Precision::bf16);
-        Var y = linear(x, w, b, rows);
+        Var y = linear(x, w, b, rows, Precision::bf16);
         backward(sum(mul(y, leaf(R))));
         double err_y = 0, err_dx = 0, err_dw = 0, err_db = 0;
         for (int64_t i = 0; i < M; ++i)
@@ -180,16 +173,15 @@ TEST_CASE("the fused head: the composed linear + cross_entropy in f32 bit for bi
     std::vector<int32_t> targets(N);
     for (int64_t i = 0; i < N; ++i) targets[i] = i == 3 ? -100 : int32_t(rng.uniform_int(V));
     struct Run { float loss; std::vector<float> logits, grads; };
-    auto run = [&](dnn::Precision p, int variant) {
-        PrecisionScope scope(p);
+    auto run = [&](Precision p, int variant) {
         Var x = leaf(Tensor::from({N, K}, xv), true), w = leaf(Tensor::from({V, K}, wv), true);
         Var loss, logits;
         if (variant == 0 || variant == 2) {  // fused; 2: upstream gradient 2
-            HeadLoss head = head_cross_entropy(x, w, targets);
+            HeadLoss head = head_cross_entropy(x, w, targets, p);
             loss = variant == 2 ? scale(head.loss, 2.0f) : head.loss;
             logits = head.logits;
         } else {  // composed
-            logits = linear(x, w, nullptr);
+            logits = linear(x, w, nullptr, Rows::fixed, p);
             loss = cross_entropy(logits, targets);
         }
         Run r{loss->value.item(), logits->value.to_vector(), {}};
@@ -206,12 +198,12 @@ TEST_CASE("the fused head: the composed linear + cross_entropy in f32 bit for bi
         }
         return worst / scale_;
     };
-    const Run f32_fused = run(dnn::Precision::f32, 0), f32_composed = run(dnn::Precision::f32, 1);
+    const Run f32_fused = run(Precision::f32, 0), f32_composed = run(Precision::f32, 1);
     CHECK(f32_fused.loss == f32_composed.loss);
     CHECK(f32_fused.logits == f32_composed.logits);
     CHECK(f32_fused.grads == f32_composed.grads);
 
-    const Run fused = run(dnn::Precision::bf16, 0), composed = run(dnn::Precision::bf16, 1), late = run(dnn::Precision::bf16, 2);
+    const Run fused = run(Precision::bf16, 0), composed = run(Precision::bf16, 1), late = run(Precision::bf16, 2);
     CHECK(fused.loss == composed.loss);      // the same bf16 product, the same rows
     CHECK(fused.logits == composed.logits);
     REQUIRE(fused.grads.size() == composed.grads.size());
@@ -233,17 +225,16 @@ TEST_CASE("bf16: attention rounds q, k, v and the probabilities once, and matche
     std::vector<float> qkv(B * T * W), g(B * T * d);
     for (auto& v : qkv) v = float(rng.uniform() * 2.0 - 1.0);
     for (auto& v : g) v = float(rng.uniform() * 2.0 - 1.0);
-    auto run = [&](dnn::Precision p, std::vector<float>& out, std::vector<float>& grad) {
-        PrecisionScope scope(p);
+    auto run = [&](Precision p, std::vector<float>& out, std::vector<float>& grad) {
         Var x = leaf(Tensor::from({B * T, W}, qkv), true);
-        Var y = causal_attention(x, B, T, H);
+        Var y = causal_attention(x, B, T, H, p);
         out.assign(y->value.data(), y->value.data() + B * T * d);
         backward(sum(mul(y, leaf(Tensor::from({B * T, d}, g)))));
         grad.assign(x->grad.data(), x->grad.data() + B * T * W);
     };
     std::vector<float> out16, grad16, out32, grad32;
-    run(dnn::Precision::bf16, out16, grad16);
-    run(dnn::Precision::f32, out32, grad32);
+    run(Precision::bf16, out16, grad16);
+    run(Precision::f32, out32, grad32);
     double worst = 0, biggest = 0;
     for (int64_t b = 0; b < B; ++b)
         for (int64_t h = 0; h < H; ++h)

@@ -62,7 +62,6 @@ void require_within(const Tensor& got, const Reference& ref, const char* what) {
 }  // namespace
 
 TEST_CASE("f32 linear at the models' shapes: forward and gradients match double loops on each back end", "[core][linear]") {
-    dnn::set_matmul_precision(dnn::Precision::f32);
     struct Case {
         const char* what;
         int64_t M, K, N;  // tokens, in features, out features

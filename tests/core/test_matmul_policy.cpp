@@ -19,11 +19,6 @@ using dnn::MatmulImpl;
 using dnn::ProductKind;
 
 namespace {
-struct PrecisionScope {
-    explicit PrecisionScope(dnn::Precision p) { dnn::set_matmul_precision(p); }
-    ~PrecisionScope() { dnn::set_matmul_precision(dnn::Precision::f32); }
-};
-
 Tensor random(const Shape& s, Rng& rng) {
     Tensor t = Tensor::empty(s);
     for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = float(rng.uniform() * 2.0 - 1.0);
@@ -112,10 +107,9 @@ TEST_CASE("bf16 products multiply the bf16-rounded inputs: native or emulated on
     for (bool emulate : {false, true}) {
         INFO((emulate ? "emulated" : "this CPU's rule"));
         dnn::emulate_bf16_for_tests(emulate);
-        PrecisionScope bf16(dnn::Precision::bf16);
         for (bool vary : {false, true}) {
             INFO((vary ? "run-time-sized" : "fixed shape"));
-            const auto s = dnn::MatmulShape::of(1, M, N, K).with_trans_b(true).with_varying(vary);
+            const auto s = dnn::MatmulShape::of(1, M, N, K).with_trans_b(true).with_varying(vary).with_precision(Precision::bf16);
             REQUIRE(dnn::uses_bf16(s));
             std::vector<uint16_t> a16(size_t(M * K)), b16(size_t(N * K));
             dnn::to_bf16(a.data(), a16.data(), M * K);
@@ -168,33 +162,27 @@ TEST_CASE("matmul rule: the engine's primitives run on the implementations the r
     };
     for (const Case& c : cases) {
         INFO(c.what);
-        {
-            PrecisionScope f32(dnn::Precision::f32);
-            CHECK(dnn::implementation_of(c.s, false, 1.0f, c.accumulate) ==
-                  expected(c.s.varying ? ProductKind::f32_runtime : ProductKind::f32_fixed, c.s, c.accumulate));
-        }
-        PrecisionScope bf16(dnn::Precision::bf16);
-        CHECK(dnn::implementation_of(c.s, false, 1.0f, c.accumulate) ==
+        CHECK(dnn::implementation_of(c.s.with_precision(Precision::f32), false, 1.0f, c.accumulate) ==
+              expected(c.s.varying ? ProductKind::f32_runtime : ProductKind::f32_fixed, c.s, c.accumulate));
+        CHECK(dnn::implementation_of(c.s.with_precision(Precision::bf16), false, 1.0f, c.accumulate) ==
               expected(c.s.varying ? ProductKind::bf16_runtime : ProductKind::bf16_fixed, c.s, c.accumulate));
     }
     // A shape whose dimension is not a multiple of 16 runs on sgemm in both precisions.
     const auto odd = dnn::MatmulShape::of(1, 30, 96, 128).with_trans_b(true);
     CHECK(dnn::implementation_of(odd) == "sgemm");
-    PrecisionScope bf16(dnn::Precision::bf16);
-    CHECK(dnn::implementation_of(odd) == "sgemm");
+    CHECK(dnn::implementation_of(odd.with_precision(Precision::bf16)) == "sgemm");
 }
 
 TEST_CASE("matmul rule: after real training ops in both precisions, every primitive is on its kind's implementation",
           "[core][matmul_policy]") {
     Rng rng(5);
     const int64_t B = 2, T = 16, H = 2, d = 32;
-    for (dnn::Precision prec : {dnn::Precision::f32, dnn::Precision::bf16}) {
-        PrecisionScope scope(prec);
+    for (Precision prec : {Precision::f32, Precision::bf16}) {
         Var x = leaf(random({B * T, d}, rng), true), w_qkv = leaf(random({3 * d, d}, rng), true),
             b_qkv = leaf(random({3 * d}, rng), true), w_e = leaf(random({d, d}, rng), true), b_e = leaf(random({d}, rng), true);
-        Var att = causal_attention(linear(x, w_qkv, b_qkv), B, T, H);  // linear layers and attention's strided products
+        Var att = causal_attention(linear(x, w_qkv, b_qkv, Rows::fixed, prec), B, T, H, prec);  // linear layers and attention's strided products
         // An MoE expert's products: run-time-sized.
-        Var expert = linear(gather_rows(att, {0, 3, 5, 7, 8, 11, 20}), w_e, b_e, Rows::varying);
+        Var expert = linear(gather_rows(att, {0, 3, 5, 7, 8, 11, 20}), w_e, b_e, Rows::varying, prec);
         backward(sum(expert));
     }
     const dnn::MatmulPolicy& rule = dnn::matmul_policy();

@@ -33,7 +33,6 @@ TEST_CASE("matmul, bmm and linear gradients on each matmul back end, the one tha
     // The small shapes above go to dnnl_sgemm; the training step's products
     // take cached primitives (every dimension a multiple of 16, or a batch),
     // and an MoE expert's run-time-sized ones sgemm again.
-    dnn::set_matmul_precision(dnn::Precision::f32);
     Rng rng(31);
     struct Case {
         const char* what;

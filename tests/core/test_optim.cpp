@@ -125,14 +125,14 @@ TEST_CASE("AdamW with a clipping factor equals clipping the gradients first", "[
 }
 
 TEST_CASE("learning-rate schedules", "[core][optim]") {
-    LrSchedule s{"cosine", 1.0, 10, 110, 0.0};
+    LrSchedule s{ScheduleKind::cosine, 1.0, 10, 110, 0.0};
     CHECK(s.at(0) == Approx(0.1));        // warmup: (0+1)/10
     CHECK(s.at(9) == Approx(1.0));        // end of warmup
     CHECK(s.at(59) == Approx(0.5));       // half way through the cosine: (1 + cos(pi/2)) / 2
     CHECK(s.at(109) == Approx(0.0).margin(1e-12));
-    LrSchedule r{"rsqrt", 1.0, 4, 100, 0.0};
+    LrSchedule r{ScheduleKind::rsqrt, 1.0, 4, 100, 0.0};
     CHECK(r.at(15) == Approx(0.5));       // sqrt(4 / 16)
-    LrSchedule c{"constant", 0.3, 0, 100, 0.0};
+    LrSchedule c{ScheduleKind::constant, 0.3, 0, 100, 0.0};
     CHECK(c.at(50) == Approx(0.3));
 }
 

@@ -60,7 +60,7 @@ TEST_CASE("a trial's training FLOPs are 3 x forward FLOPs per token x tokens, co
     // Per layer and token: 2·4d² (q, k, v, o) + 2·2·T·d (scores, weighted values) + 2·2·d·d_ff (FFN); the head 2·V·d.
     const double per_token = 2 * (2 * 4 * 16.0 * 16 + 2 * 2 * 8.0 * 16 + 2 * 2 * 16.0 * 64) + 2 * 100.0 * 16;
     CHECK(trial_training_flops(c) == Approx(3 * per_token * 4 * 8 * 10));
-    c.finetune.task = "genre";  // a fine-tune trial: its own steps and batch
+    c.finetune.task = FinetuneTask::genre;  // a fine-tune trial: its own steps and batch
     c.finetune.steps = 5;
     c.finetune.batch = 2;
     CHECK(trial_training_flops(c) == Approx(3 * per_token * 2 * 8 * 5));

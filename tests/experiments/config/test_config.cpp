@@ -219,9 +219,9 @@ TEST_CASE("the shipped configs parse", "[config]") {
     CHECK(q.model.vocab == 8192);
     CHECK(q.model.seq_len == 128);
     CHECK(q.model.altup.k == 1);
-    CHECK(q.data.corpus == "brown");
-    CHECK(q.data.tokenizer == "sentencepiece");
-    CHECK(q.data.tokenizer_type == "unigram");
+    CHECK(q.data.corpus == CorpusKind::brown);
+    CHECK(q.data.tokenizer == TokenizerKind::sentencepiece);
+    CHECK(q.data.tokenizer_type == SentencePieceType::unigram);
     CHECK(q.train.steps == 300);
     CHECK(q.train.batch == 16);
     CHECK(q.train.warmup == 30);
@@ -354,7 +354,7 @@ TEST_CASE("a config far from the defaults round-trips exactly through to_yaml", 
     CHECK(a.model.d_model == 512);
     CHECK(a.model.altup.style == AltUpStyle::paper);
     CHECK(a.train.lr == 0.30000000000000004);
-    CHECK(a.train.checkpoint == "none");
+    CHECK(a.train.checkpoint == CheckpointKeep::none);
     YAML::Emitter out;
     out << to_yaml(a);
     const Config back = load_config(write_yaml("far-back.yaml", out.c_str()));

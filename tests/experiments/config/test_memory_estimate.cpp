@@ -52,7 +52,7 @@ TEST_CASE("memory estimate of Recycled-AltUp with MoE, Sequence-AltUp and Adafac
     c.model.moe.experts = 4;
     c.model.moe.every = 2;  // layer 1 of 0..1 is MoE
     c.model.sequence_altup.stride = 2;
-    c.train.optimizer = "adafactor";
+    c.train.optimizer = OptimizerKind::adafactor;
     const MemoryEstimate e = estimate_memory(c);
     // Recycled: one d-wide embedding 1000 x 64 and a d-wide head 1000 x 64; positions 2048; attention 32768;
     // the dense layer's FFN 2 x 64 x 256 = 32768; the MoE layer's 4 experts 4 x 32768 plus the router 64 x 4.
@@ -67,7 +67,7 @@ TEST_CASE("memory estimate of Recycled-AltUp with MoE, Sequence-AltUp and Adafac
 
 TEST_CASE("a fine-tuning trial is estimated at finetune.batch, and evaluation can dominate", "[config][memory]") {
     Config c = small_config();
-    c.finetune.task = "pos";
+    c.finetune.task = FinetuneTask::pos;
     c.finetune.batch = 8;  // twice train.batch: twice the activations and logits
     const MemoryEstimate ft = estimate_memory(c);
     const MemoryEstimate pre = estimate_memory(small_config());

@@ -92,8 +92,8 @@ TEST_CASE("tokenizers round-trip text", "[data]") {
             for (const auto& p : docs[i].paragraphs)
                 for (const auto& s : p) out << sentence_text(s) << '\n';
     }
-    for (const char* type : {"unigram", "bpe"}) {
-        const std::string model = (dir / (std::string(type) + ".model")).string();
+    for (SentencePieceType type : {SentencePieceType::unigram, SentencePieceType::bpe}) {
+        const std::string model = (dir / (std::string(to_string(type)) + ".model")).string();
         train_sentencepiece((dir / "train.txt").string(), model, 512, type);
         auto sp = load_sentencepiece(model);
         CHECK(sp->vocab_size() == 512);
@@ -115,16 +115,16 @@ TEST_CASE("token cache: keyed by settings, prepared once, batches deterministic"
         }
     }
     DataConfig cfg;
-    cfg.corpus = "text";
+    cfg.corpus = CorpusKind::text;
     cfg.path = (dir / "corpus.txt").string();
-    cfg.tokenizer = "bytes";
+    cfg.tokenizer = TokenizerKind::bytes;
     cfg.cache_dir = (dir / "cache").string();
     const std::string key = token_cache_key(cfg, 256);
     DataConfig other = cfg;
     other.split_valid = 0.1;
     CHECK(token_cache_key(other, 256) != key);
     other = cfg;
-    other.tokenizer = "sentencepiece";
+    other.tokenizer = TokenizerKind::sentencepiece;
     CHECK(token_cache_key(other, 256) != key);
 
     const TokenSplits a = prepare_token_splits(cfg, 256, true);
@@ -184,9 +184,9 @@ TEST_CASE("a vocabulary the text cannot fill, or too small for its characters, i
         }
     }
     DataConfig cfg;
-    cfg.corpus = "text";
+    cfg.corpus = CorpusKind::text;
     cfg.path = (dir / "small.txt").string();
-    cfg.tokenizer = "sentencepiece";
+    cfg.tokenizer = TokenizerKind::sentencepiece;
     cfg.cache_dir = (dir / "cache").string();
     std::string message;
     try {

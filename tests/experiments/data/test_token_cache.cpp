@@ -45,9 +45,9 @@ DataConfig text_corpus(const fs::path& root) {
         }
     }
     DataConfig cfg;
-    cfg.corpus = "text";
+    cfg.corpus = CorpusKind::text;
     cfg.path = (root / "corpus.txt").string();
-    cfg.tokenizer = "bytes";
+    cfg.tokenizer = TokenizerKind::bytes;
     cfg.cache_dir = (root / "cache").string();
     return cfg;
 }

@@ -67,7 +67,7 @@ Config tiny_brown(int steps) {
     apply_preset("tiny", c.model);
     c.model.vocab = 256;
     c.model.seq_len = 64;
-    c.data.tokenizer = "bytes";
+    c.data.tokenizer = TokenizerKind::bytes;
     c.data.cache_dir = cache_root();
     c.train.steps = steps;
     c.train.batch = 16;
@@ -122,15 +122,15 @@ TEST_CASE("the universal tag map: hand-checked tags and every tag of the real co
 TEST_CASE("genre classes: 15 genres and the 4 coarse groups with Brown's document counts", "[finetune][brown]") {
     std::map<int, int> fine, coarse;
     for (const auto& d : brown()) {
-        ++fine[genre_class(d.genre, "genre")];
-        ++coarse[genre_class(d.genre, "genre4")];
+        ++fine[genre_class(d.genre, FinetuneTask::genre)];
+        ++coarse[genre_class(d.genre, FinetuneTask::genre4)];
     }
     CHECK(fine.size() == 15);
-    CHECK(genre_class_names("genre").size() == 15);
-    CHECK(genre_class_names("genre4") == std::vector<std::string>{"press", "general prose", "learned", "fiction"});
+    CHECK(genre_class_names(FinetuneTask::genre).size() == 15);
+    CHECK(genre_class_names(FinetuneTask::genre4) == std::vector<std::string>{"press", "general prose", "learned", "fiction"});
     // A-C 44+27+17, D-H 17+36+48+75+30, J 80, K-R 29+24+6+29+29+9.
     CHECK(coarse == std::map<int, int>{{0, 88}, {1, 206}, {2, 80}, {3, 126}});
-    CHECK_THROWS(genre_class('z', "genre"));
+    CHECK_THROWS(genre_class('z', FinetuneTask::genre));
 }
 
 TEST_CASE("fine-tuning splits use only documents pretraining did not train on", "[finetune][brown]") {
@@ -194,7 +194,7 @@ TEST_CASE("tagging examples: labels at each word's last token, windows padded, e
     d.genre = 'a';
     d.paragraphs = {{parse_tagged_sentence("The/at dog/nn ran/vbd ./.")}};
     const auto tok = make_byte_tokenizer();
-    const TaskExamples ex = build_task_examples("pos", {&d}, *tok, 8);
+    const TaskExamples ex = build_task_examples(FinetuneTask::pos, {&d}, *tok, 8);
     // Bytes: T h e _ d o g _ | r a n _ . _  + pad pad
     REQUIRE(ex.count() == 2);
     const std::vector<int32_t> ids = {'T', 'h', 'e', ' ', 'd', 'o', 'g', ' ', 'r', 'a', 'n', ' ', '.', ' ',
@@ -207,7 +207,7 @@ TEST_CASE("tagging examples: labels at each word's last token, windows padded, e
     CHECK(ex.labelled() == 4);
 
     // Genre: only full windows; each is labelled with the document's class.
-    const TaskExamples g = build_task_examples("genre4", {&d}, *tok, 4);
+    const TaskExamples g = build_task_examples(FinetuneTask::genre4, {&d}, *tok, 4);
     CHECK(g.count() == 3);  // 14 bytes -> 3 full windows of 4
     CHECK(g.labels == std::vector<int32_t>{0, 0, 0});
 }
@@ -262,7 +262,7 @@ TEST_CASE("a fine-tune starts from exactly the saved weights", "[finetune]") {
 TEST_CASE("finetune.from: clear errors for what cannot be a pretrained model", "[finetune]") {
     const fs::path dir = scratch("from");
     Config c = tiny_brown(1);
-    c.finetune.task = "pos";
+    c.finetune.task = FinetuneTask::pos;
     c.finetune.from = "pretrain";
     CHECK_THROWS_WITH(resolve_pretrained(c, "", "runs"), Catch::Contains("names the pretraining trial of a sweep"));
     c.finetune.from = "nowhere/at/all";
@@ -288,7 +288,7 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only
     const json pre_result = json::parse(std::ifstream(dir / "pre" / "result.json"));
 
     Config ft = pre;
-    ft.finetune.task = "pos";
+    ft.finetune.task = FinetuneTask::pos;
     ft.finetune.from = "pretrain";
     ft.finetune.steps = 40;
     ft.finetune.batch = 8;
@@ -327,7 +327,7 @@ TEST_CASE("pretrain then fine-tune: the tagger beats the majority tag, head-only
 
     // Head only: every model weight stays exactly the pretrained one.
     Config head = ft;
-    head.finetune.train = "head";
+    head.finetune.train = FinetuneTrain::head;
     head.finetune.steps = 10;
     fo.run_dir = (dir / "head").string();
     REQUIRE(run_finetune(head, fo) == kCompleted);
@@ -376,7 +376,7 @@ TEST_CASE("finetune.from overlapping the destination is refused before writing, 
     const auto before = altup_test::folder_snapshot(dir / "pre");
 
     Config ft = pre;
-    ft.finetune.task = "pos";
+    ft.finetune.task = FinetuneTask::pos;
     ft.finetune.steps = 2;
     ft.finetune.batch = 4;
     ft.finetune.eval_every = 0;
@@ -460,9 +460,9 @@ TEST_CASE("a fine-tune config that leaves model/data out takes them from its pre
     const Config theirs = load_config((dir / "pre" / "config.yaml").string());
     CHECK(to_json(resolved)["model"] == to_json(theirs)["model"]);
     CHECK(resolved.model.d_model == 48);
-    CHECK(resolved.data.tokenizer == "bytes");
+    CHECK(resolved.data.tokenizer == TokenizerKind::bytes);
     CHECK(resolved.data.corpus == theirs.data.corpus);
-    CHECK(resolved.finetune.task == "genre4");
+    CHECK(resolved.finetune.task == FinetuneTask::genre4);
     // A key the fine-tune config does write wins, and a contradiction is refused before anything is written.
     const auto [clash, out] = train_cli({ft_file, "--set", "model.d_model=64", "--out", (dir / "runs").string()});
     CHECK(clash == 2);
@@ -488,14 +488,14 @@ TEST_CASE("pretrained on a text corpus, a fine-tune draws its splits from every 
         }
     }
     Config pre = tiny_brown(4);
-    pre.data.corpus = "text";
+    pre.data.corpus = CorpusKind::text;
     pre.data.path = (dir / "corpus.txt").string();
     TrainOptions po;
     po.run_dir = (dir / "pre").string();
     po.quiet = true;
     REQUIRE(run_trial(pre, po) == kCompleted);
     Config ft = pre;
-    ft.finetune.task = "genre4";
+    ft.finetune.task = FinetuneTask::genre4;
     ft.finetune.from = (dir / "pre").string();
     ft.finetune.steps = 2;
     ft.finetune.batch = 4;
@@ -525,7 +525,7 @@ TEST_CASE("a quiet fine-tune with progress_every_s logs plain progress lines, an
     po.quiet = true;
     REQUIRE(run_trial(pre, po) == kCompleted);
     Config ft = pre;
-    ft.finetune.task = "pos";
+    ft.finetune.task = FinetuneTask::pos;
     ft.finetune.from = (dir / "pre").string();
     ft.finetune.steps = 20;
     ft.finetune.batch = 4;

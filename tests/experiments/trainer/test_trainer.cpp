@@ -66,9 +66,9 @@ Config tiny_text_config(const fs::path& dir, int steps) {
     c.model.d_ff = 64;
     c.model.seq_len = 16;
     c.model.altup.k = 2;
-    c.data.corpus = "text";
+    c.data.corpus = CorpusKind::text;
     c.data.path = write_text_corpus(dir);
-    c.data.tokenizer = "bytes";
+    c.data.tokenizer = TokenizerKind::bytes;
     c.data.cache_dir = (dir / "cache").string();
     c.train.steps = steps;
     c.train.batch = 4;
@@ -149,12 +149,12 @@ TEST_CASE("bf16 with MoE experts: an interrupted and resumed run gives the same 
     // token counts on run-time-sized primitives: resuming must not change a bit.
     const fs::path dir = scratch("resume-bf16");
     Config cfg = tiny_text_config(dir, 20);
-    cfg.train.dtype = "bf16";
+    cfg.train.dtype = Precision::bf16;
     cfg.model.moe.experts = 2;
     check_resume_is_exact(cfg, dir, 9);
     // and bf16 really differs from f32 on this run (the precision was applied)
     Config f32 = cfg;
-    f32.train.dtype = "f32";
+    f32.train.dtype = Precision::f32;
     TrainOptions o;
     o.run_dir = (dir / "f32").string();
     o.quiet = true;
@@ -202,8 +202,9 @@ TEST_CASE("train.checkpoint: final keeps one weights-only file, all keeps every 
     Config cfg = tiny_text_config(dir, 9);
     cfg.train.checkpoint_every = 3;
     std::map<std::string, fs::path> runs;
-    for (const char* policy : {"final", "all", "none"}) {
-        cfg.train.checkpoint = policy;
+    for (CheckpointKeep keep : {CheckpointKeep::final, CheckpointKeep::all, CheckpointKeep::none}) {
+        const std::string policy = to_string(keep);
+        cfg.train.checkpoint = keep;
         runs[policy] = dir / policy;
         REQUIRE(run_trial(cfg, quiet_in(runs[policy])) == kCompleted);
     }
@@ -268,7 +269,7 @@ TEST_CASE("a tiny model on Brown beats the corpus's unigram entropy", "[trainer]
     apply_preset("tiny", c.model);
     c.model.vocab = 256;
     c.model.seq_len = 64;
-    c.data.tokenizer = "bytes";
+    c.data.tokenizer = TokenizerKind::bytes;
     if (const char* cache = std::getenv("ALTUP_DATA_DIR")) c.data.cache_dir = cache;
     c.train.steps = 150;
     c.train.batch = 16;
